@@ -1,0 +1,63 @@
+/* Minimal test harness shared by the test programs: each program runs named tests and ends
+   with "<program>: N passed, M failed"; tests/run.sh adds the programs' counts up. */
+#ifndef RM_TEST_H
+#define RM_TEST_H
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#if defined(__GNUC__)
+#define RMT_UNUSED __attribute__((unused))
+#else
+#define RMT_UNUSED
+#endif
+
+static int rmt__passed, rmt__failed, rmt__cur_failed;
+static const char *rmt__cur_name = "";
+
+#define CHECK(cond, ...)                                                        \
+    do {                                                                        \
+        if (!(cond)) {                                                          \
+            if (rmt__cur_failed++ < 8) {                                        \
+                printf("  NOT OK %s (%s:%d): ", rmt__cur_name, __FILE__, __LINE__); \
+                printf(__VA_ARGS__);                                            \
+                printf("\n");                                                   \
+            }                                                                   \
+        }                                                                       \
+    } while (0)
+
+#define RUN(fn) rmt_run(#fn, fn)
+RMT_UNUSED static void rmt_run(const char *name, void (*fn)(void)) {
+    rmt__cur_name = name;
+    rmt__cur_failed = 0;
+    fn();
+    if (rmt__cur_failed) {
+        rmt__failed++;
+        printf("FAIL %s (%d checks failed)\n", name, rmt__cur_failed);
+    } else {
+        rmt__passed++;
+        printf("ok   %s\n", name);
+    }
+    fflush(stdout);
+}
+RMT_UNUSED static int rmt_summary(const char *prog) {
+    printf("%s: %d passed, %d failed\n", prog, rmt__passed, rmt__failed);
+    return rmt__failed ? 1 : 0;
+}
+
+/* Reads a whole file; caller frees. Returns NULL when missing. */
+RMT_UNUSED static char *rmt_read_file(const char *path, size_t *len) {
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    long n;
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    buf = (char *)malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) { free(buf); buf = NULL; }
+    fclose(f);
+    if (buf) { buf[n] = 0; if (len) *len = (size_t)n; }
+    return buf;
+}
+#endif
