@@ -1,0 +1,1 @@
+/* rm.h declarations (work in progress, inlined into rm.h when done). */

@@ -1,0 +1,1 @@
+/* rm.h section (work in progress, inlined into rm.h when done). */
