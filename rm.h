@@ -224,6 +224,83 @@ RMDEF const rm_tensor *rm_gguf_tensor(const rm_gguf *g, int64_t i);
 /* The tensor of that name, or NULL. */
 RMDEF const rm_tensor *rm_gguf_find_tensor(const rm_gguf *g, const char *name);
 
+
+/* ---------------------------------------------------------------------------------------- */
+/* Models and contexts                                                                      */
+/* ---------------------------------------------------------------------------------------- */
+
+typedef struct rm_model rm_model;
+typedef struct rm_ctx rm_ctx;
+
+/* Architectures rm.h runs (values of general.architecture). */
+typedef enum rm_arch {
+    RM_ARCH_LLAMA = 0, RM_ARCH_QWEN2, RM_ARCH_QWEN3, RM_ARCH_GEMMA2, RM_ARCH_GPTNEOX, RM_ARCH_COUNT
+} rm_arch;
+
+/* Hyperparameters as read from the file (read-only view). */
+typedef struct rm_hparams {
+    int arch;               /* rm_arch */
+    int64_t n_vocab, n_ctx_train, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff;
+    int64_t n_rot;          /* rotary dimensions per head */
+    double rope_base, rope_scale, norm_eps;
+    double attn_softcap, final_softcap;  /* 0 when off */
+    int64_t sliding_window;              /* 0 when off */
+    int n_cls_out;                       /* rows of cls.output.weight, 0 without a head */
+} rm_hparams;
+
+/* Open a model from a GGUF file. The weights stay in the file mapping; opening reads only the
+   metadata and checks every tensor's shape. *out is set even on failure (read rm_model_error,
+   then close). */
+RMDEF rm_result rm_model_open(const char *path, rm_model **out);
+/* Same over an already-open GGUF; the model takes ownership of g (also on failure). */
+RMDEF rm_result rm_model_open_gguf(rm_gguf *g, rm_model **out);
+RMDEF void rm_model_close(rm_model *m);
+RMDEF const char *rm_model_error(const rm_model *m);
+RMDEF const rm_hparams *rm_model_hparams(const rm_model *m);
+RMDEF const rm_gguf *rm_model_gguf(const rm_model *m);
+/* Name of an architecture ("llama") or NULL. */
+RMDEF const char *rm_arch_name(int arch);
+
+typedef struct rm_ctx_params {
+    int64_t n_ctx;      /* tokens the context may hold; 0 = the model's trained context */
+    int kv_f16;         /* 1: store K/V as F16 (half the memory, ~1e-2 on log-probs) */
+    int n_threads;      /* 0 = OpenMP's default */
+} rm_ctx_params;
+
+/* A context: the KV cache and scratch of one thread of work. The model must outlive it. */
+RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **out);
+RMDEF void rm_ctx_free(rm_ctx *c);
+RMDEF const char *rm_ctx_error(const rm_ctx *c);
+/* Tokens the cache holds, and dropping all but the first n (to score a new continuation). */
+RMDEF int64_t rm_ctx_n_past(const rm_ctx *c);
+RMDEF rm_result rm_ctx_truncate(rm_ctx *c, int64_t n);
+
+/* One evaluation: tokens appended after what the context holds, with optional outputs, each
+   indexed by the token's place i in tokens[]. */
+typedef struct rm_eval {
+    const int32_t *tokens;
+    int64_t n_tokens;
+    /* Optional sequence layout for scoring several continuations of one shared prefix at once:
+       seq[i] >= 0 puts token i in sequence seq[i], which sees the cells appended before this call
+       (the shared prefix) and earlier tokens of its own sequence only; pos[i] is its position.
+       NULL seq: one sequence; NULL pos: positions continue from rm_ctx_n_past(). */
+    const int32_t *seq;
+    const int32_t *pos;
+    /* log p(targets[i] | tokens up to i), full-vocabulary log-softmax; targets[i] < 0 skips. */
+    const int32_t *targets;
+    double *logprobs;
+    /* final-normed hidden state of token hidden_idx[k] into hidden[k * n_embd ...] */
+    const int64_t *hidden_idx;
+    int64_t n_hidden;
+    float *hidden;
+    /* raw logits (after soft-capping) of token logits_idx[k] into logits[k * n_vocab ...] */
+    const int64_t *logits_idx;
+    int64_t n_logits;
+    float *logits;
+} rm_eval;
+
+RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e);
+
 /* Tokenizer, chat templates and GGUF writing (declarations). */
 #include "wip/tok_api.h"
 #include "wip/chat_api.h"
@@ -1125,6 +1202,977 @@ RMDEF const rm_tensor *rm_gguf_find_tensor(const rm_gguf *g, const char *name) {
 /* 9. GGUF writing                                                                          */
 /* ---------------------------------------------------------------------------------------- */
 #include "wip/write.h"
+
+/* ---------------------------------------------------------------------------------------- */
+/* 10. Model loading                                                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* A weight matrix in the mapping: rows of n_in elements (ggml's ne[0]), n_out rows. */
+typedef struct rm__mat {
+    const void *data;
+    int type;
+    int64_t n_in, n_out;
+    size_t row_bytes;
+} rm__mat;
+
+/* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
+typedef struct rm__vec {
+    const float *data;  /* NULL when absent */
+    int64_t n;
+} rm__vec;
+
+/* One transformer block. Shapes in ggml order {n_in, n_out}; E = n_embd, D = head_dim,
+   H = n_head, G = n_head_kv, F = n_ff. */
+typedef struct rm__layer {
+    rm__vec attn_norm, attn_norm_b;    /* {E} */
+    rm__mat wq, wk, wv;                /* {E, H*D}, {E, G*D}, {E, G*D} */
+    rm__mat wqkv;                      /* {E, (H+2G)*D} fused (gptneox) */
+    rm__vec bq, bk, bv, bqkv;          /* biases of the above */
+    rm__vec q_norm, k_norm;            /* {D} per-head RMS norms (qwen3) */
+    rm__mat wo;                        /* {H*D, E} */
+    rm__vec bo;                        /* {E} */
+    rm__vec attn_post_norm;            /* {E} (gemma2) */
+    rm__vec ffn_norm, ffn_norm_b;      /* {E} */
+    rm__mat w_gate, w_up, w_down;      /* {E, F}, {E, F}, {F, E} */
+    rm__vec b_up, b_down;              /* {F}, {E} (gptneox) */
+    rm__vec ffn_post_norm;             /* {E} (gemma2) */
+    int sliding;                       /* 1: attention limited to the sliding window */
+} rm__layer;
+
+typedef enum rm__norm_kind { RM__NORM_RMS = 0, RM__NORM_LAYER = 1 } rm__norm_kind;
+typedef enum rm__act_kind { RM__ACT_SILU_GATED = 0, RM__ACT_GELU_GATED = 1, RM__ACT_GELU = 2 } rm__act_kind;
+
+/* What distinguishes the architectures: table entries, one forward pass. */
+typedef struct rm__arch_info {
+    const char *name;
+    rm__norm_kind norm;
+    rm__act_kind act;
+    int rope_neox;        /* 1: rotate (x[i], x[i+n_rot/2]); 0: adjacent pairs (x[2i], x[2i+1]) */
+    int fused_qkv;        /* attn_qkv instead of attn_q/k/v */
+    int qkv_bias;         /* biases on q, k, v required */
+    int qk_norm;          /* per-head RMS norm on q and k before RoPE */
+    int post_norms;       /* gemma2's norms after attention and after the FFN */
+    int parallel_residual;/* x + attn(ln1 x) + ffn(ln2 x) */
+    int embd_scale;       /* multiply embeddings by sqrt(n_embd) */
+    int out_bias;         /* biases on attn_output and ffn_down/up (gptneox) */
+    int default_add_bos;  /* tokenizer default when the file has no add_bos_token key */
+} rm__arch_info;
+
+static const rm__arch_info rm__archs[RM_ARCH_COUNT] = {
+    /* name      norm           act                 neox fused qkvb qkn post par emb outb bos */
+    {"llama",   RM__NORM_RMS,   RM__ACT_SILU_GATED, 0,   0,    0,   0,  0,   0,  0,  0,   1},
+    {"qwen2",   RM__NORM_RMS,   RM__ACT_SILU_GATED, 1,   0,    1,   0,  0,   0,  0,  0,   0},
+    {"qwen3",   RM__NORM_RMS,   RM__ACT_SILU_GATED, 1,   0,    0,   1,  0,   0,  0,  0,   0},
+    {"gemma2",  RM__NORM_RMS,   RM__ACT_GELU_GATED, 1,   0,    0,   0,  1,   0,  1,  0,   1},
+    {"gptneox", RM__NORM_LAYER, RM__ACT_GELU,       1,   1,    1,   0,  0,   1,  0,  1,   0},
+};
+
+RMDEF const char *rm_arch_name(int arch) {
+    return (arch >= 0 && arch < RM_ARCH_COUNT) ? rm__archs[arch].name : NULL;
+}
+
+struct rm_model {
+    rm_gguf *gguf;
+    rm_result status;
+    char err[512];
+    rm_hparams hp;
+    const rm__arch_info *ai;
+    int parallel_residual;
+    double attn_scale;
+    rm__mat tok_embd;            /* {E, V} */
+    rm__mat output;              /* {E, V}; token_embd when tied */
+    rm__vec out_norm, out_norm_b;/* {E} */
+    rm__vec rope_freqs;          /* {n_rot/2} llama3 frequency divisors, or absent */
+    rm__mat cls;                 /* {E, n_cls_out} reward head, or absent */
+    rm__vec cls_b;               /* {n_cls_out} */
+    rm__layer *layers;
+    float **owned;               /* vectors decoded at load */
+    int64_t n_owned;
+};
+
+static rm_result rm__model_fail(rm_model *m, rm_result r, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->err, sizeof(m->err), fmt, ap);
+    va_end(ap);
+    m->status = r;
+    return r;
+}
+
+/* Looks up "<prefix>" (a full tensor name) and checks its shape {ne0, ne1}; ne1 = 0 accepts a
+   1-D tensor of ne0 or {ne0, 1}. required = 0 makes a missing tensor not an error. */
+static rm_result rm__get_tensor(rm_model *m, const char *name, int64_t ne0, int64_t ne1, int required,
+                                const rm_tensor **out) {
+    const rm_tensor *t = rm_gguf_find_tensor(m->gguf, name);
+    *out = NULL;
+    if (!t) {
+        if (!required) return RM_OK;
+        return rm__model_fail(m, RM_ERR_TENSOR_MISSING, "model: tensor '%s' is missing", name);
+    }
+    if (t->ne[0] != ne0 || t->ne[1] != (ne1 ? ne1 : 1) || t->ne[2] != 1 || t->ne[3] != 1)
+        return rm__model_fail(m, RM_ERR_TENSOR_SHAPE,
+                              "model: tensor '%s' has shape {%lld, %lld, %lld, %lld}, expected {%lld, %lld}", name,
+                              (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2], (long long)t->ne[3],
+                              (long long)ne0, (long long)(ne1 ? ne1 : 1));
+    *out = t;
+    return RM_OK;
+}
+
+static rm_result rm__get_mat(rm_model *m, const char *name, int64_t n_in, int64_t n_out, int required, rm__mat *out) {
+    const rm_tensor *t;
+    rm_result e = rm__get_tensor(m, name, n_in, n_out, required, &t);
+    memset(out, 0, sizeof(*out));
+    if (e || !t) return e;
+    out->data = t->data;
+    out->type = t->type;
+    out->n_in = n_in;
+    out->n_out = n_out;
+    out->row_bytes = rm__row_bytes(t->type, n_in);
+    return RM_OK;
+}
+
+static rm_result rm__get_vec(rm_model *m, const char *name, int64_t n, int required, rm__vec *out) {
+    const rm_tensor *t;
+    rm_result e = rm__get_tensor(m, name, n, 0, required, &t);
+    float *buf;
+    memset(out, 0, sizeof(*out));
+    if (e || !t) return e;
+    out->n = n;
+    if (t->type == RM_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0) {
+        out->data = (const float *)t->data;
+        return RM_OK;
+    }
+    buf = (float *)rm__calloc((size_t)n, sizeof(float));
+    if (!buf) return rm__model_fail(m, RM_ERR_NOMEM, "model: out of memory decoding '%s'", name);
+    m->owned[m->n_owned++] = buf;
+    rm_dequantize_row(t->type, t->data, buf, n);
+    out->data = buf;
+    return RM_OK;
+}
+
+/* Reads "<arch>.<suffix>" as an integer; def < 0 means required. */
+static rm_result rm__hp_int(rm_model *m, const char *arch, const char *suffix, int64_t def, int64_t *out) {
+    char key[256];
+    rm_result e;
+    snprintf(key, sizeof(key), "%s.%s", arch, suffix);
+    e = rm_gguf_get_int(m->gguf, key, out);
+    if (e == RM_ERR_NOT_FOUND && def >= 0) {
+        *out = def;
+        return RM_OK;
+    }
+    if (e == RM_ERR_NOT_FOUND) return rm__model_fail(m, RM_ERR_HPARAM, "model: required key '%s' is missing", key);
+    if (e == RM_ERR_TYPE_MISMATCH)
+        return rm__model_fail(m, RM_ERR_HPARAM, "model: key '%s' is not a single integer (per-layer arrays are not supported)", key);
+    if (e) return rm__model_fail(m, RM_ERR_HPARAM, "model: key '%s': %s", key, rm_result_string(e));
+    if (*out < 0 || *out > ((int64_t)1 << 40))
+        return rm__model_fail(m, RM_ERR_HPARAM, "model: key '%s' = %lld is out of range", key, (long long)*out);
+    return RM_OK;
+}
+
+static rm_result rm__hp_float(rm_model *m, const char *arch, const char *suffix, double def, double *out) {
+    char key[256];
+    rm_result e;
+    snprintf(key, sizeof(key), "%s.%s", arch, suffix);
+    e = rm_gguf_get_float(m->gguf, key, out);
+    if (e == RM_ERR_NOT_FOUND) {
+        *out = def;
+        return RM_OK;
+    }
+    if (e) return rm__model_fail(m, RM_ERR_HPARAM, "model: key '%s' is not a float", key);
+    if (!(*out == *out) || *out < 0 || *out > 1e30)
+        return rm__model_fail(m, RM_ERR_HPARAM, "model: key '%s' = %g is out of range", key, *out);
+    return RM_OK;
+}
+
+static rm_result rm__model_load(rm_model *m) {
+    rm_hparams *hp = &m->hp;
+    rm_str arch_s;
+    char arch[64], nm[128];
+    int64_t E, D, H, G, F, V, il, n_vec;
+    rm_result e;
+    int a;
+    const rm_tensor *t;
+
+    if (rm_gguf_get_str(m->gguf, "general.architecture", &arch_s) != RM_OK)
+        return rm__model_fail(m, RM_ERR_ARCH, "model: general.architecture is missing or not a string");
+    for (a = 0; a < RM_ARCH_COUNT; a++)
+        if (rm__str_eq(arch_s, rm__archs[a].name)) break;
+    if (a == RM_ARCH_COUNT)
+        return rm__model_fail(m, RM_ERR_ARCH, "model: architecture '%.*s' is not supported (supported: llama, qwen2, qwen3, gemma2, gptneox)",
+                              (int)RM__MIN(arch_s.len, 60), arch_s.ptr);
+    memcpy(arch, arch_s.ptr, arch_s.len);
+    arch[arch_s.len] = 0;
+    hp->arch = a;
+    m->ai = &rm__archs[a];
+
+    if ((e = rm__hp_int(m, arch, "embedding_length", -1, &hp->n_embd))) return e;
+    if ((e = rm__hp_int(m, arch, "block_count", -1, &hp->n_layer))) return e;
+    if ((e = rm__hp_int(m, arch, "feed_forward_length", -1, &hp->n_ff))) return e;
+    if ((e = rm__hp_int(m, arch, "attention.head_count", -1, &hp->n_head))) return e;
+    if ((e = rm__hp_int(m, arch, "context_length", 2048, &hp->n_ctx_train))) return e;
+    if (hp->n_embd <= 0 || hp->n_layer <= 0 || hp->n_head <= 0 || hp->n_ff <= 0 || hp->n_layer > 4096)
+        return rm__model_fail(m, RM_ERR_HPARAM, "model: embedding_length %lld, block_count %lld, head_count %lld and feed_forward_length %lld must be positive",
+                              (long long)hp->n_embd, (long long)hp->n_layer, (long long)hp->n_head, (long long)hp->n_ff);
+    if ((e = rm__hp_int(m, arch, "attention.head_count_kv", hp->n_head, &hp->n_head_kv))) return e;
+    if ((e = rm__hp_int(m, arch, "attention.key_length", hp->n_embd / hp->n_head, &hp->head_dim))) return e;
+    {
+        int64_t vl;
+        if ((e = rm__hp_int(m, arch, "attention.value_length", hp->head_dim, &vl))) return e;
+        if (vl != hp->head_dim)
+            return rm__model_fail(m, RM_ERR_HPARAM, "model: key_length %lld differs from value_length %lld", (long long)hp->head_dim, (long long)vl);
+    }
+    if (hp->n_head_kv <= 0 || hp->n_head % hp->n_head_kv != 0 || hp->head_dim <= 0 || hp->head_dim % 2)
+        return rm__model_fail(m, RM_ERR_HPARAM, "model: head_count %lld is not a multiple of head_count_kv %lld, or head size %lld is odd",
+                              (long long)hp->n_head, (long long)hp->n_head_kv, (long long)hp->head_dim);
+    if ((e = rm__hp_int(m, arch, "rope.dimension_count", hp->head_dim, &hp->n_rot))) return e;
+    if (hp->n_rot > hp->head_dim || hp->n_rot % 2)
+        return rm__model_fail(m, RM_ERR_HPARAM, "model: rope.dimension_count %lld must be even and at most the head size %lld",
+                              (long long)hp->n_rot, (long long)hp->head_dim);
+    if ((e = rm__hp_float(m, arch, "rope.freq_base", 10000.0, &hp->rope_base))) return e;
+    hp->rope_scale = 1.0;
+    {
+        rm_str st;
+        snprintf(nm, sizeof(nm), "%s.rope.scaling.type", arch);
+        if (rm_gguf_get_str(m->gguf, nm, &st) == RM_OK && !rm__str_eq(st, "none")) {
+            double f;
+            if (!rm__str_eq(st, "linear"))
+                return rm__model_fail(m, RM_ERR_HPARAM, "model: rope scaling type '%.*s' is not supported (none, linear, llama3 via rope_freqs)",
+                                      (int)RM__MIN(st.len, 40), st.ptr);
+            if ((e = rm__hp_float(m, arch, "rope.scaling.factor", 1.0, &f))) return e;
+            if (f > 0) hp->rope_scale = 1.0 / f;
+        }
+    }
+    if (m->ai->norm == RM__NORM_LAYER) {
+        if ((e = rm__hp_float(m, arch, "attention.layer_norm_epsilon", 1e-5, &hp->norm_eps))) return e;
+    } else if ((e = rm__hp_float(m, arch, "attention.layer_norm_rms_epsilon", 1e-5, &hp->norm_eps))) return e;
+    if ((e = rm__hp_float(m, arch, "attn_logit_softcapping", 0.0, &hp->attn_softcap))) return e;
+    if ((e = rm__hp_float(m, arch, "final_logit_softcapping", 0.0, &hp->final_softcap))) return e;
+    if ((e = rm__hp_int(m, arch, "attention.sliding_window", 0, &hp->sliding_window))) return e;
+    if (a != RM_ARCH_GEMMA2) hp->sliding_window = 0;
+    m->parallel_residual = m->ai->parallel_residual;
+    if (a == RM_ARCH_GPTNEOX) {
+        int pr;
+        snprintf(nm, sizeof(nm), "%s.use_parallel_residual", arch);
+        if (rm_gguf_get_bool(m->gguf, nm, &pr) == RM_OK) m->parallel_residual = pr;
+    }
+    /* gemma2 27B scales queries by 1/sqrt(n_embd/n_head) (its query_pre_attn_scalar); the
+       other sizes, like every other architecture, by 1/sqrt(head_dim). */
+    m->attn_scale = 1.0 / sqrt((double)hp->head_dim);
+    if (a == RM_ARCH_GEMMA2 && hp->n_layer == 46) m->attn_scale = 1.0 / sqrt((double)(hp->n_embd / hp->n_head));
+
+    E = hp->n_embd;
+    D = hp->head_dim;
+    H = hp->n_head;
+    G = hp->n_head_kv;
+    F = hp->n_ff;
+    t = rm_gguf_find_tensor(m->gguf, "token_embd.weight");
+    if (!t) return rm__model_fail(m, RM_ERR_TENSOR_MISSING, "model: tensor 'token_embd.weight' is missing");
+    V = t->ne[1];
+    if (V <= 0 || V > ((int64_t)1 << 31))
+        return rm__model_fail(m, RM_ERR_TENSOR_SHAPE, "model: token_embd.weight has %lld rows", (long long)V);
+    hp->n_vocab = V;
+
+    m->layers = (rm__layer *)rm__calloc((size_t)hp->n_layer, sizeof(rm__layer));
+    n_vec = hp->n_layer * 16 + 8;
+    m->owned = (float **)rm__calloc((size_t)n_vec, sizeof(float *));
+    if (!m->layers || !m->owned) return rm__model_fail(m, RM_ERR_NOMEM, "model: out of memory");
+
+    if ((e = rm__get_mat(m, "token_embd.weight", E, V, 1, &m->tok_embd))) return e;
+    if ((e = rm__get_mat(m, "output.weight", E, V, 0, &m->output))) return e;
+    if (!m->output.data) m->output = m->tok_embd; /* tied embeddings */
+    if ((e = rm__get_vec(m, "output_norm.weight", E, 1, &m->out_norm))) return e;
+    if ((e = rm__get_vec(m, "output_norm.bias", E, m->ai->norm == RM__NORM_LAYER, &m->out_norm_b))) return e;
+    if ((e = rm__get_vec(m, "rope_freqs.weight", hp->n_rot / 2, 0, &m->rope_freqs))) return e;
+    /* Reward head: {E, n_out}, or {E} as llama-quantize rewrites a one-output head. */
+    t = rm_gguf_find_tensor(m->gguf, "cls.output.weight");
+    if (t) {
+        int64_t n_out = t->ne[1];
+        if ((e = rm__get_mat(m, "cls.output.weight", E, n_out, 1, &m->cls))) return e;
+        if ((e = rm__get_vec(m, "cls.output.bias", n_out, 0, &m->cls_b))) return e;
+        hp->n_cls_out = (int)n_out;
+    }
+
+    for (il = 0; il < hp->n_layer; il++) {
+        rm__layer *L = &m->layers[il];
+        const int bias = m->ai->qkv_bias, ob = m->ai->out_bias;
+#define RM__T(suffix) (snprintf(nm, sizeof(nm), "blk.%lld." suffix, (long long)il), nm)
+        if ((e = rm__get_vec(m, RM__T("attn_norm.weight"), E, 1, &L->attn_norm))) return e;
+        if ((e = rm__get_vec(m, RM__T("attn_norm.bias"), E, m->ai->norm == RM__NORM_LAYER, &L->attn_norm_b))) return e;
+        if (m->ai->fused_qkv) {
+            if ((e = rm__get_mat(m, RM__T("attn_qkv.weight"), E, (H + 2 * G) * D, 1, &L->wqkv))) return e;
+            if ((e = rm__get_vec(m, RM__T("attn_qkv.bias"), (H + 2 * G) * D, bias, &L->bqkv))) return e;
+        } else {
+            if ((e = rm__get_mat(m, RM__T("attn_q.weight"), E, H * D, 1, &L->wq))) return e;
+            if ((e = rm__get_mat(m, RM__T("attn_k.weight"), E, G * D, 1, &L->wk))) return e;
+            if ((e = rm__get_mat(m, RM__T("attn_v.weight"), E, G * D, 1, &L->wv))) return e;
+            if ((e = rm__get_vec(m, RM__T("attn_q.bias"), H * D, bias, &L->bq))) return e;
+            if ((e = rm__get_vec(m, RM__T("attn_k.bias"), G * D, bias, &L->bk))) return e;
+            if ((e = rm__get_vec(m, RM__T("attn_v.bias"), G * D, bias, &L->bv))) return e;
+        }
+        if ((e = rm__get_vec(m, RM__T("attn_q_norm.weight"), D, m->ai->qk_norm, &L->q_norm))) return e;
+        if ((e = rm__get_vec(m, RM__T("attn_k_norm.weight"), D, m->ai->qk_norm, &L->k_norm))) return e;
+        if ((e = rm__get_mat(m, RM__T("attn_output.weight"), H * D, E, 1, &L->wo))) return e;
+        if ((e = rm__get_vec(m, RM__T("attn_output.bias"), E, ob, &L->bo))) return e;
+        if ((e = rm__get_vec(m, RM__T("post_attention_norm.weight"), E, m->ai->post_norms, &L->attn_post_norm))) return e;
+        if ((e = rm__get_vec(m, RM__T("ffn_norm.weight"), E, !m->parallel_residual || m->ai->norm == RM__NORM_LAYER, &L->ffn_norm))) return e;
+        if ((e = rm__get_vec(m, RM__T("ffn_norm.bias"), E, m->ai->norm == RM__NORM_LAYER, &L->ffn_norm_b))) return e;
+        if (m->ai->act != RM__ACT_GELU)
+            if ((e = rm__get_mat(m, RM__T("ffn_gate.weight"), E, F, 1, &L->w_gate))) return e;
+        if ((e = rm__get_mat(m, RM__T("ffn_up.weight"), E, F, 1, &L->w_up))) return e;
+        if ((e = rm__get_mat(m, RM__T("ffn_down.weight"), F, E, 1, &L->w_down))) return e;
+        if ((e = rm__get_vec(m, RM__T("ffn_up.bias"), F, ob, &L->b_up))) return e;
+        if ((e = rm__get_vec(m, RM__T("ffn_down.bias"), E, ob, &L->b_down))) return e;
+        if ((e = rm__get_vec(m, RM__T("post_ffw_norm.weight"), E, m->ai->post_norms, &L->ffn_post_norm))) return e;
+#undef RM__T
+        /* gemma2 alternates sliding-window (even layers) and global attention */
+        L->sliding = hp->sliding_window > 0 && (il % 2 == 0);
+    }
+    return RM_OK;
+}
+
+RMDEF rm_result rm_model_open_gguf(rm_gguf *g, rm_model **out) {
+    rm_model *m;
+    if (!out) {
+        rm_gguf_close(g);
+        return RM_ERR_INVALID_ARG;
+    }
+    *out = NULL;
+    m = (rm_model *)rm__calloc(1, sizeof(rm_model));
+    if (!m) {
+        rm_gguf_close(g);
+        return RM_ERR_NOMEM;
+    }
+    m->gguf = g;
+    *out = m;
+    if (!g) return rm__model_fail(m, RM_ERR_INVALID_ARG, "model: no GGUF given");
+    if (g->status) return rm__model_fail(m, g->status, "%s", g->err);
+    m->status = rm__model_load(m);
+    return m->status;
+}
+
+RMDEF rm_result rm_model_open(const char *path, rm_model **out) {
+    rm_gguf *g = NULL;
+    rm_result e = rm_gguf_open(path, &g);
+    if (e == RM_ERR_NOMEM && !g) {
+        if (out) *out = NULL;
+        return e;
+    }
+    return rm_model_open_gguf(g, out);
+}
+
+RMDEF void rm_model_close(rm_model *m) {
+    int64_t i;
+    if (!m) return;
+    for (i = 0; i < m->n_owned; i++) RM_FREE(m->owned[i]);
+    RM_FREE(m->owned);
+    RM_FREE(m->layers);
+    rm_gguf_close(m->gguf);
+    RM_FREE(m);
+}
+
+RMDEF const char *rm_model_error(const rm_model *m) { return m ? m->err : "out of memory"; }
+RMDEF const rm_hparams *rm_model_hparams(const rm_model *m) { return m ? &m->hp : NULL; }
+RMDEF const rm_gguf *rm_model_gguf(const rm_model *m) { return m ? m->gguf : NULL; }
+
+/* ---------------------------------------------------------------------------------------- */
+/* 11. Kernels of the forward pass                                                          */
+/* ---------------------------------------------------------------------------------------- */
+
+static float rm__dot_f32(const float *a, const float *b, int64_t n) {
+    /* 8 independent partial sums: vectorisable and a little more accurate than one chain */
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    int k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
+   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats. */
+static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
+                       float *wbuf, int nth) {
+    int64_t j;
+    RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+    for (j = 0; j < W->n_out; j++) {
+        int tid = 0;
+        const float *w;
+        int64_t t;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        if (W->type == RM_TYPE_F32) {
+            w = (const float *)((const uint8_t *)W->data + (size_t)j * W->row_bytes);
+        } else {
+            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
+            w = row;
+        }
+        for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
+    }
+}
+
+static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b) {
+    int64_t t, j;
+    if (!b->data) return;
+    for (t = 0; t < T; t++)
+        for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
+}
+
+/* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
+static void rm__norm(float *out, const float *x, int64_t n, const rm__vec *w, const rm__vec *b, rm__norm_kind kind,
+                     double eps) {
+    int64_t i;
+    double mean = 0, var = 0, scale;
+    if (kind == RM__NORM_LAYER) {
+        for (i = 0; i < n; i++) mean += x[i];
+        mean /= (double)n;
+    }
+    for (i = 0; i < n; i++) {
+        double d = x[i] - mean;
+        var += d * d;
+    }
+    scale = 1.0 / sqrt(var / (double)n + eps);
+    for (i = 0; i < n; i++) {
+        float v = (float)((x[i] - mean) * scale);
+        if (w && w->data) v *= w->data[i];
+        if (b && b->data) v += b->data[i];
+        out[i] = v;
+    }
+}
+
+static float rm__gelu_tanh(float x) {
+    const double c = 0.7978845608028654; /* sqrt(2/pi) */
+    double xd = x;
+    return (float)(0.5 * xd * (1.0 + tanh(c * (xd + 0.044715 * xd * xd * xd))));
+}
+
+static float rm__silu(float x) { return x / (1.0f + expf(-x)); }
+
+/* Rotates one head of D values at position pos: pairs (x[2i], x[2i+1]) or, NEOX style,
+   (x[i], x[i + n_rot/2]); only the first n_rot values turn. */
+static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
+    int64_t i, half = n_rot / 2;
+    for (i = 0; i < half; i++) {
+        double c = cs[2 * i], s = cs[2 * i + 1];
+        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+        double x0 = x[a], x1 = x[b];
+        x[a] = (float)(x0 * c - x1 * s);
+        x[b] = (float)(x0 * s + x1 * c);
+    }
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 12. Contexts and the forward pass                                                        */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Tokens per pass through the layers: bounds the scratch memory of a long evaluation. */
+#define RM__UBATCH 512
+
+struct rm_ctx {
+    const rm_model *m;
+    rm_result status;
+    char err[512];
+    int nth;
+    int kv_f16;
+    int64_t n_ctx;         /* limit on cells */
+    int64_t cap;           /* cells allocated */
+    int64_t n_cells;       /* cells in use */
+    int32_t *cell_pos;     /* [cap] */
+    int32_t *cell_seq;     /* [cap] -1: shared prefix */
+    void **k, **v;         /* per layer: [cap][G*D] float or fp16 */
+    /* scratch for one ubatch */
+    int64_t s_T;
+    float *x, *h, *q, *kk, *vv, *att, *ff1, *ff2, *wbuf, *scores;
+    double *rope_cs;       /* [T][n_rot] cos, sin pairs */
+};
+
+static rm_result rm__ctx_fail(rm_ctx *c, rm_result r, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof(c->err), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+static void rm__ctx_free_scratch(rm_ctx *c) {
+    RM_FREE(c->x); RM_FREE(c->h); RM_FREE(c->q); RM_FREE(c->kk); RM_FREE(c->vv); RM_FREE(c->att);
+    RM_FREE(c->ff1); RM_FREE(c->ff2); RM_FREE(c->wbuf); RM_FREE(c->scores); RM_FREE(c->rope_cs);
+    c->x = c->h = c->q = c->kk = c->vv = c->att = c->ff1 = c->ff2 = c->wbuf = c->scores = NULL;
+    c->rope_cs = NULL;
+    c->s_T = 0;
+}
+
+static int rm__max_threads(const rm_ctx *c) {
+#ifdef _OPENMP
+    return c->nth > 0 ? c->nth : omp_get_max_threads();
+#else
+    RM__UNUSED(c);
+    return 1;
+#endif
+}
+
+static rm_result rm__ctx_scratch(rm_ctx *c, int64_t T) {
+    const rm_hparams *hp = &c->m->hp;
+    int64_t E = hp->n_embd, D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, F = hp->n_ff;
+    int64_t widest = RM__MAX(RM__MAX(E, F), H * D), nth = rm__max_threads(c);
+    if (T <= c->s_T) return RM_OK;
+    rm__ctx_free_scratch(c);
+    c->x = (float *)rm__calloc((size_t)(T * E), sizeof(float));
+    c->h = (float *)rm__calloc((size_t)(T * E), sizeof(float));
+    c->q = (float *)rm__calloc((size_t)(T * (H + 2 * G) * D), sizeof(float));
+    c->kk = (float *)rm__calloc((size_t)(T * G * D), sizeof(float));
+    c->vv = (float *)rm__calloc((size_t)(T * G * D), sizeof(float));
+    c->att = (float *)rm__calloc((size_t)(T * H * D), sizeof(float));
+    c->ff1 = (float *)rm__calloc((size_t)(T * F), sizeof(float));
+    c->ff2 = (float *)rm__calloc((size_t)(T * RM__MAX(E, F)), sizeof(float));
+    c->wbuf = (float *)rm__calloc((size_t)(nth * widest), sizeof(float));
+    c->scores = (float *)rm__calloc((size_t)(nth * c->n_ctx), sizeof(float));
+    c->rope_cs = (double *)rm__calloc((size_t)(T * hp->n_rot), sizeof(double));
+    if (!c->x || !c->h || !c->q || !c->kk || !c->vv || !c->att || !c->ff1 || !c->ff2 || !c->wbuf || !c->scores ||
+        !c->rope_cs) {
+        rm__ctx_free_scratch(c);
+        return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for a batch of %lld tokens", (long long)T);
+    }
+    c->s_T = T;
+    return RM_OK;
+}
+
+/* Grows the KV cache to hold at least n cells (doubling, up to n_ctx). */
+static rm_result rm__ctx_reserve(rm_ctx *c, int64_t n) {
+    const rm_hparams *hp = &c->m->hp;
+    int64_t newcap, il, row = hp->n_head_kv * hp->head_dim;
+    size_t esz = c->kv_f16 ? 2 : 4;
+    if (n <= c->cap) return RM_OK;
+    newcap = c->cap ? c->cap : 256;
+    while (newcap < n) newcap *= 2;
+    if (newcap > c->n_ctx) newcap = c->n_ctx;
+    {
+        int32_t *p = (int32_t *)RM_REALLOC(c->cell_pos, (size_t)newcap * sizeof(int32_t));
+        if (!p) return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for %lld cells", (long long)newcap);
+        c->cell_pos = p;
+        p = (int32_t *)RM_REALLOC(c->cell_seq, (size_t)newcap * sizeof(int32_t));
+        if (!p) return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for %lld cells", (long long)newcap);
+        c->cell_seq = p;
+    }
+    for (il = 0; il < hp->n_layer; il++) {
+        void *k = RM_REALLOC(c->k[il], (size_t)(newcap * row) * esz);
+        if (!k) return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for the KV cache (%lld cells)", (long long)newcap);
+        c->k[il] = k;
+        k = RM_REALLOC(c->v[il], (size_t)(newcap * row) * esz);
+        if (!k) return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for the KV cache (%lld cells)", (long long)newcap);
+        c->v[il] = k;
+    }
+    c->cap = newcap;
+    return RM_OK;
+}
+
+RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **out) {
+    rm_ctx *c;
+    if (!out) return RM_ERR_INVALID_ARG;
+    *out = NULL;
+    c = (rm_ctx *)rm__calloc(1, sizeof(rm_ctx));
+    if (!c) return RM_ERR_NOMEM;
+    *out = c;
+    if (!m || m->status) {
+        c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: the model is NULL or failed to open");
+        return c->status;
+    }
+    c->m = m;
+    c->n_ctx = m->hp.n_ctx_train;
+    if (p) {
+        if (p->n_ctx < 0 || p->n_threads < 0) {
+            c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: n_ctx and n_threads must not be negative");
+            return c->status;
+        }
+        if (p->n_ctx > 0) c->n_ctx = p->n_ctx;
+        c->nth = p->n_threads;
+        c->kv_f16 = p->kv_f16 != 0;
+    }
+    if (c->n_ctx > RM_MAX_CONTEXT) c->n_ctx = RM_MAX_CONTEXT;
+    if (c->n_ctx < 1) c->n_ctx = 1;
+    c->k = (void **)rm__calloc((size_t)m->hp.n_layer, sizeof(void *));
+    c->v = (void **)rm__calloc((size_t)m->hp.n_layer, sizeof(void *));
+    if (!c->k || !c->v) c->status = rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory");
+    return c->status;
+}
+
+RMDEF void rm_ctx_free(rm_ctx *c) {
+    int64_t il;
+    if (!c) return;
+    if (c->k)
+        for (il = 0; il < c->m->hp.n_layer; il++) RM_FREE(c->k[il]);
+    if (c->v)
+        for (il = 0; il < c->m->hp.n_layer; il++) RM_FREE(c->v[il]);
+    RM_FREE(c->k);
+    RM_FREE(c->v);
+    RM_FREE(c->cell_pos);
+    RM_FREE(c->cell_seq);
+    rm__ctx_free_scratch(c);
+    RM_FREE(c);
+}
+
+RMDEF const char *rm_ctx_error(const rm_ctx *c) { return c ? c->err : "out of memory"; }
+RMDEF int64_t rm_ctx_n_past(const rm_ctx *c) { return c ? c->n_cells : 0; }
+RMDEF rm_result rm_ctx_truncate(rm_ctx *c, int64_t n) {
+    if (!c || c->status || n < 0) return RM_ERR_INVALID_ARG;
+    if (n < c->n_cells) c->n_cells = n;
+    return RM_OK;
+}
+
+static void rm__kv_store(rm_ctx *c, int64_t il, int64_t cell, const float *k, const float *v, int64_t row) {
+    if (c->kv_f16) {
+        uint16_t *K = (uint16_t *)c->k[il] + cell * row, *V = (uint16_t *)c->v[il] + cell * row;
+        int64_t i;
+        for (i = 0; i < row; i++) {
+            K[i] = rm__fp32_to_fp16(k[i]);
+            V[i] = rm__fp32_to_fp16(v[i]);
+        }
+    } else {
+        memcpy((float *)c->k[il] + cell * row, k, (size_t)row * sizeof(float));
+        memcpy((float *)c->v[il] + cell * row, v, (size_t)row * sizeof(float));
+    }
+}
+
+/* Attention of T new tokens (their K/V already stored in cells first..first+T-1) over every
+   cell they may see: same sequence or the shared prefix, position not after theirs, and
+   within the sliding window when the layer has one. */
+static void rm__attention(rm_ctx *c, const rm__layer *L, int64_t il, int64_t first, int64_t T) {
+    const rm_model *m = c->m;
+    const rm_hparams *hp = &m->hp;
+    const int64_t D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, row = G * D, qstride = H * D;
+    const int64_t n_cells = first + T, group = H / G;
+    const float scale = (float)m->attn_scale, cap = (float)hp->attn_softcap;
+    int64_t th;
+    int nth = rm__max_threads(c);
+    RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+#endif
+    for (th = 0; th < T * H; th++) {
+        const int64_t t = th / H, h = th % H, g = h / group, cell_q = first + t;
+        const int32_t pq = c->cell_pos[cell_q], sq = c->cell_seq[cell_q];
+        const float *qv = c->q + t * qstride + h * D;
+        float *out = c->att + t * qstride + h * D;
+        float *sc;
+        float mx = -INFINITY;
+        double sum = 0;
+        int64_t j, d;
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        sc = c->scores + (size_t)tid * (size_t)c->n_ctx;
+        for (j = 0; j < n_cells; j++) {
+            const int32_t pk = c->cell_pos[j], sk = c->cell_seq[j];
+            float s;
+            if (pk > pq || (sk >= 0 && sk != sq) || (L->sliding && pq - pk >= hp->sliding_window)) {
+                sc[j] = -INFINITY;
+                continue;
+            }
+            if (c->kv_f16) {
+                const uint16_t *kr = (const uint16_t *)c->k[il] + j * row + g * D;
+                float acc = 0;
+                for (d = 0; d < D; d++) acc += qv[d] * rm__fp16_to_fp32(kr[d]);
+                s = acc;
+            } else {
+                s = rm__dot_f32(qv, (const float *)c->k[il] + j * row + g * D, D);
+            }
+            s *= scale;
+            if (cap > 0) s = cap * tanhf(s / cap);
+            sc[j] = s;
+            if (s > mx) mx = s;
+        }
+        for (d = 0; d < D; d++) out[d] = 0;
+        for (j = 0; j < n_cells; j++) {
+            float p;
+            if (sc[j] == -INFINITY) continue;
+            p = expf(sc[j] - mx);
+            sum += p;
+            if (c->kv_f16) {
+                const uint16_t *vr = (const uint16_t *)c->v[il] + j * row + g * D;
+                for (d = 0; d < D; d++) out[d] += p * rm__fp16_to_fp32(vr[d]);
+            } else {
+                const float *vr = (const float *)c->v[il] + j * row + g * D;
+                for (d = 0; d < D; d++) out[d] += p * vr[d];
+            }
+        }
+        for (d = 0; d < D; d++) out[d] = (float)(out[d] / sum);
+    }
+}
+
+/* cos/sin of every rotary pair for each token's position. llama3 scaling divides each
+   frequency by rope_freqs[i]; linear scaling multiplies positions by rope_scale. */
+static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T) {
+    const rm_model *m = c->m;
+    const rm_hparams *hp = &m->hp;
+    int64_t t, i, half = hp->n_rot / 2;
+    for (t = 0; t < T; t++) {
+        double p = (double)c->cell_pos[first + t] * hp->rope_scale;
+        double *cs = c->rope_cs + t * hp->n_rot;
+        for (i = 0; i < half; i++) {
+            double theta = p * pow(hp->rope_base, -2.0 * (double)i / (double)hp->n_rot);
+            if (m->rope_freqs.data) theta /= m->rope_freqs.data[i];
+            cs[2 * i] = cos(theta);
+            cs[2 * i + 1] = sin(theta);
+        }
+    }
+}
+
+/* Runs T tokens (already placed in cells first..first+T-1) through every layer, leaving the
+   final-normed hidden states in c->h. */
+static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, int64_t T) {
+    const rm_model *m = c->m;
+    const rm_hparams *hp = &m->hp;
+    const rm__arch_info *ai = m->ai;
+    const int64_t E = hp->n_embd, D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, F = hp->n_ff;
+    const int nth = rm__max_threads(c);
+    int64_t t, il, i;
+
+    /* embeddings: rows of token_embd, scaled by sqrt(E) for gemma2 */
+    for (t = 0; t < T; t++) {
+        float *x = c->x + t * E;
+        rm_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)tokens[t] * m->tok_embd.row_bytes,
+                          x, E);
+        if (ai->embd_scale) {
+            float s = (float)sqrt((double)E);
+            for (i = 0; i < E; i++) x[i] *= s;
+        }
+    }
+    rm__rope_table(c, first, T);
+
+    for (il = 0; il < hp->n_layer; il++) {
+        const rm__layer *L = &m->layers[il];
+        const int64_t qkv_w = (H + 2 * G) * D;
+        /* attention input */
+        for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &L->attn_norm, &L->attn_norm_b, ai->norm, hp->norm_eps);
+        if (ai->fused_qkv) {
+            /* {E, (H+2G)*D}: rows are Q then K then V */
+            rm__matmul(&L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth);
+            rm__add_bias(c->q, T, qkv_w, &L->bqkv);
+            for (t = 0; t < T; t++) {
+                memcpy(c->kk + t * G * D, c->q + t * qkv_w + H * D, (size_t)(G * D) * sizeof(float));
+                memcpy(c->vv + t * G * D, c->q + t * qkv_w + (H + G) * D, (size_t)(G * D) * sizeof(float));
+                if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
+            }
+        } else {
+            rm__matmul(&L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth);
+            rm__matmul(&L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth);
+            rm__matmul(&L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth);
+            rm__add_bias(c->q, T, H * D, &L->bq);
+            rm__add_bias(c->kk, T, G * D, &L->bk);
+            rm__add_bias(c->vv, T, G * D, &L->bv);
+        }
+        for (t = 0; t < T; t++) {
+            const double *cs = c->rope_cs + t * hp->n_rot;
+            for (i = 0; i < H; i++) {
+                float *q = c->q + t * H * D + i * D;
+                if (L->q_norm.data) rm__norm(q, q, D, &L->q_norm, NULL, RM__NORM_RMS, hp->norm_eps);
+                rm__rope(q, hp->n_rot, ai->rope_neox, cs);
+            }
+            for (i = 0; i < G; i++) {
+                float *k = c->kk + t * G * D + i * D;
+                if (L->k_norm.data) rm__norm(k, k, D, &L->k_norm, NULL, RM__NORM_RMS, hp->norm_eps);
+                rm__rope(k, hp->n_rot, ai->rope_neox, cs);
+            }
+            rm__kv_store(c, il, first + t, c->kk + t * G * D, c->vv + t * G * D, G * D);
+        }
+        rm__attention(c, L, il, first, T);
+        /* attention output; c->h still holds the attention input norm */
+        rm__matmul(&L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth);
+        rm__add_bias(c->ff2, T, E, &L->bo);
+        if (L->attn_post_norm.data)
+            for (t = 0; t < T; t++) rm__norm(c->ff2 + t * E, c->ff2 + t * E, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps);
+        if (m->parallel_residual) {
+            /* x + attn(ln1 x) + ffn(ln2 x): the FFN reads the layer input, so add attn after */
+            for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps);
+            for (i = 0; i < T * E; i++) c->x[i] += c->ff2[i];
+        } else {
+            for (i = 0; i < T * E; i++) c->x[i] += c->ff2[i];
+            for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps);
+        }
+        /* feed-forward */
+        rm__matmul(&L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth);
+        rm__add_bias(c->ff1, T, F, &L->b_up);
+        if (ai->act == RM__ACT_GELU) {
+            for (i = 0; i < T * F; i++) c->ff1[i] = rm__gelu_tanh(c->ff1[i]);
+        } else {
+            rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth);
+            if (ai->act == RM__ACT_SILU_GATED)
+                for (i = 0; i < T * F; i++) c->ff1[i] *= rm__silu(c->ff2[i]);
+            else
+                for (i = 0; i < T * F; i++) c->ff1[i] *= rm__gelu_tanh(c->ff2[i]);
+        }
+        rm__matmul(&L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth);
+        rm__add_bias(c->ff2, T, E, &L->b_down);
+        if (L->ffn_post_norm.data)
+            for (t = 0; t < T; t++) rm__norm(c->ff2 + t * E, c->ff2 + t * E, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps);
+        for (i = 0; i < T * E; i++) c->x[i] += c->ff2[i];
+    }
+    for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps);
+    for (i = 0; i < T * E; i++)
+        if (!(c->h[i] - c->h[i] == 0)) return rm__ctx_fail(c, RM_ERR_NONFINITE, "ctx: the hidden state holds NaN or Inf (layer weights or input overflow)");
+    return RM_OK;
+}
+
+/* Log-softmax of the LM head at the rows of hs listed in idx (n of them) for the given
+   targets, without keeping the logits: each thread scans a share of the vocabulary with a
+   running max and sum per row, then the shares are merged. */
+static void rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx, const int32_t *targets, int64_t n,
+                            double *out) {
+    const rm_model *m = c->m;
+    const rm_hparams *hp = &m->hp;
+    const int64_t E = hp->n_embd, V = hp->n_vocab;
+    const float cap = (float)hp->final_softcap;
+    const int nth = rm__max_threads(c);
+    double *mx = (double *)rm__calloc((size_t)(nth * n), sizeof(double));
+    double *sm = (double *)rm__calloc((size_t)(nth * n), sizeof(double));
+    double *tl = (double *)rm__calloc((size_t)n, sizeof(double));
+    int64_t k, tt;
+    if (!mx || !sm || !tl) {
+        for (k = 0; k < n; k++) out[k] = NAN;
+        RM_FREE(mx); RM_FREE(sm); RM_FREE(tl);
+        return;
+    }
+    for (k = 0; k < nth * n; k++) mx[k] = -INFINITY;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nth)
+#endif
+    {
+        int tid = 0, nt = 1;
+        int64_t j, j0, j1;
+        double *pm, *ps;
+        float *row;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        nt = omp_get_num_threads();
+#endif
+        j0 = V * tid / nt;
+        j1 = V * (tid + 1) / nt;
+        pm = mx + (size_t)tid * (size_t)n;
+        ps = sm + (size_t)tid * (size_t)n;
+        row = c->wbuf + (size_t)tid * (size_t)RM__MAX(RM__MAX(E, hp->n_ff), hp->n_head * hp->head_dim);
+        for (j = j0; j < j1; j++) {
+            const float *w;
+            int64_t q;
+            if (m->output.type == RM_TYPE_F32) {
+                w = (const float *)((const uint8_t *)m->output.data + (size_t)j * m->output.row_bytes);
+            } else {
+                rm_dequantize_row(m->output.type, (const uint8_t *)m->output.data + (size_t)j * m->output.row_bytes, row, E);
+                w = row;
+            }
+            for (q = 0; q < n; q++) {
+                double l = rm__dot_f32(w, hs + idx[q] * E, E);
+                if (cap > 0) l = cap * tanh(l / cap);
+                if (j == targets[q]) tl[q] = l;
+                if (l > pm[q]) {
+                    ps[q] = ps[q] * exp(pm[q] - l) + 1.0;
+                    pm[q] = l;
+                } else {
+                    ps[q] += exp(l - pm[q]);
+                }
+            }
+        }
+    }
+    for (tt = 0; tt < n; tt++) {
+        double M = -INFINITY, S = 0;
+        int th;
+        for (th = 0; th < nth; th++) M = RM__MAX(M, mx[th * n + tt]);
+        for (th = 0; th < nth; th++)
+            if (mx[th * n + tt] > -INFINITY) S += sm[th * n + tt] * exp(mx[th * n + tt] - M);
+        out[tt] = tl[tt] - (M + log(S));
+    }
+    RM_FREE(mx);
+    RM_FREE(sm);
+    RM_FREE(tl);
+}
+
+RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e) {
+    const rm_model *m;
+    int64_t E, V, n, start, first0, i;
+    rm_result r;
+    if (!c || !e) return RM_ERR_INVALID_ARG;
+    if (c->status) return c->status;
+    m = c->m;
+    E = m->hp.n_embd;
+    V = m->hp.n_vocab;
+    n = e->n_tokens;
+    if (n < 0 || (n > 0 && !e->tokens) || (e->targets && !e->logprobs) || (e->n_hidden && (!e->hidden || !e->hidden_idx)) ||
+        (e->n_logits && (!e->logits || !e->logits_idx)) || e->n_hidden < 0 || e->n_logits < 0)
+        return rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: inconsistent rm_eval (missing output buffer or tokens)");
+    if (n == 0) return RM_OK;
+    if (n > c->n_ctx - c->n_cells)
+        return rm__ctx_fail(c, RM_ERR_CONTEXT, "ctx: %lld tokens after %lld cached do not fit in a context of %lld",
+                            (long long)n, (long long)c->n_cells, (long long)c->n_ctx);
+    for (i = 0; i < n; i++) {
+        if (e->tokens[i] < 0 || e->tokens[i] >= V)
+            return rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: token %lld has id %d outside the vocabulary of %lld",
+                                (long long)i, (int)e->tokens[i], (long long)V);
+        if (e->targets && e->targets[i] >= V)
+            return rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: target %lld has id %d outside the vocabulary", (long long)i, (int)e->targets[i]);
+        if (e->pos && (e->pos[i] < 0 || e->pos[i] >= c->n_ctx))
+            return rm__ctx_fail(c, RM_ERR_CONTEXT, "ctx: position %d of token %lld is outside the context of %lld",
+                                (int)e->pos[i], (long long)i, (long long)c->n_ctx);
+    }
+    for (i = 0; i < e->n_hidden; i++)
+        if (e->hidden_idx[i] < 0 || e->hidden_idx[i] >= n) return rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: hidden_idx[%lld] out of range", (long long)i);
+    for (i = 0; i < e->n_logits; i++)
+        if (e->logits_idx[i] < 0 || e->logits_idx[i] >= n) return rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: logits_idx[%lld] out of range", (long long)i);
+    if ((r = rm__ctx_reserve(c, c->n_cells + n))) return r;
+    first0 = c->n_cells;
+    for (i = 0; i < n; i++) {
+        c->cell_pos[first0 + i] = e->pos ? e->pos[i] : (int32_t)(first0 + i);
+        c->cell_seq[first0 + i] = e->seq ? e->seq[i] : -1;
+    }
+    if (e->targets)
+        for (i = 0; i < n; i++) e->logprobs[i] = 0;
+    for (start = 0; start < n; start += RM__UBATCH) {
+        int64_t T = RM__MIN(RM__UBATCH, n - start), k, cnt;
+        if ((r = rm__ctx_scratch(c, T))) return r;
+        if ((r = rm__forward(c, e->tokens + start, first0 + start, T))) {
+            c->n_cells = first0;
+            return r;
+        }
+        c->n_cells = first0 + start + T;
+        for (k = 0; k < e->n_hidden; k++) {
+            int64_t ti = e->hidden_idx[k];
+            if (ti >= start && ti < start + T) memcpy(e->hidden + k * E, c->h + (ti - start) * E, (size_t)E * sizeof(float));
+        }
+        for (k = 0; k < e->n_logits; k++) {
+            int64_t ti = e->logits_idx[k];
+            if (ti >= start && ti < start + T) {
+                rm__mat out1 = m->output;
+                float *lg = e->logits + k * V;
+                int64_t j;
+                rm__matmul(&out1, c->h + (ti - start) * E, 1, E, lg, V, c->wbuf, rm__max_threads(c));
+                if (m->hp.final_softcap > 0)
+                    for (j = 0; j < V; j++) lg[j] = (float)(m->hp.final_softcap * tanh(lg[j] / m->hp.final_softcap));
+            }
+        }
+        if (e->targets) {
+            int64_t *idx = (int64_t *)rm__calloc((size_t)T, sizeof(int64_t));
+            int32_t *tg = (int32_t *)rm__calloc((size_t)T, sizeof(int32_t));
+            double *lp = (double *)rm__calloc((size_t)T, sizeof(double));
+            if (!idx || !tg || !lp) {
+                RM_FREE(idx); RM_FREE(tg); RM_FREE(lp);
+                return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory");
+            }
+            for (k = 0, cnt = 0; k < T; k++)
+                if (e->targets[start + k] >= 0) {
+                    idx[cnt] = k;
+                    tg[cnt++] = e->targets[start + k];
+                }
+            if (cnt) rm__lm_logprobs(c, c->h, idx, tg, cnt, lp);
+            for (k = 0; k < cnt; k++) e->logprobs[start + idx[k]] = lp[k];
+            RM_FREE(idx); RM_FREE(tg); RM_FREE(lp);
+        }
+    }
+    return RM_OK;
+}
 
 #endif /* RM_IMPLEMENTATION_DONE */
 #endif /* RM_IMPLEMENTATION */
