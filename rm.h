@@ -256,6 +256,7 @@ RMDEF rm_result rm_model_open(const char *path, rm_model **out);
 RMDEF rm_result rm_model_open_gguf(rm_gguf *g, rm_model **out);
 RMDEF void rm_model_close(rm_model *m);
 RMDEF const char *rm_model_error(const rm_model *m);
+RMDEF rm_result rm_model_status(const rm_model *m);
 RMDEF const rm_hparams *rm_model_hparams(const rm_model *m);
 RMDEF const rm_gguf *rm_model_gguf(const rm_model *m);
 /* Name of an architecture ("llama") or NULL. */
@@ -300,6 +301,71 @@ typedef struct rm_eval {
 } rm_eval;
 
 RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e);
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reward scoring                                                                           */
+/* ---------------------------------------------------------------------------------------- */
+
+/* EX-RM: r = w . h_last (+ b), h_last the final-normed hidden state of the last token of
+   prompt+response, w and b from cls.output.weight / cls.output.bias.
+   IM-RM: r = beta * (sum_t log pi(y_t|x,y<t) - sum_t log pi_ref(y_t|x,y<t)) over the response
+   tokens, teacher-forced. Reference-free forms: SUM beta * sum_t log pi, MEAN the mean of
+   log pi, NORM -||(log pi_t)_t||_2 (RewardBench's "norm"). */
+typedef enum rm_mode { RM_MODE_EXPLICIT = 0, RM_MODE_IMPLICIT = 1 } rm_mode;
+typedef enum rm_ref_free { RM_REF_FREE_OFF = 0, RM_REF_FREE_SUM, RM_REF_FREE_MEAN, RM_REF_FREE_NORM } rm_ref_free;
+/* How a conversation is cut into prompt and response tokens (see rm_scorer_desc.split). */
+typedef enum rm_split { RM_SPLIT_PAPER = 0, RM_SPLIT_REWARDBENCH, RM_SPLIT_NONE } rm_split;
+
+/* A reward head kept in its own GGUF (cls.output.weight {n_embd, n_out}, optional
+   cls.output.bias {n_out}, optional rm.head.mean / rm.head.std floats that normalise the
+   reward as (r - mean) / std). fit-head writes such files. */
+typedef struct rm_head rm_head;
+RMDEF rm_result rm_head_open(const char *path, rm_head **out);
+RMDEF void rm_head_close(rm_head *h);
+RMDEF const char *rm_head_error(const rm_head *h);
+RMDEF int64_t rm_head_n_embd(const rm_head *h);
+
+typedef struct rm_scorer rm_scorer;
+
+typedef struct rm_scorer_desc {
+    const rm_model *model;   /* the reward model (EX) or the policy (IM) */
+    const rm_model *ref;     /* IM: the reference model; NULL with a reference-free form */
+    const rm_head *head;     /* EX: a separate head; NULL uses the model's own cls.output */
+    int mode;                /* rm_mode */
+    double beta;             /* IM scale; 0 means 1 */
+    int ref_free;            /* rm_ref_free */
+    int split;               /* rm_split, used by the text entry points */
+    int chat_template;       /* template id, RM_CHAT_AUTO (from the model) or RM_CHAT_NONE */
+    int normalize;           /* EX: apply the head's mean/std when it has them */
+    int64_t n_ctx;           /* 0: enough for what is scored, up to the trained context */
+    int n_threads;           /* 0: OpenMP's default */
+    int kv_f16;
+} rm_scorer_desc;
+
+/* The result of scoring one response. Arrays belong to the scorer and stay valid until
+   its next scoring call. */
+typedef struct rm_score {
+    double reward;
+    int nonfinite;               /* 1: NaN/Inf arose; reward is NaN, never a silent number */
+    const int32_t *prompt_ids;   /* the tokens the prompt was scored as */
+    int64_t n_prompt;
+    const int32_t *response_ids;
+    int64_t n_response;
+    const double *logprobs;      /* [n_response] log pi(y_t|...) (IM only, else NULL) */
+    const double *ref_logprobs;  /* [n_response] log pi_ref (IM with a reference) */
+    const double *contributions; /* [n_response] each token's share of the reward (IM) */
+    const float *last_hidden;    /* [n_embd] final-normed hidden state of the last token */
+} rm_score;
+
+RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out);
+RMDEF void rm_scorer_free(rm_scorer *s);
+RMDEF const char *rm_scorer_error(const rm_scorer *s);
+
+/* Score k responses (token ids) to one prompt. The prompt's KV is computed once per model and
+   shared; the responses run batched against it. out[k] receives each result. */
+RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
+                             const int64_t *n_responses, int64_t k, rm_score *out);
 
 /* Tokenizer, chat templates and GGUF writing (declarations). */
 #include "wip/tok_api.h"
@@ -1281,6 +1347,7 @@ struct rm_model {
     double attn_scale;
     rm__mat tok_embd;            /* {E, V} */
     rm__mat output;              /* {E, V}; token_embd when tied */
+    int has_output;              /* output.weight present (not tied) */
     rm__vec out_norm, out_norm_b;/* {E} */
     rm__vec rope_freqs;          /* {n_rot/2} llama3 frequency divisors, or absent */
     rm__mat cls;                 /* {E, n_cls_out} reward head, or absent */
@@ -1479,6 +1546,7 @@ static rm_result rm__model_load(rm_model *m) {
 
     if ((e = rm__get_mat(m, "token_embd.weight", E, V, 1, &m->tok_embd))) return e;
     if ((e = rm__get_mat(m, "output.weight", E, V, 0, &m->output))) return e;
+    m->has_output = m->output.data != NULL;
     if (!m->output.data) m->output = m->tok_embd; /* tied embeddings */
     if ((e = rm__get_vec(m, "output_norm.weight", E, 1, &m->out_norm))) return e;
     if ((e = rm__get_vec(m, "output_norm.bias", E, m->ai->norm == RM__NORM_LAYER, &m->out_norm_b))) return e;
@@ -1571,6 +1639,7 @@ RMDEF void rm_model_close(rm_model *m) {
 }
 
 RMDEF const char *rm_model_error(const rm_model *m) { return m ? m->err : "out of memory"; }
+RMDEF rm_result rm_model_status(const rm_model *m) { return m ? m->status : RM_ERR_NOMEM; }
 RMDEF const rm_hparams *rm_model_hparams(const rm_model *m) { return m ? &m->hp : NULL; }
 RMDEF const rm_gguf *rm_model_gguf(const rm_model *m) { return m ? m->gguf : NULL; }
 
@@ -2169,6 +2238,373 @@ RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e) {
             if (cnt) rm__lm_logprobs(c, c->h, idx, tg, cnt, lp);
             for (k = 0; k < cnt; k++) e->logprobs[start + idx[k]] = lp[k];
             RM_FREE(idx); RM_FREE(tg); RM_FREE(lp);
+        }
+    }
+    return RM_OK;
+}
+
+
+/* Policy and reference must agree on every token id: same vocabulary size and the same token
+   texts (tokenizer.ggml.tokens), so that log-ratios compare the same events. */
+static rm_result rm__models_same_vocab(const rm_model *a, const rm_model *b, char *err, size_t ec) {
+    uint64_t na = 0, nb = 0, i;
+    rm_gguf_type ta, tb;
+    int ha, hb;
+    if (a->hp.n_vocab != b->hp.n_vocab)
+        return rm__fail(err, ec, RM_ERR_VOCAB_MISMATCH, "scorer: the policy has %lld tokens and the reference %lld",
+                        (long long)a->hp.n_vocab, (long long)b->hp.n_vocab);
+    ha = rm_gguf_get_arr(a->gguf, "tokenizer.ggml.tokens", &ta, &na, NULL) == RM_OK && ta == RM_GGUF_STRING;
+    hb = rm_gguf_get_arr(b->gguf, "tokenizer.ggml.tokens", &tb, &nb, NULL) == RM_OK && tb == RM_GGUF_STRING;
+    if (ha != hb || na != nb)
+        return rm__fail(err, ec, RM_ERR_VOCAB_MISMATCH, "scorer: the policy's and the reference's token lists differ in size (%llu vs %llu)",
+                        (unsigned long long)na, (unsigned long long)nb);
+    for (i = 0; i < na; i++) {
+        rm_str x, y;
+        rm_gguf_get_arr_str(a->gguf, "tokenizer.ggml.tokens", i, &x);
+        rm_gguf_get_arr_str(b->gguf, "tokenizer.ggml.tokens", i, &y);
+        if (x.len != y.len || (x.len && memcmp(x.ptr, y.ptr, x.len) != 0))
+            return rm__fail(err, ec, RM_ERR_VOCAB_MISMATCH, "scorer: token %llu differs between the policy ('%.*s') and the reference ('%.*s')",
+                            (unsigned long long)i, (int)RM__MIN(x.len, 40), x.ptr, (int)RM__MIN(y.len, 40), y.ptr);
+    }
+    return RM_OK;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 13. Reward scoring                                                                       */
+/* ---------------------------------------------------------------------------------------- */
+
+struct rm_head {
+    rm_gguf *gguf;
+    rm_result status;
+    char err[512];
+    rm__mat w;          /* {n_embd, n_out} */
+    rm__vec b;          /* {n_out} or absent */
+    double mean, std;   /* normalisation; std 0 = none */
+};
+
+/* Reads cls.output.weight ({E, n_out} or 1-D {E}) and cls.output.bias from g. */
+static rm_result rm__head_read(const rm_gguf *g, rm__mat *w, rm__vec *b, char *err, size_t ec) {
+    const rm_tensor *t = rm_gguf_find_tensor(g, "cls.output.weight");
+    const rm_tensor *tb = rm_gguf_find_tensor(g, "cls.output.bias");
+    memset(w, 0, sizeof(*w));
+    memset(b, 0, sizeof(*b));
+    if (!t) return rm__fail(err, ec, RM_ERR_NO_HEAD, "head: no tensor 'cls.output.weight'");
+    if (t->n_dims > 2 || t->ne[1] < 1 || t->ne[1] > 65536)
+        return rm__fail(err, ec, RM_ERR_TENSOR_SHAPE, "head: cls.output.weight has %d dims and %lld outputs", t->n_dims, (long long)t->ne[1]);
+    if (t->type != RM_TYPE_F32)
+        return rm__fail(err, ec, RM_ERR_TENSOR_SHAPE, "head: cls.output.weight is %s; only F32 heads are supported", rm_type_name(t->type));
+    w->data = t->data;
+    w->type = t->type;
+    w->n_in = t->ne[0];
+    w->n_out = t->ne[1];
+    w->row_bytes = rm__row_bytes(t->type, t->ne[0]);
+    if (tb) {
+        if (tb->type != RM_TYPE_F32 || tb->ne[0] != w->n_out || tb->n_dims != 1)
+            return rm__fail(err, ec, RM_ERR_TENSOR_SHAPE, "head: cls.output.bias must be F32 {%lld}", (long long)w->n_out);
+        b->data = (const float *)tb->data;
+        b->n = tb->ne[0];
+    }
+    return RM_OK;
+}
+
+RMDEF rm_result rm_head_open(const char *path, rm_head **out) {
+    rm_head *h;
+    rm_result e;
+    if (!out) return RM_ERR_INVALID_ARG;
+    h = (rm_head *)rm__calloc(1, sizeof(rm_head));
+    *out = h;
+    if (!h) return RM_ERR_NOMEM;
+    e = rm_gguf_open(path, &h->gguf);
+    if (e) {
+        snprintf(h->err, sizeof(h->err), "%s", rm_gguf_error(h->gguf));
+        return h->status = e;
+    }
+    e = rm__head_read(h->gguf, &h->w, &h->b, h->err, sizeof(h->err));
+    if (e) return h->status = e;
+    if (rm_gguf_get_float(h->gguf, "rm.head.std", &h->std) != RM_OK) h->std = 0;
+    if (rm_gguf_get_float(h->gguf, "rm.head.mean", &h->mean) != RM_OK) h->mean = 0;
+    if (!(h->std > 0) || !(h->mean == h->mean)) h->std = 0, h->mean = 0;
+    return RM_OK;
+}
+RMDEF void rm_head_close(rm_head *h) {
+    if (!h) return;
+    rm_gguf_close(h->gguf);
+    RM_FREE(h);
+}
+RMDEF const char *rm_head_error(const rm_head *h) { return h ? h->err : "out of memory"; }
+RMDEF int64_t rm_head_n_embd(const rm_head *h) { return (h && !h->status) ? h->w.n_in : 0; }
+
+struct rm_scorer {
+    rm_scorer_desc d;
+    rm_result status;
+    char err[512];
+    rm_ctx *ctx, *ref_ctx;
+    rm__mat head_w;
+    rm__vec head_b;
+    double head_mean, head_std;
+    /* per-call buffers, grown as needed */
+    int32_t *tok, *seq, *pos, *tgt;
+    double *lp, *ref_lp, *contrib;
+    int64_t *hidx;
+    float *hid;
+    int32_t *ids;       /* copies of prompt and response ids handed back in rm_score */
+    int64_t cap_tok, cap_hid, cap_ids;
+};
+
+static rm_result rm__scorer_fail(rm_scorer *s, rm_result r, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof(s->err), fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
+    rm_scorer *s;
+    rm_ctx_params cp;
+    rm_result e;
+    if (!out) return RM_ERR_INVALID_ARG;
+    s = (rm_scorer *)rm__calloc(1, sizeof(rm_scorer));
+    *out = s;
+    if (!s) return RM_ERR_NOMEM;
+    if (!d || !d->model || d->model->status)
+        return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: no model, or the model failed to open");
+    s->d = *d;
+    if (s->d.beta == 0) s->d.beta = 1.0;
+    if (!(s->d.beta == s->d.beta) || s->d.mode < RM_MODE_EXPLICIT || s->d.mode > RM_MODE_IMPLICIT ||
+        s->d.ref_free < RM_REF_FREE_OFF || s->d.ref_free > RM_REF_FREE_NORM || s->d.split < RM_SPLIT_PAPER ||
+        s->d.split > RM_SPLIT_NONE)
+        return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: mode, beta, ref_free or split out of range");
+    if (d->mode == RM_MODE_EXPLICIT) {
+        if (d->head) {
+            if (d->head->status) return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: the head failed to open: %s", d->head->err);
+            s->head_w = d->head->w;
+            s->head_b = d->head->b;
+            s->head_mean = d->head->mean;
+            s->head_std = d->normalize ? d->head->std : 0;
+        } else {
+            e = rm__head_read(d->model->gguf, &s->head_w, &s->head_b, s->err, sizeof(s->err));
+            if (e) return s->status = rm__scorer_fail(s, e, "scorer: explicit mode needs a reward head: the model has no cls.output.weight; attach one with --head (fit-head makes one)");
+        }
+        if (s->head_w.n_in != d->model->hp.n_embd)
+            return s->status = rm__scorer_fail(s, RM_ERR_TENSOR_SHAPE, "scorer: the head is %lld wide but the model's hidden size is %lld",
+                                               (long long)s->head_w.n_in, (long long)d->model->hp.n_embd);
+    } else {
+        if (!d->model->has_output && d->model->hp.n_cls_out > 0)
+            return s->status = rm__scorer_fail(s, RM_ERR_NO_LM_HEAD, "scorer: the model is a classifier checkpoint without output.weight: it has no language-model head for implicit scoring");
+        if (d->ref_free == RM_REF_FREE_OFF) {
+            if (!d->ref || d->ref->status)
+                return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: implicit mode needs a reference model (or a reference-free form)");
+            if ((e = rm__models_same_vocab(d->model, d->ref, s->err, sizeof(s->err)))) return s->status = e;
+        }
+    }
+    memset(&cp, 0, sizeof(cp));
+    cp.n_ctx = d->n_ctx;
+    cp.n_threads = d->n_threads;
+    cp.kv_f16 = d->kv_f16;
+    if ((e = rm_ctx_new(d->model, &cp, &s->ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ctx));
+    if (d->mode == RM_MODE_IMPLICIT && d->ref_free == RM_REF_FREE_OFF)
+        if ((e = rm_ctx_new(d->ref, &cp, &s->ref_ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ref_ctx));
+    return RM_OK;
+}
+
+RMDEF void rm_scorer_free(rm_scorer *s) {
+    if (!s) return;
+    rm_ctx_free(s->ctx);
+    rm_ctx_free(s->ref_ctx);
+    RM_FREE(s->tok); RM_FREE(s->seq); RM_FREE(s->pos); RM_FREE(s->tgt);
+    RM_FREE(s->lp); RM_FREE(s->ref_lp); RM_FREE(s->contrib);
+    RM_FREE(s->hidx); RM_FREE(s->hid); RM_FREE(s->ids);
+    RM_FREE(s);
+}
+RMDEF const char *rm_scorer_error(const rm_scorer *s) { return s ? s->err : "out of memory"; }
+
+static rm_result rm__scorer_grow(rm_scorer *s, int64_t n_tok, int64_t n_hid, int64_t n_ids) {
+    if (n_tok > s->cap_tok) {
+        RM_FREE(s->tok); RM_FREE(s->seq); RM_FREE(s->pos); RM_FREE(s->tgt);
+        RM_FREE(s->lp); RM_FREE(s->ref_lp); RM_FREE(s->contrib);
+        s->tok = (int32_t *)rm__calloc((size_t)n_tok, 4);
+        s->seq = (int32_t *)rm__calloc((size_t)n_tok, 4);
+        s->pos = (int32_t *)rm__calloc((size_t)n_tok, 4);
+        s->tgt = (int32_t *)rm__calloc((size_t)n_tok, 4);
+        s->lp = (double *)rm__calloc((size_t)n_tok, sizeof(double));
+        s->ref_lp = (double *)rm__calloc((size_t)n_tok, sizeof(double));
+        s->contrib = (double *)rm__calloc((size_t)n_tok, sizeof(double));
+        s->cap_tok = n_tok;
+        if (!s->tok || !s->seq || !s->pos || !s->tgt || !s->lp || !s->ref_lp || !s->contrib) {
+            s->cap_tok = 0;
+            return rm__scorer_fail(s, RM_ERR_NOMEM, "scorer: out of memory for %lld tokens", (long long)n_tok);
+        }
+    }
+    if (n_hid > s->cap_hid) {
+        RM_FREE(s->hidx); RM_FREE(s->hid);
+        s->hidx = (int64_t *)rm__calloc((size_t)n_hid, sizeof(int64_t));
+        s->hid = (float *)rm__calloc((size_t)(n_hid * s->d.model->hp.n_embd), sizeof(float));
+        s->cap_hid = n_hid;
+        if (!s->hidx || !s->hid) {
+            s->cap_hid = 0;
+            return rm__scorer_fail(s, RM_ERR_NOMEM, "scorer: out of memory");
+        }
+    }
+    if (n_ids > s->cap_ids) {
+        RM_FREE(s->ids);
+        s->ids = (int32_t *)rm__calloc((size_t)n_ids, 4);
+        s->cap_ids = s->ids ? n_ids : 0;
+        if (!s->ids) return rm__scorer_fail(s, RM_ERR_NOMEM, "scorer: out of memory");
+    }
+    return RM_OK;
+}
+
+/* Runs the shared prompt (all but its last token) once, then every response as its own
+   sequence [last prompt token, y_0 .. y_{m-1}] against it, all in one batch. When the batch
+   does not fit in the context the responses run one after another instead. Log-probs of the
+   response tokens go to lp_out (concatenated), last hidden states to hid_out. */
+static rm_result rm__score_model(rm_scorer *s, rm_ctx *c, const int32_t *prompt, int64_t np,
+                                 const int32_t *const *resp, const int64_t *nr, int64_t k, double *lp_out,
+                                 float *hid_out) {
+    const int64_t E = c->m->hp.n_embd;
+    rm_eval e;
+    rm_result r;
+    int64_t i, j, n = 0, total = 0, off = 0;
+    int batched;
+    for (i = 0; i < k; i++) total += nr[i] + 1;
+    batched = (np - 1 + total) <= c->n_ctx;
+    rm_ctx_truncate(c, 0);
+    if (np > 1) {
+        memset(&e, 0, sizeof(e));
+        e.tokens = prompt;
+        e.n_tokens = np - 1;
+        if ((r = rm_ctx_eval(c, &e))) return rm__scorer_fail(s, r, "%s", rm_ctx_error(c));
+    }
+    for (i = 0; i < k; i++) {
+        if (!batched) n = 0;
+        s->tok[n] = prompt[np - 1];
+        s->seq[n] = batched ? (int32_t)i : -1;
+        s->pos[n] = (int32_t)(np - 1);
+        s->tgt[n] = resp[i][0];
+        n++;
+        for (j = 0; j < nr[i]; j++, n++) {
+            s->tok[n] = resp[i][j];
+            s->seq[n] = batched ? (int32_t)i : -1;
+            s->pos[n] = (int32_t)(np + j);
+            s->tgt[n] = j + 1 < nr[i] ? resp[i][j + 1] : -1;
+        }
+        s->hidx[i] = n - 1;
+        if (batched && i + 1 < k) continue;
+        memset(&e, 0, sizeof(e));
+        e.tokens = s->tok;
+        e.n_tokens = n;
+        e.seq = s->seq;
+        e.pos = s->pos;
+        e.targets = lp_out ? s->tgt : NULL;
+        e.logprobs = s->lp;
+        e.hidden_idx = batched ? s->hidx : s->hidx + i;
+        e.n_hidden = hid_out ? (batched ? k : 1) : 0;
+        e.hidden = hid_out ? hid_out + (batched ? 0 : i * E) : NULL;
+        if ((r = rm_ctx_eval(c, &e))) return rm__scorer_fail(s, r, "%s", rm_ctx_error(c));
+        if (lp_out) {
+            /* each sequence's last slot predicts nothing: skip it */
+            int64_t src = 0, i0 = batched ? 0 : i;
+            for (; i0 <= i; i0++) {
+                for (j = 0; j < nr[i0]; j++) lp_out[off++] = s->lp[src + j];
+                src += nr[i0] + 1;
+            }
+        }
+        rm_ctx_truncate(c, RM__MAX(np - 1, 0));
+    }
+    return RM_OK;
+}
+
+RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
+                             const int64_t *n_responses, int64_t k, rm_score *out) {
+    rm_result r;
+    int64_t i, j, total = 0, E;
+    double *pol, *ref;
+    int im;
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (s->status) return s->status;
+    if (!prompt || !responses || !n_responses || !out || k < 1)
+        return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: missing prompt, responses or output");
+    if (n_prompt < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: the prompt has no tokens");
+    for (i = 0; i < k; i++) {
+        if (n_responses[i] < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld has no tokens", (long long)i);
+        if (!responses[i]) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: response %lld is NULL", (long long)i);
+        if (n_prompt + n_responses[i] > s->ctx->n_ctx)
+            return rm__scorer_fail(s, RM_ERR_CONTEXT, "score: response %lld: %lld prompt + %lld response tokens exceed the context of %lld",
+                                   (long long)i, (long long)n_prompt, (long long)n_responses[i], (long long)s->ctx->n_ctx);
+        total += n_responses[i];
+    }
+    im = s->d.mode == RM_MODE_IMPLICIT;
+    E = s->d.model->hp.n_embd;
+    if ((r = rm__scorer_grow(s, total + k + 1, k, n_prompt + total))) return r;
+    /* the per-token arrays handed back live in contrib/lp/ref_lp after the batch buffers */
+    pol = (double *)rm__calloc((size_t)total, sizeof(double));
+    ref = (double *)rm__calloc((size_t)total, sizeof(double));
+    if (!pol || !ref) {
+        RM_FREE(pol); RM_FREE(ref);
+        return rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+    }
+    r = rm__score_model(s, s->ctx, prompt, n_prompt, responses, n_responses, k, im ? pol : NULL, s->hid);
+    if (!r && s->ref_ctx) r = rm__score_model(s, s->ref_ctx, prompt, n_prompt, responses, n_responses, k, ref, NULL);
+    if (r) {
+        RM_FREE(pol); RM_FREE(ref);
+        return r;
+    }
+    memcpy(s->ids, prompt, (size_t)n_prompt * 4);
+    memcpy(s->lp, pol, (size_t)total * sizeof(double));
+    memcpy(s->ref_lp, ref, (size_t)total * sizeof(double));
+    RM_FREE(pol);
+    RM_FREE(ref);
+    {
+        int64_t off = 0;
+        for (i = 0; i < k; i++) {
+            rm_score *o = &out[i];
+            const int64_t m = n_responses[i];
+            double reward = 0;
+            memset(o, 0, sizeof(*o));
+            memcpy(s->ids + n_prompt + off, responses[i], (size_t)m * 4);
+            o->prompt_ids = s->ids;
+            o->n_prompt = n_prompt;
+            o->response_ids = s->ids + n_prompt + off;
+            o->n_response = m;
+            o->last_hidden = s->hid + i * E;
+            if (im) {
+                const double *lp = s->lp + off, *rl = s->ref_lp + off;
+                double *ct = s->contrib + off;
+                o->logprobs = lp;
+                o->contributions = ct;
+                if (s->ref_ctx) o->ref_logprobs = rl;
+                switch (s->d.ref_free) {
+                case RM_REF_FREE_OFF:
+                    for (j = 0; j < m; j++) reward += (ct[j] = s->d.beta * (lp[j] - rl[j]));
+                    break;
+                case RM_REF_FREE_SUM:
+                    for (j = 0; j < m; j++) reward += (ct[j] = s->d.beta * lp[j]);
+                    break;
+                case RM_REF_FREE_MEAN:
+                    for (j = 0; j < m; j++) reward += (ct[j] = lp[j] / (double)m);
+                    break;
+                default: { /* NORM: contributions are the squared shares of the norm */
+                    double ss = 0;
+                    for (j = 0; j < m; j++) ss += lp[j] * lp[j];
+                    reward = -sqrt(ss);
+                    for (j = 0; j < m; j++) ct[j] = ss > 0 ? reward * lp[j] * lp[j] / ss : 0;
+                } break;
+                }
+            } else {
+                const float *h = s->hid + i * E;
+                double acc = 0;
+                for (j = 0; j < E; j++) acc += (double)((const float *)s->head_w.data)[j] * h[j];
+                if (s->head_b.data) acc += s->head_b.data[0];
+                if (s->head_std > 0) acc = (acc - s->head_mean) / s->head_std;
+                reward = acc;
+            }
+            if (!(reward - reward == 0)) {
+                o->nonfinite = 1;
+                reward = NAN;
+            }
+            o->reward = reward;
+            off += m;
         }
     }
     return RM_OK;
