@@ -1281,6 +1281,9 @@ typedef struct rm__mat {
     size_t row_bytes;
 } rm__mat;
 
+/* Fast matrix kernels (SIMD, quantized activations); rm__matmul below is their scalar oracle. */
+#include "wip/kernels.h"
+
 /* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
 typedef struct rm__vec {
     const float *data;  /* NULL when absent */
@@ -1660,8 +1663,8 @@ static float rm__dot_f32(const float *a, const float *b, int64_t n) {
 
 /* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
    and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats. */
-static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                       float *wbuf, int nth) {
+static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
+                           float *wbuf, int nth) {
     int64_t j;
     RM__UNUSED(nth);
 #ifdef _OPENMP
@@ -1683,6 +1686,13 @@ static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx,
         }
         for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
     }
+}
+
+/* Dispatch: the fast kernels when they handle this case (type, CPU), else the reference. */
+static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
+                       float *wbuf, int nth) {
+    if (rm__gemm_fast(W, X, T, ldx, Y, ldy, nth)) return;
+    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth);
 }
 
 static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b) {
