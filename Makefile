@@ -20,7 +20,7 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
 VOCABS    := $(patsubst tests/data/tokenizers/%.xz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.xz))
-HDRS      := rm.h $(wildcard examples/*.h) tests/test.h
+HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
 .PHONY: all test fuzz asan tsan bench run clean vocab
 all: $(EXAMPLES) $(TEST_BINS)

@@ -393,6 +393,7 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
 #include <string.h>
 #include <math.h>
 #include <limits.h>
+#include <float.h>
 #include <stdarg.h>
 
 #if !defined(_WIN32) && !defined(RM_NO_MMAP)
@@ -1252,7 +1253,1035 @@ RMDEF const rm_tensor *rm_gguf_find_tensor(const rm_gguf *g, const char *name) {
     return i >= 0 ? &g->tensors[i] : NULL;
 }
 
-#include "wip/quant.h"
+/* ---------------------------------------------------------------------------------------- */
+/* 6. Tensor decoding and encoding                                                          */
+/* ---------------------------------------------------------------------------------------- */
+/* Every block format of ggml that rm.h reads, decoded bit for bit as ggml's dequantize_row_*
+   does, and the reference quantizers (quantize_row_*_ref, no importance matrix) that
+   llama-quantize runs, reproduced with the same float operations in the same order so that
+   the bytes come out identical. Decoders: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K
+   Q4_K Q5_K Q6_K IQ4_NL IQ4_XS Q8_K. Encoders: the same less IQ4_NL and IQ4_XS. All scalar:
+   these are the reference versions that faster kernels are tested against.
+
+   Bytes identical to llama-quantize's need IEEE float arithmetic without fused multiply-add
+   contraction in the encoders: ggml-base is built without FMA, and a fused `a*b + c` rounds
+   once instead of twice, which moves the K-quants' scale search. Pragmas switch contraction
+   off for the encoders (GCC contracts by default outside ISO C modes: -std=gnu17, C++).
+   Clang's -ffp-contract=fast and any compiler's -ffast-math override them; the encoders then
+   still work, but their K-quant bytes may differ from llama.cpp's. The decoders are exact
+   either way: every product they form fits a float's 24-bit mantissa.
+
+   Block layouts: every field is a byte array, so a block can sit at any address (tensor data
+   in a mapping is only as aligned as the file says) and multi-byte fields are read as
+   little-endian, the GGUF byte order. The one exception is Q8_K, which never appears in a
+   file: it is rm.h's own in-memory format for quantized activations, with native fields. */
+
+
+#define RM__QK 32   /* elements per block of the 32-wide formats */
+#define RM__QK_K 256 /* elements per super-block of the K-quants and IQ4_XS */
+
+/* d: scale (fp16); qs: 32 unsigned 4-bit quants q, value d*(q-8); element j in the low
+   nibble of qs[j], element j+16 in the high nibble. */
+typedef struct rm__block_q4_0 { uint8_t d[2]; uint8_t qs[RM__QK / 2]; } rm__block_q4_0;
+/* as Q4_0 with a minimum m (fp16): value d*q + m */
+typedef struct rm__block_q4_1 { uint8_t d[2]; uint8_t m[2]; uint8_t qs[RM__QK / 2]; } rm__block_q4_1;
+/* 5-bit quants: low 4 bits as Q4_0, bit 4 of element j is bit j of qh (LE u32); d*(q-16) */
+typedef struct rm__block_q5_0 { uint8_t d[2]; uint8_t qh[4]; uint8_t qs[RM__QK / 2]; } rm__block_q5_0;
+/* as Q5_0 with a minimum: d*q + m */
+typedef struct rm__block_q5_1 { uint8_t d[2]; uint8_t m[2]; uint8_t qh[4]; uint8_t qs[RM__QK / 2]; } rm__block_q5_1;
+/* d*q with signed 8-bit q */
+typedef struct rm__block_q8_0 { uint8_t d[2]; int8_t qs[RM__QK]; } rm__block_q8_0;
+/* 16 groups of 16: scales[g] low nibble = scale, high nibble = min (times d / dmin); 2-bit
+   quants, four groups of 32 interleaved per 32 bytes of qs (shift 0, 2, 4, 6). */
+typedef struct rm__block_q2_K {
+    uint8_t scales[RM__QK_K / 16];
+    uint8_t qs[RM__QK_K / 4];
+    uint8_t d[2];
+    uint8_t dmin[2];
+} rm__block_q2_K;
+/* 16 groups of 16 with 6-bit signed scales packed in 12 bytes; 2 low bits in qs as Q2_K,
+   the third bit in hmask (a clear bit means subtract 4). */
+typedef struct rm__block_q3_K {
+    uint8_t hmask[RM__QK_K / 8];
+    uint8_t qs[RM__QK_K / 4];
+    uint8_t scales[12];
+    uint8_t d[2];
+} rm__block_q3_K;
+/* 8 groups of 32 with 6-bit scale and min packed in 12 bytes (see rm__scale_min_k4);
+   4-bit quants, groups 2k and 2k+1 share 32 bytes of qs (low, high nibble). */
+typedef struct rm__block_q4_K {
+    uint8_t d[2];
+    uint8_t dmin[2];
+    uint8_t scales[12];
+    uint8_t qs[RM__QK_K / 2];
+} rm__block_q4_K;
+/* as Q4_K, plus a fifth bit per element in qh (bit 2k for group 2k, 2k+1 for 2k+1) */
+typedef struct rm__block_q5_K {
+    uint8_t d[2];
+    uint8_t dmin[2];
+    uint8_t scales[12];
+    uint8_t qh[RM__QK_K / 8];
+    uint8_t qs[RM__QK_K / 2];
+} rm__block_q5_K;
+/* 16 groups of 16 with int8 scales; 6-bit quants: 4 low bits in ql, 2 high bits in qh;
+   value d*scale*(q-32). */
+typedef struct rm__block_q6_K {
+    uint8_t ql[RM__QK_K / 2];
+    uint8_t qh[RM__QK_K / 4];
+    int8_t scales[RM__QK_K / 16];
+    uint8_t d[2];
+} rm__block_q6_K;
+/* Q4_0 layout, but the nibble indexes the non-linear table rm__iq4nl_values */
+typedef struct rm__block_iq4_nl { uint8_t d[2]; uint8_t qs[RM__QK / 2]; } rm__block_iq4_nl;
+/* 8 groups of 32 with 6-bit scales (low 4 bits in scales_l, high 2 in scales_h, LE u16),
+   value d*(scale-32)*table[q] */
+typedef struct rm__block_iq4_xs {
+    uint8_t d[2];
+    uint8_t scales_h[2];
+    uint8_t scales_l[RM__QK_K / 64];
+    uint8_t qs[RM__QK_K / 2];
+} rm__block_iq4_xs;
+/* Activations quantized for dot products with K-quant weights: value d*qs[j]; bsums[g] is
+   the sum of qs over group g of 16. Native byte order and alignment (never in a file). */
+typedef struct rm__block_q8_K {
+    float d;
+    int8_t qs[RM__QK_K];
+    int16_t bsums[RM__QK_K / 16];
+} rm__block_q8_K;
+
+RM__STATIC_ASSERT(q4_0_size, sizeof(rm__block_q4_0) == 18);
+RM__STATIC_ASSERT(q4_1_size, sizeof(rm__block_q4_1) == 20);
+RM__STATIC_ASSERT(q5_0_size, sizeof(rm__block_q5_0) == 22);
+RM__STATIC_ASSERT(q5_1_size, sizeof(rm__block_q5_1) == 24);
+RM__STATIC_ASSERT(q8_0_size, sizeof(rm__block_q8_0) == 34);
+RM__STATIC_ASSERT(q2_K_size, sizeof(rm__block_q2_K) == 84);
+RM__STATIC_ASSERT(q3_K_size, sizeof(rm__block_q3_K) == 110);
+RM__STATIC_ASSERT(q4_K_size, sizeof(rm__block_q4_K) == 144);
+RM__STATIC_ASSERT(q5_K_size, sizeof(rm__block_q5_K) == 176);
+RM__STATIC_ASSERT(q6_K_size, sizeof(rm__block_q6_K) == 210);
+RM__STATIC_ASSERT(iq4_nl_size, sizeof(rm__block_iq4_nl) == 18);
+RM__STATIC_ASSERT(iq4_xs_size, sizeof(rm__block_iq4_xs) == 136);
+RM__STATIC_ASSERT(q8_K_size, sizeof(rm__block_q8_K) == 292);
+
+/* The 16 levels of IQ4_NL / IQ4_XS (ggml's kvalues_iq4nl). */
+static const int8_t rm__iq4nl_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
+                                            1,    13,   25,  38,  53,  69,  89,  113};
+
+static float rm__half(const uint8_t *p) { return rm__fp16_to_fp32(rm__rd16(p)); }
+static void rm__q_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v & 0xff); p[1] = (uint8_t)(v >> 8); }
+static void rm__q_put_half(uint8_t *p, float f) { rm__q_put16(p, rm__fp32_to_fp16(f)); }
+
+/* 6-bit scale and min of group j (0..7) of a Q4_K/Q5_K block: groups 0-3 sit in the low 6
+   bits of bytes j and j+4; groups 4-7 keep their low 4 bits in byte j+4 and their top 2 bits
+   in the spare top bits of bytes j-4 and j. */
+static void rm__scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m) {
+    if (j < 4) {
+        *d = (uint8_t)(q[j] & 63);
+        *m = (uint8_t)(q[j + 4] & 63);
+    } else {
+        *d = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/* ---- decoding: nb blocks from src to y (nb * block size floats) ---- */
+
+static void rm__dequant_q4_0(const void *src, float *y, int64_t nb) {
+    const rm__block_q4_0 *b = (const rm__block_q4_0 *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, y += RM__QK) {
+        const float d = rm__half(b[i].d);
+        for (j = 0; j < RM__QK / 2; j++) {
+            y[j] = (float)((b[i].qs[j] & 0x0F) - 8) * d;
+            y[j + RM__QK / 2] = (float)((b[i].qs[j] >> 4) - 8) * d;
+        }
+    }
+}
+
+static void rm__dequant_q4_1(const void *src, float *y, int64_t nb) {
+    const rm__block_q4_1 *b = (const rm__block_q4_1 *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, y += RM__QK) {
+        const float d = rm__half(b[i].d), m = rm__half(b[i].m);
+        for (j = 0; j < RM__QK / 2; j++) {
+            y[j] = (float)(b[i].qs[j] & 0x0F) * d + m;
+            y[j + RM__QK / 2] = (float)(b[i].qs[j] >> 4) * d + m;
+        }
+    }
+}
+
+static void rm__dequant_q5_0(const void *src, float *y, int64_t nb) {
+    const rm__block_q5_0 *b = (const rm__block_q5_0 *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, y += RM__QK) {
+        const float d = rm__half(b[i].d);
+        const uint32_t qh = rm__rd32(b[i].qh);
+        for (j = 0; j < RM__QK / 2; j++) {
+            const int h0 = (int)((qh >> j) & 1u) << 4, h1 = (int)((qh >> (j + 16)) & 1u) << 4;
+            y[j] = (float)(((b[i].qs[j] & 0x0F) | h0) - 16) * d;
+            y[j + RM__QK / 2] = (float)(((b[i].qs[j] >> 4) | h1) - 16) * d;
+        }
+    }
+}
+
+static void rm__dequant_q5_1(const void *src, float *y, int64_t nb) {
+    const rm__block_q5_1 *b = (const rm__block_q5_1 *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, y += RM__QK) {
+        const float d = rm__half(b[i].d), m = rm__half(b[i].m);
+        const uint32_t qh = rm__rd32(b[i].qh);
+        for (j = 0; j < RM__QK / 2; j++) {
+            const int h0 = (int)((qh >> j) & 1u) << 4, h1 = (int)((qh >> (j + 16)) & 1u) << 4;
+            y[j] = (float)((b[i].qs[j] & 0x0F) | h0) * d + m;
+            y[j + RM__QK / 2] = (float)((b[i].qs[j] >> 4) | h1) * d + m;
+        }
+    }
+}
+
+static void rm__dequant_q8_0(const void *src, float *y, int64_t nb) {
+    const rm__block_q8_0 *b = (const rm__block_q8_0 *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, y += RM__QK) {
+        const float d = rm__half(b[i].d);
+        for (j = 0; j < RM__QK; j++) y[j] = (float)b[i].qs[j] * d;
+    }
+}
+
+static void rm__dequant_q2_K(const void *src, float *y, int64_t nb) {
+    const rm__block_q2_K *b = (const rm__block_q2_K *)src;
+    int64_t i;
+    int half, k, l;
+    for (i = 0; i < nb; i++) {
+        const float d = rm__half(b[i].d), dmin = rm__half(b[i].dmin);
+        for (half = 0; half < 2; half++) {
+            const uint8_t *q = b[i].qs + 32 * half;
+            for (k = 0; k < 8; k++) { /* group g = 8*half + k: bytes 16*(k&1).., shift 2*(k>>1) */
+                const int shift = 2 * (k >> 1), off = 16 * (k & 1);
+                const uint8_t sc = b[i].scales[8 * half + k];
+                const float dl = d * (float)(sc & 0xF), ml = dmin * (float)(sc >> 4);
+                for (l = 0; l < 16; l++) y[l] = dl * (float)((q[off + l] >> shift) & 3) - ml;
+                y += 16;
+            }
+        }
+    }
+}
+
+/* The 16 signed 6-bit scales of a Q3_K block (stored +32): low 4 bits in bytes 0-7 (groups
+   0-7 low nibble, 8-15 high nibble), top 2 bits in bytes 8-11 (group g: byte 8 + g%4,
+   bits 2*(g/4)). */
+static void rm__q3_K_scales(const uint8_t *s, int *out) {
+    int g;
+    for (g = 0; g < 16; g++) {
+        const int lo = g < 8 ? (s[g] & 0xF) : (s[g - 8] >> 4);
+        const int hi = (s[8 + g % 4] >> (2 * (g / 4))) & 3;
+        out[g] = (lo | (hi << 4)) - 32;
+    }
+}
+
+static void rm__dequant_q3_K(const void *src, float *y, int64_t nb) {
+    const rm__block_q3_K *b = (const rm__block_q3_K *)src;
+    int64_t i;
+    int half, k, l, sc[16];
+    for (i = 0; i < nb; i++) {
+        const float d = rm__half(b[i].d);
+        rm__q3_K_scales(b[i].scales, sc);
+        for (half = 0; half < 2; half++) {
+            const uint8_t *q = b[i].qs + 32 * half;
+            for (k = 0; k < 8; k++) {
+                const int shift = 2 * (k >> 1), off = 16 * (k & 1);
+                const uint8_t m = (uint8_t)(1u << (4 * half + (k >> 1)));
+                const float dl = d * (float)sc[8 * half + k];
+                for (l = 0; l < 16; l++) {
+                    const int v = ((q[off + l] >> shift) & 3) - ((b[i].hmask[off + l] & m) ? 0 : 4);
+                    y[l] = dl * (float)v;
+                }
+                y += 16;
+            }
+        }
+    }
+}
+
+static void rm__dequant_q4_K(const void *src, float *y, int64_t nb) {
+    const rm__block_q4_K *b = (const rm__block_q4_K *)src;
+    int64_t i;
+    int k, l;
+    uint8_t sc, m;
+    for (i = 0; i < nb; i++) {
+        const float d = rm__half(b[i].d), dmin = rm__half(b[i].dmin);
+        for (k = 0; k < 4; k++) {
+            const uint8_t *q = b[i].qs + 32 * k;
+            float d1, m1, d2, m2;
+            rm__scale_min_k4(2 * k, b[i].scales, &sc, &m);
+            d1 = d * (float)sc;
+            m1 = dmin * (float)m;
+            rm__scale_min_k4(2 * k + 1, b[i].scales, &sc, &m);
+            d2 = d * (float)sc;
+            m2 = dmin * (float)m;
+            for (l = 0; l < 32; l++) y[l] = d1 * (float)(q[l] & 0xF) - m1;
+            for (l = 0; l < 32; l++) y[32 + l] = d2 * (float)(q[l] >> 4) - m2;
+            y += 64;
+        }
+    }
+}
+
+static void rm__dequant_q5_K(const void *src, float *y, int64_t nb) {
+    const rm__block_q5_K *b = (const rm__block_q5_K *)src;
+    int64_t i;
+    int k, l;
+    uint8_t sc, m;
+    for (i = 0; i < nb; i++) {
+        const float d = rm__half(b[i].d), dmin = rm__half(b[i].dmin);
+        for (k = 0; k < 4; k++) {
+            const uint8_t *q = b[i].qs + 32 * k, *qh = b[i].qh;
+            const uint8_t u1 = (uint8_t)(1u << (2 * k)), u2 = (uint8_t)(2u << (2 * k));
+            float d1, m1, d2, m2;
+            rm__scale_min_k4(2 * k, b[i].scales, &sc, &m);
+            d1 = d * (float)sc;
+            m1 = dmin * (float)m;
+            rm__scale_min_k4(2 * k + 1, b[i].scales, &sc, &m);
+            d2 = d * (float)sc;
+            m2 = dmin * (float)m;
+            for (l = 0; l < 32; l++) y[l] = d1 * (float)((q[l] & 0xF) + ((qh[l] & u1) ? 16 : 0)) - m1;
+            for (l = 0; l < 32; l++) y[32 + l] = d2 * (float)((q[l] >> 4) + ((qh[l] & u2) ? 16 : 0)) - m2;
+            y += 64;
+        }
+    }
+}
+
+static void rm__dequant_q6_K(const void *src, float *y, int64_t nb) {
+    const rm__block_q6_K *b = (const rm__block_q6_K *)src;
+    int64_t i;
+    int half, l;
+    for (i = 0; i < nb; i++) {
+        const float d = rm__half(b[i].d);
+        for (half = 0; half < 2; half++) {
+            const uint8_t *ql = b[i].ql + 64 * half, *qh = b[i].qh + 32 * half;
+            const int8_t *sc = b[i].scales + 8 * half;
+            for (l = 0; l < 32; l++) {
+                const int is = l / 16;
+                const int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+                const int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                /* (d * scale) * q, in ggml's order */
+                y[l] = d * (float)sc[is] * (float)q1;
+                y[l + 32] = d * (float)sc[is + 2] * (float)q2;
+                y[l + 64] = d * (float)sc[is + 4] * (float)q3;
+                y[l + 96] = d * (float)sc[is + 6] * (float)q4;
+            }
+            y += 128;
+        }
+    }
+}
+
+static void rm__dequant_iq4_nl(const void *src, float *y, int64_t nb) {
+    const rm__block_iq4_nl *b = (const rm__block_iq4_nl *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, y += RM__QK) {
+        const float d = rm__half(b[i].d);
+        for (j = 0; j < RM__QK / 2; j++) {
+            y[j] = d * (float)rm__iq4nl_values[b[i].qs[j] & 0xF];
+            y[j + RM__QK / 2] = d * (float)rm__iq4nl_values[b[i].qs[j] >> 4];
+        }
+    }
+}
+
+static void rm__dequant_iq4_xs(const void *src, float *y, int64_t nb) {
+    const rm__block_iq4_xs *b = (const rm__block_iq4_xs *)src;
+    int64_t i;
+    int g, j;
+    for (i = 0; i < nb; i++) {
+        const float d = rm__half(b[i].d);
+        const unsigned sh = rm__rd16(b[i].scales_h);
+        for (g = 0; g < RM__QK_K / 32; g++) {
+            const uint8_t *qs = b[i].qs + 16 * g;
+            const int ls = ((b[i].scales_l[g / 2] >> (4 * (g % 2))) & 0xF) | (int)(((sh >> (2 * g)) & 3u) << 4);
+            const float dl = d * (float)(ls - 32);
+            for (j = 0; j < 16; j++) {
+                y[j] = dl * (float)rm__iq4nl_values[qs[j] & 0xF];
+                y[j + 16] = dl * (float)rm__iq4nl_values[qs[j] >> 4];
+            }
+            y += 32;
+        }
+    }
+}
+
+static void rm__dequant_q8_K(const void *src, float *y, int64_t nb) {
+    const uint8_t *p = (const uint8_t *)src;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, p += sizeof(rm__block_q8_K), y += RM__QK_K) {
+        float d;
+        memcpy(&d, p + offsetof(rm__block_q8_K, d), sizeof(d));
+        for (j = 0; j < RM__QK_K; j++) y[j] = d * (float)(int8_t)p[offsetof(rm__block_q8_K, qs) + (size_t)j];
+    }
+}
+
+/* Elements and bytes per block for the block formats handled here (Q8_K included, which the
+   GGUF type table marks unreadable because it is never stored in files). */
+static int rm__quant_block(int type, int64_t *blck, size_t *bytes) {
+    if (type == RM_TYPE_Q8_K) {
+        *blck = RM__QK_K;
+        *bytes = sizeof(rm__block_q8_K);
+        return 1;
+    }
+    if (type < 0 || type >= RM_TYPE_COUNT || !rm__types[type].supported) return 0;
+    *blck = rm__types[type].blck;
+    *bytes = rm__types[type].bytes;
+    return 1;
+}
+
+RMDEF void rm_dequantize_row(int type, const void *src, float *dst, int64_t n) {
+    const uint8_t *p = (const uint8_t *)src;
+    int64_t i, blck = 1, nb, done;
+    size_t bytes = 0;
+    if (!dst || n <= 0) return;
+    if (!src || !rm__quant_block(type, &blck, &bytes)) {
+        for (i = 0; i < n; i++) dst[i] = 0.0f;
+        return;
+    }
+    nb = n / blck;
+    switch (type) {
+    case RM_TYPE_F32: memcpy(dst, src, (size_t)nb * 4); break;
+    case RM_TYPE_F16: for (i = 0; i < nb; i++) dst[i] = rm__fp16_to_fp32(rm__rd16(p + 2 * i)); break;
+    case RM_TYPE_BF16: for (i = 0; i < nb; i++) dst[i] = rm__bf16_to_fp32(rm__rd16(p + 2 * i)); break;
+    case RM_TYPE_Q4_0: rm__dequant_q4_0(src, dst, nb); break;
+    case RM_TYPE_Q4_1: rm__dequant_q4_1(src, dst, nb); break;
+    case RM_TYPE_Q5_0: rm__dequant_q5_0(src, dst, nb); break;
+    case RM_TYPE_Q5_1: rm__dequant_q5_1(src, dst, nb); break;
+    case RM_TYPE_Q8_0: rm__dequant_q8_0(src, dst, nb); break;
+    case RM_TYPE_Q2_K: rm__dequant_q2_K(src, dst, nb); break;
+    case RM_TYPE_Q3_K: rm__dequant_q3_K(src, dst, nb); break;
+    case RM_TYPE_Q4_K: rm__dequant_q4_K(src, dst, nb); break;
+    case RM_TYPE_Q5_K: rm__dequant_q5_K(src, dst, nb); break;
+    case RM_TYPE_Q6_K: rm__dequant_q6_K(src, dst, nb); break;
+    case RM_TYPE_IQ4_NL: rm__dequant_iq4_nl(src, dst, nb); break;
+    case RM_TYPE_IQ4_XS: rm__dequant_iq4_xs(src, dst, nb); break;
+    case RM_TYPE_Q8_K: rm__dequant_q8_K(src, dst, nb); break;
+    default: nb = 0; break; /* a type the table supports but no decoder exists for */
+    }
+    /* a partial trailing block (a caller error) reads as zeros rather than garbage */
+    for (done = nb * blck; done < n; done++) dst[done] = 0.0f;
+}
+
+/* ---- encoding: the reference quantizers ---- */
+
+/* No FMA contraction from here to the end of the section (see the top of the section). */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+/* Round to nearest, ties to even, by ggml's trick of adding 1.5*2^23 and reading the
+   mantissa. Meaningful for |f| < 2^22; beyond that (or for NaN) it returns the same
+   arbitrary level ggml's does, which the callers then clamp as ggml does. */
+static int rm__nearest_int(float f) {
+    const float v = f + 12582912.f;
+    int32_t i;
+    memcpy(&i, &v, 4);
+    return (i & 0x007fffff) - 0x00400000;
+}
+
+/* Below this a group counts as all zero (ggml's GROUP_MAX_EPS). */
+#define RM__GROUP_MAX_EPS 1e-15f
+
+static void rm__quant_q8_0(const float *x, void *dst, int64_t nb) {
+    rm__block_q8_0 *y = (rm__block_q8_0 *)dst;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, x += RM__QK) {
+        float amax = 0.0f, d, id;
+        for (j = 0; j < RM__QK; j++) amax = RM__MAX(amax, fabsf(x[j]));
+        d = amax / 127.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        rm__q_put_half(y[i].d, d);
+        for (j = 0; j < RM__QK; j++) y[i].qs[j] = (int8_t)(int)roundf(x[j] * id);
+    }
+}
+
+/* Q4_0 and Q5_0: the scale maps the element of largest magnitude, with its sign, to the most
+   negative level, so that level is used exactly. */
+static float rm__signed_absmax(const float *x, int n) {
+    float amax = 0.0f, max = 0.0f;
+    int j;
+    for (j = 0; j < n; j++)
+        if (amax < fabsf(x[j])) {
+            amax = fabsf(x[j]);
+            max = x[j];
+        }
+    return max;
+}
+
+static void rm__quant_q4_0(const float *x, void *dst, int64_t nb) {
+    rm__block_q4_0 *y = (rm__block_q4_0 *)dst;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, x += RM__QK) {
+        const float d = rm__signed_absmax(x, RM__QK) / -8.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        rm__q_put_half(y[i].d, d);
+        for (j = 0; j < RM__QK / 2; j++) {
+            const int q0 = RM__MIN(15, (int)(x[j] * id + 8.5f));
+            const int q1 = RM__MIN(15, (int)(x[j + RM__QK / 2] * id + 8.5f));
+            y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+
+static void rm__quant_q5_0(const float *x, void *dst, int64_t nb) {
+    rm__block_q5_0 *y = (rm__block_q5_0 *)dst;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, x += RM__QK) {
+        const float d = rm__signed_absmax(x, RM__QK) / -16.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        uint32_t qh = 0;
+        rm__q_put_half(y[i].d, d);
+        for (j = 0; j < RM__QK / 2; j++) {
+            const int q0 = RM__MIN(31, (int)(x[j] * id + 16.5f));
+            const int q1 = RM__MIN(31, (int)(x[j + RM__QK / 2] * id + 16.5f));
+            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+            qh |= (uint32_t)((q0 >> 4) & 1) << j;
+            qh |= (uint32_t)((q1 >> 4) & 1) << (j + RM__QK / 2);
+        }
+        rm__q_put16(y[i].qh, (uint16_t)(qh & 0xffffu));
+        rm__q_put16(y[i].qh + 2, (uint16_t)(qh >> 16));
+    }
+}
+
+/* Q4_1 and Q5_1: levels 0..nmax spread from the minimum to the maximum of the block. */
+static void rm__min_max(const float *x, int n, float *mn, float *mx) {
+    float lo = FLT_MAX, hi = -FLT_MAX;
+    int j;
+    for (j = 0; j < n; j++) {
+        if (x[j] < lo) lo = x[j];
+        if (x[j] > hi) hi = x[j];
+    }
+    *mn = lo;
+    *mx = hi;
+}
+
+static void rm__quant_q4_1(const float *x, void *dst, int64_t nb) {
+    rm__block_q4_1 *y = (rm__block_q4_1 *)dst;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, x += RM__QK) {
+        float mn, mx, d, id;
+        rm__min_max(x, RM__QK, &mn, &mx);
+        d = (mx - mn) / 15.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        rm__q_put_half(y[i].d, d);
+        rm__q_put_half(y[i].m, mn);
+        for (j = 0; j < RM__QK / 2; j++) {
+            const int q0 = RM__MIN(15, (int)((x[j] - mn) * id + 0.5f));
+            const int q1 = RM__MIN(15, (int)((x[j + RM__QK / 2] - mn) * id + 0.5f));
+            y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
+        }
+    }
+}
+
+static void rm__quant_q5_1(const float *x, void *dst, int64_t nb) {
+    rm__block_q5_1 *y = (rm__block_q5_1 *)dst;
+    int64_t i;
+    int j;
+    for (i = 0; i < nb; i++, x += RM__QK) {
+        float mn, mx, d, id;
+        uint32_t qh = 0;
+        rm__min_max(x, RM__QK, &mn, &mx);
+        d = (mx - mn) / 31.0f;
+        id = d != 0.0f ? 1.0f / d : 0.0f;
+        rm__q_put_half(y[i].d, d);
+        rm__q_put_half(y[i].m, mn);
+        for (j = 0; j < RM__QK / 2; j++) {
+            /* no clamp, as in ggml: the top level is reached only up to rounding */
+            const int q0 = (uint8_t)(int)((x[j] - mn) * id + 0.5f);
+            const int q1 = (uint8_t)(int)((x[j + RM__QK / 2] - mn) * id + 0.5f);
+            y[i].qs[j] = (uint8_t)((q0 & 0x0F) | ((q1 & 0x0F) << 4));
+            qh |= (uint32_t)((q0 >> 4) & 1) << j;
+            qh |= (uint32_t)((q1 >> 4) & 1) << (j + RM__QK / 2);
+        }
+        rm__q_put16(y[i].qh, (uint16_t)(qh & 0xffffu));
+        rm__q_put16(y[i].qh + 2, (uint16_t)(qh >> 16));
+    }
+}
+
+/* ggml's make_qkx2_quants: fit x[0..n) ~ scale*L - min with L in 0..nmax, min >= 0, by
+   trying nstep+1 scales around nmax/(max-min) and solving weighted least squares for scale
+   and min at each; keeps the fit of least weighted error (absolute if use_mad, else
+   squared). */
+static float rm__make_qkx2_quants(int n, int nmax, const float *x, const float *w, uint8_t *L, float *the_min,
+                                  uint8_t *Laux, float rmin, float rdelta, int nstep, int use_mad) {
+    float min = x[0], max = x[0], sum_w = w[0], sum_x = sum_w * x[0];
+    float iscale, scale, best_error = 0.0f;
+    int i, is;
+    for (i = 1; i < n; i++) {
+        if (x[i] < min) min = x[i];
+        if (x[i] > max) max = x[i];
+        sum_w += w[i];
+        sum_x += w[i] * x[i];
+    }
+    if (min > 0) min = 0;
+    if (max == min) {
+        for (i = 0; i < n; i++) L[i] = 0;
+        *the_min = -min;
+        return 0.0f;
+    }
+    iscale = (float)nmax / (max - min);
+    scale = 1 / iscale;
+    for (i = 0; i < n; i++) {
+        const int l = rm__nearest_int(iscale * (x[i] - min));
+        float diff;
+        L[i] = (uint8_t)RM__MAX(0, RM__MIN(nmax, l));
+        diff = scale * (float)L[i] + min - x[i];
+        best_error += w[i] * (use_mad ? fabsf(diff) : diff * diff);
+    }
+    for (is = 0; is <= nstep; is++) {
+        float sum_l = 0, sum_l2 = 0, sum_xl = 0, D;
+        iscale = (rmin + rdelta * (float)is + (float)nmax) / (max - min);
+        for (i = 0; i < n; i++) {
+            int l = rm__nearest_int(iscale * (x[i] - min));
+            l = RM__MAX(0, RM__MIN(nmax, l));
+            Laux[i] = (uint8_t)l;
+            sum_l += w[i] * (float)l;
+            sum_l2 += w[i] * (float)l * (float)l;
+            sum_xl += w[i] * (float)l * x[i];
+        }
+        D = sum_w * sum_l2 - sum_l * sum_l;
+        if (D > 0) {
+            float this_scale = (sum_w * sum_xl - sum_x * sum_l) / D;
+            float this_min = (sum_l2 * sum_x - sum_l * sum_xl) / D;
+            float cur_error = 0;
+            if (this_min > 0) {
+                this_min = 0;
+                this_scale = sum_xl / sum_l2;
+            }
+            for (i = 0; i < n; i++) {
+                const float diff = this_scale * (float)Laux[i] + this_min - x[i];
+                cur_error += w[i] * (use_mad ? fabsf(diff) : diff * diff);
+            }
+            if (cur_error < best_error) {
+                for (i = 0; i < n; i++) L[i] = Laux[i];
+                best_error = cur_error;
+                scale = this_scale;
+                min = this_min;
+            }
+        }
+    }
+    *the_min = -min;
+    return scale;
+}
+
+/* ggml's make_qx_quants with x^2 weights (rmse_type 1): symmetric levels -nmax..nmax-1
+   (stored +nmax) whose scale maps the largest-magnitude element to -nmax; 18 nearby scales
+   are tried and the one of least weighted squared error kept. */
+static float rm__make_qx_quants(int n, int nmax, const float *x, int8_t *L) {
+    float max = 0, amax = 0, iscale, sumlx = 0, suml2 = 0, scale, best;
+    int i, is;
+    for (i = 0; i < n; i++) {
+        const float ax = fabsf(x[i]);
+        if (ax > amax) {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    if (amax < RM__GROUP_MAX_EPS) {
+        for (i = 0; i < n; i++) L[i] = 0;
+        return 0.0f;
+    }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {
+        int l = rm__nearest_int(iscale * x[i]);
+        const float w = x[i] * x[i];
+        l = RM__MAX(-nmax, RM__MIN(nmax - 1, l));
+        L[i] = (int8_t)(l + nmax);
+        sumlx += w * x[i] * (float)l;
+        suml2 += w * (float)l * (float)l;
+    }
+    scale = suml2 != 0.0f ? sumlx / suml2 : 0.0f;
+    best = scale * sumlx;
+    for (is = -9; is <= 9; is++) {
+        if (is == 0) continue;
+        iscale = -((float)nmax + 0.1f * (float)is) / max;
+        sumlx = suml2 = 0;
+        for (i = 0; i < n; i++) {
+            int l = rm__nearest_int(iscale * x[i]);
+            const float w = x[i] * x[i];
+            l = RM__MAX(-nmax, RM__MIN(nmax - 1, l));
+            sumlx += w * x[i] * (float)l;
+            suml2 += w * (float)l * (float)l;
+        }
+        if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+            for (i = 0; i < n; i++) {
+                const int l = rm__nearest_int(iscale * x[i]);
+                L[i] = (int8_t)(nmax + RM__MAX(-nmax, RM__MIN(nmax - 1, l)));
+            }
+            scale = sumlx / suml2;
+            best = scale * sumlx;
+        }
+    }
+    return scale;
+}
+
+/* ggml's make_q3_quants with x^2 weights: levels -nmax..nmax-1 (stored +nmax) from the
+   scale of the largest magnitude, then up to 5 passes moving single elements to the level
+   that most improves the weighted least-squares fit. */
+static float rm__make_q3_quants(int n, int nmax, const float *x, int8_t *L) {
+    float max = 0, amax = 0, iscale, sumlx = 0, suml2 = 0;
+    int i, itry;
+    for (i = 0; i < n; i++) {
+        const float ax = fabsf(x[i]);
+        if (ax > amax) {
+            amax = ax;
+            max = x[i];
+        }
+    }
+    if (amax < RM__GROUP_MAX_EPS) {
+        for (i = 0; i < n; i++) L[i] = 0;
+        return 0.0f;
+    }
+    iscale = (float)-nmax / max;
+    for (i = 0; i < n; i++) {
+        const float w = x[i] * x[i];
+        int l = rm__nearest_int(iscale * x[i]);
+        l = RM__MAX(-nmax, RM__MIN(nmax - 1, l));
+        L[i] = (int8_t)l;
+        sumlx += w * x[i] * (float)l;
+        suml2 += w * (float)l * (float)l;
+    }
+    for (itry = 0; itry < 5; itry++) {
+        int n_changed = 0;
+        for (i = 0; i < n; i++) {
+            const float w = x[i] * x[i];
+            float slx = sumlx - w * x[i] * (float)L[i];
+            if (slx > 0) {
+                float sl2 = suml2 - w * (float)L[i] * (float)L[i];
+                int new_l = rm__nearest_int(x[i] * sl2 / slx);
+                new_l = RM__MAX(-nmax, RM__MIN(nmax - 1, new_l));
+                if (new_l != L[i]) {
+                    slx += w * x[i] * (float)new_l;
+                    sl2 += w * (float)new_l * (float)new_l;
+                    if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = (int8_t)new_l;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        n_changed++;
+                    }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    for (i = 0; i < n; i++) L[i] = (int8_t)(L[i] + nmax);
+    return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
+}
+
+/* Q2_K and Q3_K keep four 2-bit quants per byte: groups of 32 at shifts 0, 2, 4, 6. */
+static void rm__pack_2bit(const uint8_t *L, uint8_t *qs) {
+    int j, l;
+    for (j = 0; j < RM__QK_K; j += 128)
+        for (l = 0; l < 32; l++)
+            qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) | (L[j + l + 96] << 6));
+}
+
+/* Q2_K: per group of 16 a scale and a min fitted on absolute error, each quantized to 4 bits
+   against the block's largest (q4scale 15). */
+static void rm__quant_q2_K(const float *x, void *dst, int64_t nb) {
+    rm__block_q2_K *y = (rm__block_q2_K *)dst;
+    uint8_t L[RM__QK_K], Laux[16];
+    float weights[16], mins[16], scales[16];
+    int64_t i;
+    int j, l;
+    for (i = 0; i < nb; i++, x += RM__QK_K) {
+        float max_scale = 0, max_min = 0, dd, dm;
+        for (j = 0; j < 16; j++) {
+            for (l = 0; l < 16; l++) weights[l] = fabsf(x[16 * j + l]);
+            scales[j] = rm__make_qkx2_quants(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j], Laux, -0.5f, 0.1f, 15, 1);
+            if (scales[j] > max_scale) max_scale = scales[j];
+            if (mins[j] > max_min) max_min = mins[j];
+        }
+        if (max_scale > 0) {
+            const float iscale = 15.f / max_scale;
+            for (j = 0; j < 16; j++) y[i].scales[j] = (uint8_t)rm__nearest_int(iscale * scales[j]);
+            rm__q_put_half(y[i].d, max_scale / 15.f);
+        } else {
+            for (j = 0; j < 16; j++) y[i].scales[j] = 0;
+            rm__q_put_half(y[i].d, 0.f);
+        }
+        if (max_min > 0) {
+            const float iscale = 15.f / max_min;
+            for (j = 0; j < 16; j++) y[i].scales[j] |= (uint8_t)(rm__nearest_int(iscale * mins[j]) << 4);
+            rm__q_put_half(y[i].dmin, max_min / 15.f);
+        } else {
+            rm__q_put_half(y[i].dmin, 0.f);
+        }
+        dd = rm__half(y[i].d);
+        dm = rm__half(y[i].dmin);
+        for (j = 0; j < 16; j++) {
+            const float d = dd * (float)(y[i].scales[j] & 0xF);
+            float m;
+            if (d == 0.0f) continue;
+            m = dm * (float)(y[i].scales[j] >> 4);
+            for (l = 0; l < 16; l++) {
+                const int q = rm__nearest_int((x[16 * j + l] + m) / d);
+                L[16 * j + l] = (uint8_t)RM__MAX(0, RM__MIN(3, q));
+            }
+        }
+        rm__pack_2bit(L, y[i].qs);
+    }
+}
+
+/* Q3_K: per group of 16 a signed scale from make_q3_quants, quantized to 6 bits against the
+   largest magnitude (which maps to -32); the third bit of each quant goes to hmask. */
+static void rm__quant_q3_K(const float *x, void *dst, int64_t nb) {
+    rm__block_q3_K *y = (rm__block_q3_K *)dst;
+    int8_t L[RM__QK_K];
+    uint8_t U[RM__QK_K];
+    float scales[16];
+    int sc[16];
+    int64_t i;
+    int j, l;
+    for (i = 0; i < nb; i++, x += RM__QK_K) {
+        float max_scale = 0, amax = 0, dd;
+        int m, hm;
+        for (j = 0; j < 16; j++) {
+            scales[j] = rm__make_q3_quants(16, 4, x + 16 * j, L + 16 * j);
+            if (fabsf(scales[j]) > amax) {
+                amax = fabsf(scales[j]);
+                max_scale = scales[j];
+            }
+        }
+        memset(y[i].scales, 0, sizeof(y[i].scales));
+        if (max_scale != 0.0f) {
+            const float iscale = -32.f / max_scale;
+            for (j = 0; j < 16; j++) {
+                const int q = RM__MAX(-32, RM__MIN(31, rm__nearest_int(iscale * scales[j]))) + 32;
+                if (j < 8) y[i].scales[j] = (uint8_t)(q & 0xF);
+                else y[i].scales[j - 8] |= (uint8_t)((q & 0xF) << 4);
+                y[i].scales[j % 4 + 8] |= (uint8_t)((q >> 4) << (2 * (j / 4)));
+            }
+            rm__q_put_half(y[i].d, 1 / iscale);
+        } else {
+            rm__q_put_half(y[i].d, 0.f);
+        }
+        dd = rm__half(y[i].d);
+        rm__q3_K_scales(y[i].scales, sc);
+        for (j = 0; j < 16; j++) {
+            const float d = dd * (float)sc[j];
+            if (d == 0.0f) continue;
+            for (l = 0; l < 16; l++) {
+                const int q = rm__nearest_int(x[16 * j + l] / d);
+                L[16 * j + l] = (int8_t)(RM__MAX(-4, RM__MIN(3, q)) + 4);
+            }
+        }
+        /* bit 2 of element j goes to hmask[j % 32], bit j / 32 */
+        memset(y[i].hmask, 0, sizeof(y[i].hmask));
+        for (j = 0, m = 0, hm = 1; j < RM__QK_K; j++) {
+            U[j] = (uint8_t)L[j];
+            if (U[j] > 3) {
+                y[i].hmask[m] |= (uint8_t)hm;
+                U[j] = (uint8_t)(U[j] - 4);
+            }
+            if (++m == RM__QK_K / 8) {
+                m = 0;
+                hm <<= 1;
+            }
+        }
+        rm__pack_2bit(U, y[i].qs);
+    }
+}
+
+/* Q4_K (nmax 15) and Q5_K (nmax 31): per group of 32 a scale and a min from make_qkx2_quants,
+   both quantized to 6 bits against the block's largest, then the elements re-quantized
+   with the scales as stored. */
+static void rm__quant_qk_k(const float *x, uint8_t *d_out, uint8_t *dmin_out, uint8_t *scales, uint8_t *L,
+                           int nmax, float rmin, float rdelta, int nstep) {
+    float weights[32], mins[8], sc[8], max_scale = 0, max_min = 0, inv_scale, inv_min, dd, dm;
+    uint8_t Laux[32], ls, lm;
+    int j, l;
+    for (j = 0; j < 8; j++) {
+        float sum_x2 = 0, av_x;
+        for (l = 0; l < 32; l++) sum_x2 += x[32 * j + l] * x[32 * j + l];
+        av_x = sqrtf(sum_x2 / 32);
+        for (l = 0; l < 32; l++) weights[l] = av_x + fabsf(x[32 * j + l]);
+        sc[j] = rm__make_qkx2_quants(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux, rmin, rdelta, nstep, 0);
+        if (sc[j] > max_scale) max_scale = sc[j];
+        if (mins[j] > max_min) max_min = mins[j];
+    }
+    inv_scale = max_scale > 0 ? 63.f / max_scale : 0.f;
+    inv_min = max_min > 0 ? 63.f / max_min : 0.f;
+    for (j = 0; j < 8; j++) {
+        ls = (uint8_t)rm__nearest_int(inv_scale * sc[j]);
+        lm = (uint8_t)rm__nearest_int(inv_min * mins[j]);
+        ls = RM__MIN(63, ls);
+        lm = RM__MIN(63, lm);
+        if (j < 4) {
+            scales[j] = ls;
+            scales[j + 4] = lm;
+        } else {
+            scales[j + 4] = (uint8_t)((ls & 0xF) | ((lm & 0xF) << 4));
+            scales[j - 4] |= (uint8_t)((ls >> 4) << 6);
+            scales[j] |= (uint8_t)((lm >> 4) << 6);
+        }
+    }
+    rm__q_put_half(d_out, max_scale / 63.f);
+    rm__q_put_half(dmin_out, max_min / 63.f);
+    dd = rm__half(d_out);
+    dm = rm__half(dmin_out);
+    for (j = 0; j < 8; j++) {
+        float d, m;
+        rm__scale_min_k4(j, scales, &ls, &lm);
+        d = dd * (float)ls;
+        if (d == 0.0f) continue;
+        m = dm * (float)lm;
+        for (l = 0; l < 32; l++) {
+            const int q = rm__nearest_int((x[32 * j + l] + m) / d);
+            L[32 * j + l] = (uint8_t)RM__MAX(0, RM__MIN(nmax, q));
+        }
+    }
+}
+
+static void rm__quant_q4_K(const float *x, void *dst, int64_t nb) {
+    rm__block_q4_K *y = (rm__block_q4_K *)dst;
+    uint8_t L[RM__QK_K];
+    int64_t i;
+    int j, l;
+    for (i = 0; i < nb; i++, x += RM__QK_K) {
+        rm__quant_qk_k(x, y[i].d, y[i].dmin, y[i].scales, L, 15, -1.0f, 0.1f, 20);
+        for (j = 0; j < 4; j++)
+            for (l = 0; l < 32; l++) y[i].qs[32 * j + l] = (uint8_t)(L[64 * j + l] | (L[64 * j + l + 32] << 4));
+    }
+}
+
+static void rm__quant_q5_K(const float *x, void *dst, int64_t nb) {
+    rm__block_q5_K *y = (rm__block_q5_K *)dst;
+    uint8_t L[RM__QK_K];
+    int64_t i;
+    int j, l;
+    for (i = 0; i < nb; i++, x += RM__QK_K) {
+        rm__quant_qk_k(x, y[i].d, y[i].dmin, y[i].scales, L, 31, -0.5f, 0.1f, 15);
+        memset(y[i].qh, 0, sizeof(y[i].qh));
+        for (j = 0; j < 4; j++)
+            for (l = 0; l < 32; l++) {
+                const int l1 = L[64 * j + l], l2 = L[64 * j + l + 32];
+                y[i].qs[32 * j + l] = (uint8_t)((l1 & 0xF) | ((l2 & 0xF) << 4));
+                y[i].qh[l] |= (uint8_t)(((l1 >> 4) << (2 * j)) | ((l2 >> 4) << (2 * j + 1)));
+            }
+    }
+}
+
+static void rm__quant_q6_K(const float *x, void *dst, int64_t nb) {
+    rm__block_q6_K *y = (rm__block_q6_K *)dst;
+    int8_t L[RM__QK_K];
+    float scales[RM__QK_K / 16];
+    int64_t i;
+    int g, l, half;
+    for (i = 0; i < nb; i++, x += RM__QK_K) {
+        float max_scale = 0, max_abs_scale = 0, iscale, dd;
+        for (g = 0; g < RM__QK_K / 16; g++) {
+            scales[g] = rm__make_qx_quants(16, 32, x + 16 * g, L + 16 * g);
+            if (fabsf(scales[g]) > max_abs_scale) {
+                max_abs_scale = fabsf(scales[g]);
+                max_scale = scales[g];
+            }
+        }
+        if (max_abs_scale < RM__GROUP_MAX_EPS) {
+            memset(&y[i], 0, sizeof(y[i]));
+            continue;
+        }
+        iscale = -128.f / max_scale;
+        rm__q_put_half(y[i].d, 1 / iscale);
+        for (g = 0; g < RM__QK_K / 16; g++) y[i].scales[g] = (int8_t)RM__MIN(127, rm__nearest_int(iscale * scales[g]));
+        dd = rm__half(y[i].d);
+        for (g = 0; g < RM__QK_K / 16; g++) {
+            const float d = dd * (float)y[i].scales[g];
+            if (d == 0.0f) continue;
+            for (l = 0; l < 16; l++) {
+                const int q = rm__nearest_int(x[16 * g + l] / d);
+                L[16 * g + l] = (int8_t)(RM__MAX(-32, RM__MIN(31, q)) + 32);
+            }
+        }
+        for (half = 0; half < 2; half++) {
+            const int8_t *Lh = L + 128 * half;
+            uint8_t *ql = y[i].ql + 64 * half, *qh = y[i].qh + 32 * half;
+            for (l = 0; l < 32; l++) {
+                ql[l] = (uint8_t)((Lh[l] & 0xF) | ((Lh[l + 64] & 0xF) << 4));
+                ql[l + 32] = (uint8_t)((Lh[l + 32] & 0xF) | ((Lh[l + 96] & 0xF) << 4));
+                qh[l] = (uint8_t)((Lh[l] >> 4) | ((Lh[l + 32] >> 4) << 2) | ((Lh[l + 64] >> 4) << 4) |
+                                  ((Lh[l + 96] >> 4) << 6));
+            }
+        }
+    }
+}
+
+/* Q8_K: the element of largest magnitude maps to -127 (not -128, so that a negated block
+   still fits), bsums pre-summed for the K-quant dot products. */
+static void rm__quant_q8_K(const float *x, void *dst, int64_t nb) {
+    uint8_t *p = (uint8_t *)dst;
+    int64_t i;
+    int j, g;
+    for (i = 0; i < nb; i++, x += RM__QK_K, p += sizeof(rm__block_q8_K)) {
+        rm__block_q8_K b;
+        float max = 0, amax = 0, iscale;
+        memset(&b, 0, sizeof(b));
+        for (j = 0; j < RM__QK_K; j++)
+            if (fabsf(x[j]) > amax) {
+                amax = fabsf(x[j]);
+                max = x[j];
+            }
+        if (amax != 0.0f) {
+            iscale = -127.f / max;
+            for (j = 0; j < RM__QK_K; j++) b.qs[j] = (int8_t)RM__MIN(127, rm__nearest_int(iscale * x[j]));
+            for (g = 0; g < RM__QK_K / 16; g++) {
+                int sum = 0;
+                for (j = 0; j < 16; j++) sum += b.qs[16 * g + j];
+                b.bsums[g] = (int16_t)sum;
+            }
+            b.d = 1 / iscale;
+        }
+        /* copied whole so that dst need not be aligned for float */
+        memcpy(p, &b, sizeof(b));
+    }
+}
+
+RMDEF size_t rm_quantize_row(int type, const float *src, void *dst, int64_t n) {
+    uint8_t *p = (uint8_t *)dst;
+    int64_t i, blck = 1, nb;
+    size_t bytes = 0;
+    if (!src || !dst || n <= 0 || !rm__quant_block(type, &blck, &bytes) || n % blck != 0) return 0;
+    nb = n / blck;
+    switch (type) {
+    case RM_TYPE_F32: memcpy(dst, src, (size_t)n * 4); break;
+    case RM_TYPE_F16: for (i = 0; i < n; i++) rm__q_put16(p + 2 * i, rm__fp32_to_fp16(src[i])); break;
+    case RM_TYPE_BF16: for (i = 0; i < n; i++) rm__q_put16(p + 2 * i, rm__fp32_to_bf16(src[i])); break;
+    case RM_TYPE_Q4_0: rm__quant_q4_0(src, dst, nb); break;
+    case RM_TYPE_Q4_1: rm__quant_q4_1(src, dst, nb); break;
+    case RM_TYPE_Q5_0: rm__quant_q5_0(src, dst, nb); break;
+    case RM_TYPE_Q5_1: rm__quant_q5_1(src, dst, nb); break;
+    case RM_TYPE_Q8_0: rm__quant_q8_0(src, dst, nb); break;
+    case RM_TYPE_Q2_K: rm__quant_q2_K(src, dst, nb); break;
+    case RM_TYPE_Q3_K: rm__quant_q3_K(src, dst, nb); break;
+    case RM_TYPE_Q4_K: rm__quant_q4_K(src, dst, nb); break;
+    case RM_TYPE_Q5_K: rm__quant_q5_K(src, dst, nb); break;
+    case RM_TYPE_Q6_K: rm__quant_q6_K(src, dst, nb); break;
+    case RM_TYPE_Q8_K: rm__quant_q8_K(src, dst, nb); break;
+    default: return 0;
+    }
+    return (size_t)nb * bytes;
+}
+
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT DEFAULT
+#elif defined(__GNUC__)
+#pragma GCC pop_options
+#endif
 
 /* ---------------------------------------------------------------------------------------- */
 /* 7. Tokenizer                                                                             */
