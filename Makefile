@@ -5,7 +5,7 @@ BUILD   ?= build
 OPT     ?= -O2 -march=native
 WARN     = -Wall -Wextra -pedantic -Werror
 CFLAGS  += -std=c99 $(OPT) $(WARN) -I.
-LDLIBS  += -lm
+LDLIBS  += -lm -pthread
 
 # OpenMP when the compiler has it (`make OPENMP=0` builds without).
 ifeq ($(OPENMP),1)
@@ -22,7 +22,7 @@ EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out exa
 VOCABS    := $(patsubst tests/data/tokenizers/%.xz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.xz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz asan tsan bench run clean vocab
+.PHONY: all test fuzz fuzz-run asan tsan bench run clean vocab
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -41,6 +41,24 @@ vocab: $(VOCABS)
 
 test: all vocab
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+
+# libFuzzer targets (clang): `make fuzz` builds them, `make fuzz-run` runs each for
+# FUZZ_SECONDS from a seed corpus made of the test data.
+FUZZ_SRCS    := $(wildcard tests/fuzz_*.c)
+FUZZ_BINS    := $(patsubst tests/%.c,$(BUILD)/%,$(FUZZ_SRCS))
+FUZZ_SECONDS ?= 30
+FUZZ_FLAGS    = -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -Iexamples -Itests
+fuzz: $(FUZZ_BINS)
+$(BUILD)/fuzz_%: tests/fuzz_%.c $(HDRS) | $(BUILD)
+	clang $(FUZZ_FLAGS) $< -o $@ -lm
+fuzz-run: fuzz vocab
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) BUILD=$(BUILD) sh tests/fuzz.sh $(FUZZ_BINS)
+
+# The whole suite again under AddressSanitizer + UBSan, and under ThreadSanitizer.
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+tsan:
+	$(MAKE) BUILD=build/tsan CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
 
 clean:
 	rm -rf $(BUILD)

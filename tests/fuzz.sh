@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs each libFuzzer binary for FUZZ_SECONDS on a seed corpus built from the test data and
+# prints "N passed, M failed" (a target passes when it finds no crash).
+set -u
+passed=0; failed=0
+for f in "$@"; do
+    name=$(basename "$f")
+    corpus="$BUILD/corpus/$name"; mkdir -p "$corpus"
+    case "$name" in
+        fuzz_gguf) for m in tests/data/models/stories260K-q8_0.gguf tests/data/models/tiny-llama-q4_k_m.gguf tests/data/models/tiny-gptneox.gguf; do cp "$m" "$corpus/"; done ;;
+        fuzz_json) cp tests/data/tokenizers/chat_templates.json "$corpus/"; head -c 20000 tests/data/ref/tiny-llama.json > "$corpus/cut.json" ;;
+        fuzz_tok*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;
+        fuzz_chat*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;
+    esac
+    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$BUILD/" "$corpus" > "$BUILD/$name.log" 2>&1; then
+        echo "ok   $name: $(grep -E 'stat::number_of_executed_units' "$BUILD/$name.log" | awk '{print $2}') executions in ${FUZZ_SECONDS}s"
+        passed=$((passed + 1))
+    else
+        echo "FAIL $name (see $BUILD/$name.log)"; tail -n 30 "$BUILD/$name.log"
+        failed=$((failed + 1))
+    fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
