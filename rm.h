@@ -225,6 +225,96 @@ RMDEF const rm_tensor *rm_gguf_tensor(const rm_gguf *g, int64_t i);
 RMDEF const rm_tensor *rm_gguf_find_tensor(const rm_gguf *g, const char *name);
 
 
+/* Tokenizer, chat templates and GGUF writing (declarations). */
+#include "wip/tok_api.h"
+/* ---------------------------------------------------------------------------------------- */
+/* Chat templates                                                                           */
+/* ---------------------------------------------------------------------------------------- */
+/* A GGUF carries its chat format as a Jinja program (tokenizer.chat_template). rm.h has no
+   Jinja interpreter: it recognises the program's family by distinctive text and renders the
+   conversation with a C transcription of that family's template, matching what Hugging Face
+   transformers' Jinja environment (trim_blocks, lstrip_blocks) renders for plain string
+   messages. `trim` / `.strip()` remove Python's Unicode whitespace (str.isspace). Tools, tool
+   calls and multimodal content are not modelled; roles other than the ones a template names
+   are rendered as that template renders them (usually skipped).
+
+   bos_text / eos_text are what the template's bos_token / eos_token render to. Pass
+   bos_text = NULL (or "") when the model's template text does not contain `bos_token`:
+   variants inside one family differ only in that (Gemma 1 vs 2, Phi-3 mini vs medium,
+   Tulu vs OLMo 2), and so the same code renders both exactly.
+
+   Families (name for --template: what it renders):
+     none          the message contents concatenated, nothing added
+     chatml        <|im_start|>ROLE\nCONTENT<|im_end|>\n ... (OpenHermes and many fine-tunes)
+     qwen2         chatml, default system "You are a helpful assistant." (Qwen2-Instruct)
+     qwen2.5       chatml, default system "You are Qwen, created by Alibaba Cloud. ..."; tool turns
+     qwen3         chatml with Qwen3's <think> handling of assistant turns after the last query
+     llama2        <s>[INST] <<SYS>>\nSYS\n<</SYS>>\n\nUSER [/INST] ASSISTANT </s> (Llama-2-chat)
+     llama3        <|start_header_id|>ROLE<|end_header_id|>\n\nCONTENT<|eot_id|> (Llama-3-Instruct)
+     llama3-legacy the first Llama-3-Instruct template: assistant header always appended
+     llama3.1      llama3 with the "Cutting Knowledge Date" system block (3.1, 3.2, 3.3; the date
+                   is the template's default "26 Jul 2024": transformers fills today's date for
+                   3.2, whose template asks for strftime_now)
+     gemma         <start_of_turn>user\n...<end_of_turn>\n, assistant -> model; no system role
+                   (Gemma 1 and 2)
+     gemma3        gemma with the system message folded into the first user turn
+     mistral       [INST] USER [/INST]ASSISTANT</s> (Mistral-7B-Instruct v0.1/v0.2); no system
+     mistral-v1    " [INST] " with the system message before the first user message
+     mistral-v3    [INST] USER[/INST] ASSISTANT</s>, system before the last user message (v0.3)
+     phi3          <|user|>\nUSER<|end|>\n<|assistant|>\n (Phi-3 mini/medium; system dropped)
+     zephyr        <|user|>\nUSER</s>\n<|assistant|>\n (Zephyr, TinyLlama-Chat)
+     tulu          <|user|>\nUSER\n<|assistant|>\nASSISTANT</s> (Tulu 2, OLMo 2 SFT)
+     deepseek      User: USER\n\nAssistant: ASSISTANT<eos> (DeepSeek LLM chat, DeepSeek-V2)
+     deepseek-coder ### Instruction:\nUSER\n### Response:\n... (DeepSeek Coder instruct)
+
+   Conversations a template rejects with raise_exception (non-alternating roles, a system
+   message where none is supported) make rm_chat_render return RM_ERR_INVALID_ARG. An empty
+   message list is RM_ERR_EMPTY (most templates index messages[0]). */
+
+typedef struct rm_chat_msg {
+    const char *role;     /* "system", "user", "assistant", "tool", ... */
+    size_t role_len;
+    const char *content;  /* UTF-8 */
+    size_t content_len;
+} rm_chat_msg;
+
+typedef enum rm_chat_template {
+    RM_CHAT_NONE = 0,
+    RM_CHAT_CHATML,
+    RM_CHAT_QWEN2,
+    RM_CHAT_QWEN25,
+    RM_CHAT_QWEN3,
+    RM_CHAT_LLAMA2,
+    RM_CHAT_LLAMA3,
+    RM_CHAT_LLAMA3_LEGACY,
+    RM_CHAT_LLAMA31,
+    RM_CHAT_GEMMA,
+    RM_CHAT_GEMMA3,
+    RM_CHAT_MISTRAL,
+    RM_CHAT_MISTRAL_V1,
+    RM_CHAT_MISTRAL_V3,
+    RM_CHAT_PHI3,
+    RM_CHAT_ZEPHYR,
+    RM_CHAT_TULU,
+    RM_CHAT_DEEPSEEK,
+    RM_CHAT_DEEPSEEK_CODER,
+    RM_CHAT_COUNT
+} rm_chat_template;
+
+/* "chatml", "llama3", ...; NULL for an id out of range. */
+RMDEF const char *rm_chat_template_name(int tmpl);
+/* The id of a name as rm_chat_template_name spells it, or -1. */
+RMDEF int rm_chat_template_from_name(const char *name);
+/* Family of a Jinja template source. RM_ERR_TEMPLATE if unrecognised: err (may be NULL)
+   then lists the names that can be chosen instead. */
+RMDEF rm_result rm_chat_template_detect(const char *src, size_t len, int *out, char *err, size_t errcap);
+/* Render messages with the template's semantics. Writes at most cap bytes to buf (no NUL
+   is added; buf may be NULL when cap is 0) and sets *n_out to the full length; RM_ERR_LIMIT
+   if it did not fit (call again with a buffer of *n_out bytes). */
+RMDEF rm_result rm_chat_render(int tmpl, const rm_chat_msg *msgs, size_t n_msgs, int add_generation_prompt,
+                               const char *bos_text, const char *eos_text, char *buf, size_t cap, size_t *n_out);
+#include "wip/write_api.h"
+
 /* ---------------------------------------------------------------------------------------- */
 /* Models and contexts                                                                      */
 /* ---------------------------------------------------------------------------------------- */
@@ -259,6 +349,8 @@ RMDEF const char *rm_model_error(const rm_model *m);
 RMDEF rm_result rm_model_status(const rm_model *m);
 RMDEF const rm_hparams *rm_model_hparams(const rm_model *m);
 RMDEF const rm_gguf *rm_model_gguf(const rm_model *m);
+/* The model's tokenizer (tokenizer.ggml.*), loaded with the model. */
+RMDEF const rm_vocab *rm_model_vocab(const rm_model *m);
 /* Name of an architecture ("llama") or NULL. */
 RMDEF const char *rm_arch_name(int arch);
 
@@ -312,7 +404,14 @@ RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e);
    IM-RM: r = beta * (sum_t log pi(y_t|x,y<t) - sum_t log pi_ref(y_t|x,y<t)) over the response
    tokens, teacher-forced. Reference-free forms: SUM beta * sum_t log pi, MEAN the mean of
    log pi, NORM -||(log pi_t)_t||_2 (RewardBench's "norm"). */
-typedef enum rm_mode { RM_MODE_EXPLICIT = 0, RM_MODE_IMPLICIT = 1 } rm_mode;
+typedef enum rm_mode {
+    RM_MODE_EXPLICIT = 0,
+    RM_MODE_IMPLICIT = 1,
+    RM_MODE_HIDDEN = 2   /* no reward: only last_hidden (what fit-head trains on) */
+} rm_mode;
+/* rm_scorer_desc.chat_template: the model's own template (tokenizer.chat_template), or none
+   when the file has no template. */
+#define RM_CHAT_AUTO (-1)
 typedef enum rm_ref_free { RM_REF_FREE_OFF = 0, RM_REF_FREE_SUM, RM_REF_FREE_MEAN, RM_REF_FREE_NORM } rm_ref_free;
 /* How a conversation is cut into prompt and response tokens (see rm_scorer_desc.split). */
 typedef enum rm_split { RM_SPLIT_PAPER = 0, RM_SPLIT_REWARDBENCH, RM_SPLIT_NONE } rm_split;
@@ -336,7 +435,7 @@ typedef struct rm_scorer_desc {
     double beta;             /* IM scale; 0 means 1 */
     int ref_free;            /* rm_ref_free */
     int split;               /* rm_split, used by the text entry points */
-    int chat_template;       /* template id, RM_CHAT_AUTO (from the model) or RM_CHAT_NONE */
+    int chat_template;       /* RM_CHAT_AUTO (0 is RM_CHAT_NONE), or an rm_chat_template id */
     int normalize;           /* EX: apply the head's mean/std when it has them */
     int64_t n_ctx;           /* 0: enough for what is scored, up to the trained context */
     int n_threads;           /* 0: OpenMP's default */
@@ -362,15 +461,33 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out);
 RMDEF void rm_scorer_free(rm_scorer *s);
 RMDEF const char *rm_scorer_error(const rm_scorer *s);
 
+/* Score k responses to a conversation (history ends with the user turn) as text: rendered with
+   the chat template and cut into prompt and response tokens as desc.split says:
+     RM_SPLIT_PAPER        prompt = history with the generation prompt; response = the whole
+                           conversation minus that prefix (so it ends with the end-of-turn
+                           text); both tokenized separately, special-token text parsed.
+     RM_SPLIT_REWARDBENCH  prompt = history without the generation prompt, BOS first; the
+                           response is the rest, EOS appended.
+     RM_SPLIT_NONE         raw strings: the messages' contents joined as the prompt (BOS as the
+                           vocabulary's add_bos says), the response as it is, special-token
+                           text not parsed (llama.cpp's tokenize with parse_special false).
+   With the template RM_CHAT_NONE the paper and rewardbench splits behave as RM_SPLIT_NONE. */
+RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                              int64_t k, rm_score *out);
+/* The same for a single user prompt. */
+RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
+                              rm_score *out);
+/* One NUL-terminated pair. */
+RMDEF rm_result rm_score_pair(rm_scorer *s, const char *prompt, const char *response, rm_score *out);
+
+/* The template the scorer renders with (after RM_CHAT_AUTO is resolved). */
+RMDEF int rm_scorer_template(const rm_scorer *s);
+
 /* Score k responses (token ids) to one prompt. The prompt's KV is computed once per model and
    shared; the responses run batched against it. out[k] receives each result. */
 RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
                              const int64_t *n_responses, int64_t k, rm_score *out);
 
-/* Tokenizer, chat templates and GGUF writing (declarations). */
-#include "wip/tok_api.h"
-#include "wip/chat_api.h"
-#include "wip/write_api.h"
 
 #ifdef __cplusplus
 }
@@ -2291,7 +2408,637 @@ RMDEF size_t rm_quantize_row(int type, const float *src, void *dst, int64_t n) {
 /* ---------------------------------------------------------------------------------------- */
 /* 8. Chat templates                                                                        */
 /* ---------------------------------------------------------------------------------------- */
-#include "wip/chat.h"
+/* Each family below is a transcription of its Jinja template for string contents, written
+   from the template's semantics (Jinja2 as transformers configures it: trim_blocks and
+   lstrip_blocks on, so block tags leave no newlines). The comment before each renderer
+   names the template text it follows. Output goes through rm__chat_out, which keeps counting
+   past the end of the caller's buffer so that one call reports the size needed. */
+
+static const char *const rm__chat_names[RM_CHAT_COUNT] = {
+    "none", "chatml", "qwen2", "qwen2.5", "qwen3", "llama2", "llama3", "llama3-legacy", "llama3.1",
+    "gemma", "gemma3", "mistral", "mistral-v1", "mistral-v3", "phi3", "zephyr", "tulu", "deepseek",
+    "deepseek-coder"};
+
+RMDEF const char *rm_chat_template_name(int tmpl) {
+    return tmpl >= 0 && tmpl < RM_CHAT_COUNT ? rm__chat_names[tmpl] : NULL;
+}
+
+RMDEF int rm_chat_template_from_name(const char *name) {
+    int i;
+    if (!name) return -1;
+    for (i = 0; i < RM_CHAT_COUNT; i++)
+        if (strcmp(name, rm__chat_names[i]) == 0) return i;
+    return -1;
+}
+
+/* ---- detection ---- */
+
+static int rm__chat_has(const char *src, size_t len, const char *needle) {
+    size_t n = strlen(needle), i;
+    if (n == 0 || n > len) return n == 0;
+    for (i = 0; i + n <= len; i++)
+        if (src[i] == needle[0] && memcmp(src + i, needle, n) == 0) return 1;
+    return 0;
+}
+
+static size_t rm__chat_count(const char *src, size_t len, const char *needle) {
+    size_t n = strlen(needle), i, c = 0;
+    if (n == 0 || n > len) return 0;
+    for (i = 0; i + n <= len; i++)
+        if (memcmp(src + i, needle, n) == 0) { c++; i += n - 1; }
+    return c;
+}
+
+/* The tests are ordered from the most specific text to the most generic, as several
+   families share markers (<|im_start|>, [INST], <|assistant|>). */
+static int rm__chat_detect(const char *s, size_t n) {
+#define RM__HAS(x) rm__chat_has(s, n, x)
+    if (RM__HAS("<|im_start|>")) {
+        if (RM__HAS("<|im_sep|>")) return -1; /* Phi-4: another layout */
+        if (RM__HAS("</think>") && RM__HAS("reasoning_content") && RM__HAS("last_query_index")) return RM_CHAT_QWEN3;
+        if (RM__HAS("You are Qwen, created by Alibaba Cloud. You are a helpful assistant.")) return RM_CHAT_QWEN25;
+        if (RM__HAS("You are a helpful assistant.") && RM__HAS("loop.first and messages[0]['role'] != 'system'"))
+            return RM_CHAT_QWEN2;
+        if (RM__HAS("<think>") || RM__HAS("tools") || RM__HAS("You are")) return -1; /* chatml with extras */
+        return RM_CHAT_CHATML;
+    }
+    if (RM__HAS("<|start_header_id|>") && RM__HAS("<|end_header_id|>")) {
+        if (RM__HAS("Cutting Knowledge Date")) return RM_CHAT_LLAMA31;
+        if (RM__HAS("add_generation_prompt")) return RM_CHAT_LLAMA3;
+        return RM_CHAT_LLAMA3_LEGACY;
+    }
+    if (RM__HAS("<start_of_turn>")) {
+        if (RM__HAS("first_user_prefix")) return RM_CHAT_GEMMA3;
+        if (RM__HAS("System role not supported")) return RM_CHAT_GEMMA;
+        return -1;
+    }
+    if (RM__HAS("[INST]")) {
+        if (RM__HAS("<<SYS>>")) return RM_CHAT_LLAMA2;
+        if (RM__HAS("[SYSTEM_PROMPT]")) return -1; /* Mistral v7 */
+        if (RM__HAS("[AVAILABLE_TOOLS]")) return RM__HAS("\"[INST] \"") ? RM_CHAT_MISTRAL_V3 : -1; /* tekken: -1 */
+        if (RM__HAS("system_message")) return RM__HAS("' [INST] '") ? RM_CHAT_MISTRAL_V1 : -1;
+        if (RM__HAS("'[INST] '")) return RM_CHAT_MISTRAL;
+        return -1;
+    }
+    if (RM__HAS("<|assistant|>") && RM__HAS("<|end|>")) {
+        /* Phi-3 mini/medium only: Phi-3-small and 3.5 print every role (and a system turn).
+           Jinja strings may hold "\n" escaped or as a raw newline, so only markers count. */
+        if (RM__HAS("<|user|>") && !RM__HAS("<|system|>") && !RM__HAS("'|>'")) return RM_CHAT_PHI3;
+        return -1;
+    }
+    if (RM__HAS("<|user|>") && RM__HAS("<|assistant|>")) {
+        if (rm__chat_count(s, n, "message['content'] + eos_token") >= 3) return RM_CHAT_ZEPHYR;
+        if (RM__HAS("not loop.last") && RM__HAS("<|system|>")) return RM_CHAT_TULU;
+        return -1;
+    }
+    if (RM__HAS("### Instruction:") && RM__HAS("### Response:") && RM__HAS("Deepseek Coder")) return RM_CHAT_DEEPSEEK_CODER;
+    if (RM__HAS("'User: '") && RM__HAS("'Assistant: '")) return RM_CHAT_DEEPSEEK;
+    return -1;
+#undef RM__HAS
+}
+
+RMDEF rm_result rm_chat_template_detect(const char *src, size_t len, int *out, char *err, size_t errcap) {
+    int t;
+    if (out) *out = RM_CHAT_NONE;
+    if (err && errcap) err[0] = 0;
+    if (!out || (!src && len)) return rm__fail(err, errcap, RM_ERR_INVALID_ARG, "rm_chat_template_detect: NULL argument");
+    t = src ? rm__chat_detect(src, len) : -1;
+    if (t < 0) {
+        char names[400];
+        size_t used = 0;
+        int i;
+        names[0] = 0;
+        for (i = 1; i < RM_CHAT_COUNT; i++) {
+            int k = snprintf(names + used, sizeof(names) - used, "%s%s", i > 1 ? ", " : "", rm__chat_names[i]);
+            if (k < 0 || (size_t)k >= sizeof(names) - used) break;
+            used += (size_t)k;
+        }
+        return rm__fail(err, errcap, RM_ERR_TEMPLATE,
+                        "unrecognised chat template (%lu bytes); choose one with --template NAME: %s, or none",
+                        (unsigned long)len, names);
+    }
+    *out = t;
+    return RM_OK;
+}
+
+/* ---- rendering helpers ---- */
+
+typedef struct rm__chat_out {
+    char *buf;
+    size_t cap, n;
+    int overflow; /* the total length itself does not fit size_t */
+} rm__chat_out;
+
+static void rm__chat_put(rm__chat_out *o, const char *s, size_t len) {
+    if (!len) return;
+    if (len > SIZE_MAX - o->n) { o->overflow = 1; return; }
+    if (o->n < o->cap) memcpy(o->buf + o->n, s, len <= o->cap - o->n ? len : o->cap - o->n);
+    o->n += len;
+}
+static void rm__chat_puts(rm__chat_out *o, const char *s) {
+    if (s) rm__chat_put(o, s, strlen(s));
+}
+
+/* A view of bytes, as the templates slice and strip strings. */
+typedef struct rm__chat_sv {
+    const char *p;
+    size_t n;
+} rm__chat_sv;
+
+static rm__chat_sv rm__chat_sv_of(const char *p, size_t n) {
+    rm__chat_sv v;
+    v.p = p ? p : "";
+    v.n = p ? n : 0;
+    return v;
+}
+static void rm__chat_put_sv(rm__chat_out *o, rm__chat_sv v) { rm__chat_put(o, v.p, v.n); }
+
+/* Bytes of the Python whitespace character (str.isspace) at the start / end of s, or 0:
+   \t \n \v \f \r \x1c-\x1f space U+0085 U+00A0 U+1680 U+2000-U+200A U+2028 U+2029 U+202F
+   U+205F U+3000. */
+static size_t rm__chat_ws_cp(uint32_t c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+static size_t rm__chat_ws_head(const unsigned char *s, size_t n) {
+    if (n >= 1 && s[0] < 0x80) return rm__chat_ws_cp(s[0]) ? 1 : 0;
+    if (n >= 2 && s[0] == 0xC2) return rm__chat_ws_cp(s[1]) && (s[1] == 0x85 || s[1] == 0xA0) ? 2 : 0;
+    if (n >= 3 && (s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80) {
+        uint32_t c = ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (uint32_t)(s[2] & 0x3F);
+        return c >= 0x800 && rm__chat_ws_cp(c) ? 3 : 0;
+    }
+    return 0;
+}
+static size_t rm__chat_ws_tail(const unsigned char *s, size_t n) {
+    if (n >= 1 && s[n - 1] < 0x80) return rm__chat_ws_cp(s[n - 1]) ? 1 : 0;
+    if (n >= 2 && rm__chat_ws_head(s + n - 2, 2) == 2) return 2;
+    if (n >= 3 && rm__chat_ws_head(s + n - 3, 3) == 3) return 3;
+    return 0;
+}
+
+/* Python str.strip() / Jinja's trim filter. */
+static rm__chat_sv rm__chat_trim(rm__chat_sv v) {
+    size_t k;
+    while ((k = rm__chat_ws_head((const unsigned char *)v.p, v.n)) != 0) { v.p += k; v.n -= k; }
+    while ((k = rm__chat_ws_tail((const unsigned char *)v.p, v.n)) != 0) v.n -= k;
+    return v;
+}
+/* .lstrip('\n') / .rstrip('\n') */
+static rm__chat_sv rm__chat_lstrip_nl(rm__chat_sv v) {
+    while (v.n && v.p[0] == '\n') { v.p++; v.n--; }
+    return v;
+}
+static rm__chat_sv rm__chat_rstrip_nl(rm__chat_sv v) {
+    while (v.n && v.p[v.n - 1] == '\n') v.n--;
+    return v;
+}
+
+/* Offset of the first / last occurrence of needle in v, or -1 (as a size_t SIZE_MAX). */
+static size_t rm__chat_find(rm__chat_sv v, const char *needle, int last) {
+    size_t k = strlen(needle), i, found = SIZE_MAX;
+    if (k > v.n) return SIZE_MAX;
+    for (i = 0; i + k <= v.n; i++) {
+        if (memcmp(v.p + i, needle, k) == 0) {
+            found = i;
+            if (!last) break;
+        }
+    }
+    return found;
+}
+
+static int rm__chat_role_is(const rm_chat_msg *m, const char *role) {
+    size_t n = strlen(role);
+    return m->role_len == n && (n == 0 || (m->role && memcmp(m->role, role, n) == 0));
+}
+static rm__chat_sv rm__chat_role(const rm_chat_msg *m) { return rm__chat_sv_of(m->role, m->role_len); }
+static rm__chat_sv rm__chat_content(const rm_chat_msg *m) { return rm__chat_sv_of(m->content, m->content_len); }
+
+/* transformers' tojson for a string: json.dumps(ensure_ascii=False). */
+static void rm__chat_put_json_string(rm__chat_out *o, rm__chat_sv v) {
+    static const char hex[] = "0123456789abcdef";
+    size_t i, run = 0;
+    rm__chat_put(o, "\"", 1);
+    for (i = 0; i < v.n; i++) {
+        unsigned char c = (unsigned char)v.p[i];
+        const char *esc = NULL;
+        char u[7];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        if (c == '"') esc = "\\\"";
+        else if (c == '\\') esc = "\\\\";
+        else if (c == '\n') esc = "\\n";
+        else if (c == '\r') esc = "\\r";
+        else if (c == '\t') esc = "\\t";
+        else if (c == '\b') esc = "\\b";
+        else if (c == '\f') esc = "\\f";
+        else {
+            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0'; u[4] = hex[c >> 4]; u[5] = hex[c & 15]; u[6] = 0;
+            esc = u;
+        }
+        rm__chat_put(o, v.p + run, i - run);
+        rm__chat_puts(o, esc);
+        run = i + 1;
+    }
+    rm__chat_put(o, v.p + run, v.n - run);
+    rm__chat_put(o, "\"", 1);
+}
+
+/* (message['role'] == 'user') != (index % 2 == 0) raises in the templates that want
+   strictly alternating turns. */
+static int rm__chat_alternates(const rm_chat_msg *m, size_t n) {
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (rm__chat_role_is(&m[i], "user") != (i % 2 == 0)) return 0;
+    return 1;
+}
+
+/* ---- renderers ---- */
+
+/* ChatML (teknium/OpenHermes-2.5-Mistral-7B): every message as
+   <|im_start|>ROLE\nCONTENT<|im_end|>\n. Qwen2-Instruct first adds the system turn "You are
+   a helpful assistant." when messages[0] is not a system message. Qwen2.5-Instruct adds its
+   own default system turn, prints user, system and assistant turns, skips other roles, and
+   wraps each run of tool messages in one user turn of <tool_response> blocks. */
+static void rm__chat_chatml_turn(rm__chat_out *o, rm__chat_sv role, rm__chat_sv content) {
+    rm__chat_puts(o, "<|im_start|>");
+    rm__chat_put_sv(o, role);
+    rm__chat_puts(o, "\n");
+    rm__chat_put_sv(o, content);
+    rm__chat_puts(o, "<|im_end|>\n");
+}
+
+static void rm__chat_qwen_tool(rm__chat_out *o, const rm_chat_msg *m, size_t n, size_t i) {
+    if (i == 0 || !rm__chat_role_is(&m[i - 1], "tool")) rm__chat_puts(o, "<|im_start|>user");
+    rm__chat_puts(o, "\n<tool_response>\n");
+    rm__chat_put_sv(o, rm__chat_content(&m[i]));
+    rm__chat_puts(o, "\n</tool_response>");
+    if (i + 1 == n || !rm__chat_role_is(&m[i + 1], "tool")) rm__chat_puts(o, "<|im_end|>\n");
+}
+
+static rm_result rm__chat_render_chatml(int t, rm__chat_out *o, const rm_chat_msg *m, size_t n, int gen) {
+    size_t i;
+    int first_system = rm__chat_role_is(&m[0], "system");
+    if (t == RM_CHAT_QWEN2 && !first_system)
+        rm__chat_puts(o, "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n");
+    if (t == RM_CHAT_QWEN25) {
+        if (first_system) rm__chat_chatml_turn(o, rm__chat_role(&m[0]), rm__chat_content(&m[0]));
+        else rm__chat_puts(o, "<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n");
+    }
+    for (i = 0; i < n; i++) {
+        if (t == RM_CHAT_QWEN25) {
+            /* user, later system and (tool-call-free) assistant turns print alike */
+            if (rm__chat_role_is(&m[i], "user") || (rm__chat_role_is(&m[i], "system") && i > 0) ||
+                rm__chat_role_is(&m[i], "assistant"))
+                rm__chat_chatml_turn(o, rm__chat_role(&m[i]), rm__chat_content(&m[i]));
+            else if (rm__chat_role_is(&m[i], "tool"))
+                rm__chat_qwen_tool(o, m, n, i);
+        } else {
+            rm__chat_chatml_turn(o, rm__chat_role(&m[i]), rm__chat_content(&m[i]));
+        }
+    }
+    if (gen) rm__chat_puts(o, "<|im_start|>assistant\n");
+    return RM_OK;
+}
+
+/* Qwen3: the last "query" is the last user message that is not a wrapped tool response;
+   assistant turns after it show their reasoning in <think> (an empty block for the final
+   turn), earlier ones lose it. Reasoning is what a </think> in the content ends. */
+static rm_result rm__chat_render_qwen3(rm__chat_out *o, const rm_chat_msg *m, size_t n, int gen) {
+    size_t i, last_query = n - 1;
+    if (rm__chat_role_is(&m[0], "system")) rm__chat_chatml_turn(o, rm__chat_role(&m[0]), rm__chat_content(&m[0]));
+    for (i = n; i-- > 0;) {
+        rm__chat_sv c = rm__chat_content(&m[i]);
+        int wrapped = c.n >= 15 && memcmp(c.p, "<tool_response>", 15) == 0 && c.n >= 16 &&
+                      memcmp(c.p + c.n - 16, "</tool_response>", 16) == 0;
+        if (rm__chat_role_is(&m[i], "user") && !wrapped) {
+            last_query = i;
+            break;
+        }
+    }
+    for (i = 0; i < n; i++) {
+        if (rm__chat_role_is(&m[i], "user") || (rm__chat_role_is(&m[i], "system") && i > 0)) {
+            rm__chat_chatml_turn(o, rm__chat_role(&m[i]), rm__chat_content(&m[i]));
+        } else if (rm__chat_role_is(&m[i], "assistant")) {
+            rm__chat_sv content = rm__chat_content(&m[i]), reasoning = rm__chat_sv_of("", 0);
+            size_t end_last = rm__chat_find(content, "</think>", 1);
+            if (end_last != SIZE_MAX) {
+                size_t end_first = rm__chat_find(content, "</think>", 0), open;
+                rm__chat_sv before = rm__chat_sv_of(content.p, end_first);
+                before = rm__chat_rstrip_nl(before);
+                open = rm__chat_find(before, "<think>", 1);
+                if (open != SIZE_MAX) before = rm__chat_sv_of(before.p + open + 7, before.n - open - 7);
+                reasoning = rm__chat_lstrip_nl(before);
+                content = rm__chat_lstrip_nl(rm__chat_sv_of(content.p + end_last + 8, content.n - end_last - 8));
+            }
+            rm__chat_puts(o, "<|im_start|>assistant\n");
+            if (i > last_query && (i + 1 == n || reasoning.n)) {
+                rm__chat_puts(o, "<think>\n");
+                rm__chat_put_sv(o, rm__chat_lstrip_nl(rm__chat_rstrip_nl(reasoning)));
+                rm__chat_puts(o, "\n</think>\n\n");
+                content = rm__chat_lstrip_nl(content);
+            }
+            rm__chat_put_sv(o, content);
+            rm__chat_puts(o, "<|im_end|>\n");
+        } else if (rm__chat_role_is(&m[i], "tool")) {
+            rm__chat_qwen_tool(o, m, n, i);
+        }
+    }
+    if (gen) rm__chat_puts(o, "<|im_start|>assistant\n");
+    return RM_OK;
+}
+
+/* Llama 3 (meta-llama/Meta-Llama-3-8B-Instruct): bos, then every message as a header block
+   with trimmed content; the first published version appended the assistant header even
+   without add_generation_prompt. Llama 3.1/3.2/3.3 always open with a system block holding
+   the knowledge cutoff and date, the (trimmed) system message inside it; tool/ipython turns
+   print their content as a JSON string (a string "is iterable" in Jinja). */
+static void rm__chat_llama3_header(rm__chat_out *o, rm__chat_sv role) {
+    rm__chat_puts(o, "<|start_header_id|>");
+    rm__chat_put_sv(o, role);
+    rm__chat_puts(o, "<|end_header_id|>\n\n");
+}
+
+static rm_result rm__chat_render_llama3(int t, rm__chat_out *o, const rm_chat_msg *m, size_t n, int gen,
+                                        const char *bos) {
+    size_t i = 0;
+    if (t == RM_CHAT_LLAMA31) {
+        rm__chat_puts(o, bos);
+        rm__chat_puts(o, "<|start_header_id|>system<|end_header_id|>\n\n"
+                         "Cutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n");
+        if (rm__chat_role_is(&m[0], "system")) {
+            rm__chat_put_sv(o, rm__chat_trim(rm__chat_content(&m[0])));
+            i = 1;
+        }
+        rm__chat_puts(o, "<|eot_id|>");
+        for (; i < n; i++) {
+            if (rm__chat_role_is(&m[i], "tool") || rm__chat_role_is(&m[i], "ipython")) {
+                rm__chat_puts(o, "<|start_header_id|>ipython<|end_header_id|>\n\n");
+                rm__chat_put_json_string(o, rm__chat_content(&m[i]));
+            } else {
+                rm__chat_llama3_header(o, rm__chat_role(&m[i]));
+                rm__chat_put_sv(o, rm__chat_trim(rm__chat_content(&m[i])));
+            }
+            rm__chat_puts(o, "<|eot_id|>");
+        }
+    } else {
+        for (i = 0; i < n; i++) {
+            if (i == 0) rm__chat_puts(o, bos);
+            rm__chat_llama3_header(o, rm__chat_role(&m[i]));
+            rm__chat_put_sv(o, rm__chat_trim(rm__chat_content(&m[i])));
+            rm__chat_puts(o, "<|eot_id|>");
+        }
+        if (t == RM_CHAT_LLAMA3_LEGACY) gen = 1;
+    }
+    if (gen) rm__chat_puts(o, "<|start_header_id|>assistant<|end_header_id|>\n\n");
+    return RM_OK;
+}
+
+/* Llama 2 (meta-llama/Llama-2-7b-chat-hf): an optional first system message goes inside
+   <<SYS>> of the first turn; user turns are bos + "[INST] " + stripped + " [/INST]",
+   assistant turns " " + stripped + " " + eos. Roles must alternate after the system message;
+   add_generation_prompt is not used. */
+static rm_result rm__chat_render_llama2(rm__chat_out *o, const rm_chat_msg *m, size_t n, const char *bos,
+                                        const char *eos) {
+    size_t i, first = rm__chat_role_is(&m[0], "system") ? 1 : 0;
+    if (!rm__chat_alternates(m + first, n - first)) return RM_ERR_INVALID_ARG;
+    for (i = first; i < n; i++) {
+        rm__chat_sv c = rm__chat_content(&m[i]);
+        int sys = i == first && first == 1;
+        if (rm__chat_role_is(&m[i], "user")) {
+            rm__chat_puts(o, bos);
+            rm__chat_puts(o, "[INST] ");
+            if (sys) {
+                /* strip() applies to "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + content, whose
+                   start is never whitespace; at the end it eats into the "\n\n" when the user
+                   text is blank, and stops at "<</SYS>>". */
+                size_t k;
+                while ((k = rm__chat_ws_tail((const unsigned char *)c.p, c.n)) != 0) c.n -= k;
+                rm__chat_puts(o, "<<SYS>>\n");
+                rm__chat_put_sv(o, rm__chat_content(&m[0]));
+                rm__chat_puts(o, c.n ? "\n<</SYS>>\n\n" : "\n<</SYS>>");
+                rm__chat_put_sv(o, c);
+            } else {
+                rm__chat_put_sv(o, rm__chat_trim(c));
+            }
+            rm__chat_puts(o, " [/INST]");
+        } else if (rm__chat_role_is(&m[i], "assistant")) {
+            rm__chat_puts(o, " ");
+            rm__chat_put_sv(o, rm__chat_trim(c));
+            rm__chat_puts(o, " ");
+            rm__chat_puts(o, eos);
+        }
+    }
+    return RM_OK;
+}
+
+/* Gemma (google/gemma-2-2b-it; gemma-7b-it lacks the leading bos_token): a system message
+   is refused, roles alternate, assistant is called "model", content trimmed. Gemma 3
+   (google/gemma-3-*-it) instead prefixes the first turn with the system text + "\n\n". */
+static rm_result rm__chat_render_gemma(int t, rm__chat_out *o, const rm_chat_msg *m, size_t n, int gen,
+                                       const char *bos) {
+    size_t i, first = 0;
+    rm__chat_puts(o, bos);
+    if (rm__chat_role_is(&m[0], "system")) {
+        if (t == RM_CHAT_GEMMA) return RM_ERR_INVALID_ARG;
+        first = 1;
+    }
+    if (!rm__chat_alternates(m + first, n - first)) return RM_ERR_INVALID_ARG;
+    for (i = first; i < n; i++) {
+        rm__chat_puts(o, "<start_of_turn>");
+        if (rm__chat_role_is(&m[i], "assistant")) rm__chat_puts(o, "model");
+        else rm__chat_put_sv(o, rm__chat_role(&m[i]));
+        rm__chat_puts(o, "\n");
+        if (first && i == first) {
+            rm__chat_put_sv(o, rm__chat_content(&m[0]));
+            rm__chat_puts(o, "\n\n");
+        }
+        rm__chat_put_sv(o, rm__chat_trim(rm__chat_content(&m[i])));
+        rm__chat_puts(o, "<end_of_turn>\n");
+    }
+    if (gen) rm__chat_puts(o, "<start_of_turn>model\n");
+    return RM_OK;
+}
+
+/* Mistral. mistral (Mistral-7B-Instruct-v0.1/v0.2): bos, "[INST] " + user + " [/INST]",
+   assistant + eos, user/assistant only. mistral-v1 (mistralai "v1" with a system prompt):
+   " [INST] " ... " [/INST]", assistant " " + content + eos, the system message before the
+   first user message. mistral-v3 (Mistral-7B-Instruct-v0.3): "[INST] " + user + "[/INST]",
+   assistant " " + trimmed + eos, the system message before the LAST message when that is a
+   user message (otherwise it is not shown). Roles alternate; anything else is refused. */
+static rm_result rm__chat_render_mistral(int t, rm__chat_out *o, const rm_chat_msg *m, size_t n, const char *bos,
+                                         const char *eos) {
+    size_t i, first = 0;
+    if (t != RM_CHAT_MISTRAL && rm__chat_role_is(&m[0], "system")) first = 1;
+    if (!rm__chat_alternates(m + first, n - first)) return RM_ERR_INVALID_ARG;
+    for (i = first; i < n; i++)
+        if (!rm__chat_role_is(&m[i], "user") && !rm__chat_role_is(&m[i], "assistant")) return RM_ERR_INVALID_ARG;
+    rm__chat_puts(o, bos);
+    for (i = first; i < n; i++) {
+        rm__chat_sv c = rm__chat_content(&m[i]);
+        if (rm__chat_role_is(&m[i], "user")) {
+            int sys = first && (t == RM_CHAT_MISTRAL_V1 ? i == first : i + 1 == n);
+            rm__chat_puts(o, t == RM_CHAT_MISTRAL_V1 ? " [INST] " : "[INST] ");
+            if (sys) {
+                rm__chat_put_sv(o, rm__chat_content(&m[0]));
+                rm__chat_puts(o, "\n\n");
+            }
+            rm__chat_put_sv(o, c);
+            rm__chat_puts(o, t == RM_CHAT_MISTRAL_V3 ? "[/INST]" : " [/INST]");
+        } else {
+            if (t != RM_CHAT_MISTRAL) rm__chat_puts(o, " ");
+            rm__chat_put_sv(o, t == RM_CHAT_MISTRAL_V3 ? rm__chat_trim(c) : c);
+            rm__chat_puts(o, eos);
+        }
+    }
+    return RM_OK;
+}
+
+/* Phi-3 (microsoft/Phi-3-mini-4k-instruct; -medium lacks the bos_token): user turns end by
+   opening the assistant turn, system and other roles are dropped, add_generation_prompt is
+   not used. */
+static rm_result rm__chat_render_phi3(rm__chat_out *o, const rm_chat_msg *m, size_t n, const char *bos) {
+    size_t i;
+    rm__chat_puts(o, bos);
+    for (i = 0; i < n; i++) {
+        if (rm__chat_role_is(&m[i], "user")) {
+            rm__chat_puts(o, "<|user|>\n");
+            rm__chat_put_sv(o, rm__chat_content(&m[i]));
+            rm__chat_puts(o, "<|end|>\n<|assistant|>\n");
+        } else if (rm__chat_role_is(&m[i], "assistant")) {
+            rm__chat_put_sv(o, rm__chat_content(&m[i]));
+            rm__chat_puts(o, "<|end|>\n");
+        }
+    }
+    return RM_OK;
+}
+
+/* Zephyr (HuggingFaceH4/zephyr-7b-beta, TinyLlama-1.1B-Chat): "<|ROLE|>\n" + content +
+   eos + "\n" for system/user/assistant (the newline is template text that trim_blocks
+   keeps); "<|assistant|>\n" after the last message with add_generation_prompt.
+   Tulu (allenai/tulu-2, OLMo-2 SFT with a leading bos_token): "<|ROLE|>\n" + content + "\n"
+   for system and user, assistant + eos (+ "\n" unless last). */
+static rm_result rm__chat_render_tags(int t, rm__chat_out *o, const rm_chat_msg *m, size_t n, int gen,
+                                      const char *bos, const char *eos) {
+    size_t i;
+    if (t == RM_CHAT_TULU) rm__chat_puts(o, bos);
+    for (i = 0; i < n; i++) {
+        int user = rm__chat_role_is(&m[i], "user"), sys = rm__chat_role_is(&m[i], "system");
+        int asst = rm__chat_role_is(&m[i], "assistant");
+        if (user || sys || asst) {
+            rm__chat_puts(o, user ? "<|user|>\n" : sys ? "<|system|>\n" : "<|assistant|>\n");
+            rm__chat_put_sv(o, rm__chat_content(&m[i]));
+            if (t == RM_CHAT_ZEPHYR) {
+                rm__chat_puts(o, eos);
+                rm__chat_puts(o, "\n");
+            } else if (asst) {
+                rm__chat_puts(o, eos);
+                if (i + 1 < n) rm__chat_puts(o, "\n");
+            } else {
+                rm__chat_puts(o, "\n");
+            }
+        }
+        if (i + 1 == n && gen) rm__chat_puts(o, "<|assistant|>\n");
+    }
+    return RM_OK;
+}
+
+/* DeepSeek LLM chat (deepseek-ai/deepseek-llm-7b-chat, DeepSeek-V2-Chat): bos, "User: " +
+   user + "\n\n", "Assistant: " + assistant + eos, system + "\n\n"; "Assistant:" to generate.
+   DeepSeek Coder (deepseek-coder-*-instruct): bos, a default system line unless some message
+   is a system message, system content as is, "### Instruction:\n" + user + "\n",
+   "### Response:\n" + assistant + "\n<|EOT|>\n"; "### Response:\n" to generate (that newline
+   is template text kept by trim_blocks). */
+static rm_result rm__chat_render_deepseek(int t, rm__chat_out *o, const rm_chat_msg *m, size_t n, int gen,
+                                          const char *bos, const char *eos) {
+    size_t i;
+    rm__chat_puts(o, bos);
+    if (t == RM_CHAT_DEEPSEEK) {
+        for (i = 0; i < n; i++) {
+            if (rm__chat_role_is(&m[i], "user")) {
+                rm__chat_puts(o, "User: ");
+                rm__chat_put_sv(o, rm__chat_content(&m[i]));
+                rm__chat_puts(o, "\n\n");
+            } else if (rm__chat_role_is(&m[i], "assistant")) {
+                rm__chat_puts(o, "Assistant: ");
+                rm__chat_put_sv(o, rm__chat_content(&m[i]));
+                rm__chat_puts(o, eos);
+            } else if (rm__chat_role_is(&m[i], "system")) {
+                rm__chat_put_sv(o, rm__chat_content(&m[i]));
+                rm__chat_puts(o, "\n\n");
+            }
+        }
+        if (gen) rm__chat_puts(o, "Assistant:");
+        return RM_OK;
+    }
+    {
+        int has_system = 0;
+        for (i = 0; i < n; i++) has_system |= rm__chat_role_is(&m[i], "system");
+        if (!has_system)
+            rm__chat_puts(o, "You are an AI programming assistant, utilizing the Deepseek Coder model, developed by "
+                             "Deepseek Company, and you only answer questions related to computer science. For "
+                             "politically sensitive questions, security and privacy issues, and other non-computer "
+                             "science questions, you will refuse to answer\n");
+    }
+    for (i = 0; i < n; i++) {
+        if (rm__chat_role_is(&m[i], "system")) {
+            rm__chat_put_sv(o, rm__chat_content(&m[i]));
+        } else if (rm__chat_role_is(&m[i], "user")) {
+            rm__chat_puts(o, "### Instruction:\n");
+            rm__chat_put_sv(o, rm__chat_content(&m[i]));
+            rm__chat_puts(o, "\n");
+        } else {
+            rm__chat_puts(o, "### Response:\n");
+            rm__chat_put_sv(o, rm__chat_content(&m[i]));
+            rm__chat_puts(o, "\n<|EOT|>\n");
+        }
+    }
+    if (gen) rm__chat_puts(o, "### Response:\n");
+    return RM_OK;
+}
+
+RMDEF rm_result rm_chat_render(int tmpl, const rm_chat_msg *msgs, size_t n_msgs, int add_generation_prompt,
+                               const char *bos_text, const char *eos_text, char *buf, size_t cap, size_t *n_out) {
+    rm__chat_out o;
+    rm_result r = RM_OK;
+    size_t i;
+    int gen = add_generation_prompt != 0;
+    if (n_out) *n_out = 0;
+    if (!n_out || (!buf && cap) || (!msgs && n_msgs) || tmpl < 0 || tmpl >= RM_CHAT_COUNT) return RM_ERR_INVALID_ARG;
+    for (i = 0; i < n_msgs; i++)
+        if ((!msgs[i].role && msgs[i].role_len) || (!msgs[i].content && msgs[i].content_len)) return RM_ERR_INVALID_ARG;
+    if (n_msgs == 0) return RM_ERR_EMPTY;
+    if (!bos_text) bos_text = "";
+    if (!eos_text) eos_text = "";
+    o.buf = buf;
+    o.cap = cap;
+    o.n = 0;
+    o.overflow = 0;
+    switch (tmpl) {
+    case RM_CHAT_NONE:
+        for (i = 0; i < n_msgs; i++) rm__chat_put_sv(&o, rm__chat_content(&msgs[i]));
+        break;
+    case RM_CHAT_CHATML:
+    case RM_CHAT_QWEN2:
+    case RM_CHAT_QWEN25: r = rm__chat_render_chatml(tmpl, &o, msgs, n_msgs, gen); break;
+    case RM_CHAT_QWEN3: r = rm__chat_render_qwen3(&o, msgs, n_msgs, gen); break;
+    case RM_CHAT_LLAMA2: r = rm__chat_render_llama2(&o, msgs, n_msgs, bos_text, eos_text); break;
+    case RM_CHAT_LLAMA3:
+    case RM_CHAT_LLAMA3_LEGACY:
+    case RM_CHAT_LLAMA31: r = rm__chat_render_llama3(tmpl, &o, msgs, n_msgs, gen, bos_text); break;
+    case RM_CHAT_GEMMA:
+    case RM_CHAT_GEMMA3: r = rm__chat_render_gemma(tmpl, &o, msgs, n_msgs, gen, bos_text); break;
+    case RM_CHAT_MISTRAL:
+    case RM_CHAT_MISTRAL_V1:
+    case RM_CHAT_MISTRAL_V3: r = rm__chat_render_mistral(tmpl, &o, msgs, n_msgs, bos_text, eos_text); break;
+    case RM_CHAT_PHI3: r = rm__chat_render_phi3(&o, msgs, n_msgs, bos_text); break;
+    case RM_CHAT_ZEPHYR:
+    case RM_CHAT_TULU: r = rm__chat_render_tags(tmpl, &o, msgs, n_msgs, gen, bos_text, eos_text); break;
+    default: r = rm__chat_render_deepseek(tmpl, &o, msgs, n_msgs, gen, bos_text, eos_text); break;
+    }
+    if (r != RM_OK) return r;
+    if (o.overflow) return RM_ERR_LIMIT;
+    *n_out = o.n;
+    return o.n > cap ? RM_ERR_LIMIT : RM_OK;
+}
 
 /* ---------------------------------------------------------------------------------------- */
 /* 9. GGUF writing                                                                          */
@@ -2385,6 +3132,7 @@ struct rm_model {
     rm__mat cls;                 /* {E, n_cls_out} reward head, or absent */
     rm__vec cls_b;               /* {n_cls_out} */
     rm__layer *layers;
+    rm_vocab *vocab;             /* the tokenizer stored in the file */
     float **owned;               /* vectors decoded at load */
     int64_t n_owned;
 };
@@ -2647,7 +3395,13 @@ RMDEF rm_result rm_model_open_gguf(rm_gguf *g, rm_model **out) {
     if (!g) return rm__model_fail(m, RM_ERR_INVALID_ARG, "model: no GGUF given");
     if (g->status) return rm__model_fail(m, g->status, "%s", g->err);
     m->status = rm__model_load(m);
-    return m->status;
+    if (m->status) return m->status;
+    if (rm_vocab_load(g, &m->vocab) != RM_OK)
+        return rm__model_fail(m, rm_vocab_status(m->vocab), "model: tokenizer: %s", rm_vocab_error(m->vocab));
+    if (rm_vocab_n_tokens(m->vocab) > m->hp.n_vocab)
+        return rm__model_fail(m, RM_ERR_VOCAB, "model: the tokenizer has %d tokens but token_embd.weight only %lld rows",
+                              rm_vocab_n_tokens(m->vocab), (long long)m->hp.n_vocab);
+    return RM_OK;
 }
 
 RMDEF rm_result rm_model_open(const char *path, rm_model **out) {
@@ -2665,6 +3419,7 @@ RMDEF void rm_model_close(rm_model *m) {
     if (!m) return;
     for (i = 0; i < m->n_owned; i++) RM_FREE(m->owned[i]);
     RM_FREE(m->owned);
+    rm_vocab_free(m->vocab);
     RM_FREE(m->layers);
     rm_gguf_close(m->gguf);
     RM_FREE(m);
@@ -2674,6 +3429,7 @@ RMDEF const char *rm_model_error(const rm_model *m) { return m ? m->err : "out o
 RMDEF rm_result rm_model_status(const rm_model *m) { return m ? m->status : RM_ERR_NOMEM; }
 RMDEF const rm_hparams *rm_model_hparams(const rm_model *m) { return m ? &m->hp : NULL; }
 RMDEF const rm_gguf *rm_model_gguf(const rm_model *m) { return m ? m->gguf : NULL; }
+RMDEF const rm_vocab *rm_model_vocab(const rm_model *m) { return (m && !m->status) ? m->vocab : NULL; }
 
 /* ---------------------------------------------------------------------------------------- */
 /* 11. Kernels of the forward pass                                                          */
@@ -3388,6 +4144,13 @@ struct rm_scorer {
     float *hid;
     int32_t *ids;       /* copies of prompt and response ids handed back in rm_score */
     int64_t cap_tok, cap_hid, cap_ids;
+    /* text entry points */
+    int tmpl;           /* resolved rm_chat_template */
+    int tmpl_uses_bos;  /* the template text renders bos_token itself */
+    char *text;
+    size_t text_cap;
+    int32_t *tokbuf;
+    size_t tokbuf_cap;
 };
 
 static rm_result rm__scorer_fail(rm_scorer *s, rm_result r, const char *fmt, ...) {
@@ -3410,7 +4173,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
         return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: no model, or the model failed to open");
     s->d = *d;
     if (s->d.beta == 0) s->d.beta = 1.0;
-    if (!(s->d.beta == s->d.beta) || s->d.mode < RM_MODE_EXPLICIT || s->d.mode > RM_MODE_IMPLICIT ||
+    if (!(s->d.beta == s->d.beta) || s->d.mode < RM_MODE_EXPLICIT || s->d.mode > RM_MODE_HIDDEN ||
         s->d.ref_free < RM_REF_FREE_OFF || s->d.ref_free > RM_REF_FREE_NORM || s->d.split < RM_SPLIT_PAPER ||
         s->d.split > RM_SPLIT_NONE)
         return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: mode, beta, ref_free or split out of range");
@@ -3428,13 +4191,35 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
         if (s->head_w.n_in != d->model->hp.n_embd)
             return s->status = rm__scorer_fail(s, RM_ERR_TENSOR_SHAPE, "scorer: the head is %lld wide but the model's hidden size is %lld",
                                                (long long)s->head_w.n_in, (long long)d->model->hp.n_embd);
-    } else {
+    } else if (d->mode == RM_MODE_IMPLICIT) {
         if (!d->model->has_output && d->model->hp.n_cls_out > 0)
             return s->status = rm__scorer_fail(s, RM_ERR_NO_LM_HEAD, "scorer: the model is a classifier checkpoint without output.weight: it has no language-model head for implicit scoring");
         if (d->ref_free == RM_REF_FREE_OFF) {
             if (!d->ref || d->ref->status)
                 return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: implicit mode needs a reference model (or a reference-free form)");
             if ((e = rm__models_same_vocab(d->model, d->ref, s->err, sizeof(s->err)))) return s->status = e;
+        }
+    }
+    /* the chat template: named, none, or the model's own */
+    s->tmpl = d->chat_template;
+    if (d->chat_template == RM_CHAT_AUTO || d->chat_template != RM_CHAT_NONE) {
+        rm_str src = {NULL, 0};
+        int have = rm_gguf_get_str(d->model->gguf, "tokenizer.chat_template", &src) == RM_OK;
+        if (d->chat_template == RM_CHAT_AUTO) {
+            s->tmpl = RM_CHAT_NONE;
+            if (have && d->split != RM_SPLIT_NONE) {
+                char why[400];
+                if ((e = rm_chat_template_detect(src.ptr, src.len, &s->tmpl, why, sizeof(why))))
+                    return s->status = rm__scorer_fail(s, e, "scorer: the model's chat template is not recognised (%s); choose one by name or none", why);
+            }
+        } else if (!rm_chat_template_name(d->chat_template)) {
+            return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: chat template id %d does not exist", d->chat_template);
+        }
+        /* a template whose text never says bos_token renders without it (see rm_chat_render) */
+        s->tmpl_uses_bos = !have;
+        if (have) {
+            size_t i;
+            for (i = 0; i + 9 <= src.len && !s->tmpl_uses_bos; i++) s->tmpl_uses_bos = memcmp(src.ptr + i, "bos_token", 9) == 0;
         }
     }
     memset(&cp, 0, sizeof(cp));
@@ -3454,9 +4239,11 @@ RMDEF void rm_scorer_free(rm_scorer *s) {
     RM_FREE(s->tok); RM_FREE(s->seq); RM_FREE(s->pos); RM_FREE(s->tgt);
     RM_FREE(s->lp); RM_FREE(s->ref_lp); RM_FREE(s->contrib);
     RM_FREE(s->hidx); RM_FREE(s->hid); RM_FREE(s->ids);
+    RM_FREE(s->text); RM_FREE(s->tokbuf);
     RM_FREE(s);
 }
 RMDEF const char *rm_scorer_error(const rm_scorer *s) { return s ? s->err : "out of memory"; }
+RMDEF int rm_scorer_template(const rm_scorer *s) { return s ? s->tmpl : RM_CHAT_NONE; }
 
 static rm_result rm__scorer_grow(rm_scorer *s, int64_t n_tok, int64_t n_hid, int64_t n_ids) {
     if (n_tok > s->cap_tok) {
@@ -3630,6 +4417,8 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
                     for (j = 0; j < m; j++) ct[j] = ss > 0 ? reward * lp[j] * lp[j] / ss : 0;
                 } break;
                 }
+            } else if (s->d.mode == RM_MODE_HIDDEN) {
+                reward = 0;
             } else {
                 const float *h = s->hid + i * E;
                 double acc = 0;
@@ -3647,6 +4436,203 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
         }
     }
     return RM_OK;
+}
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* 14. Scoring text: templates, segmentation, tokenization                                  */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Grows a byte buffer to at least n bytes. */
+static rm_result rm__buf_reserve(char **buf, size_t *cap, size_t n) {
+    char *p;
+    if (n <= *cap) return RM_OK;
+    p = (char *)RM_REALLOC(*buf, n);
+    if (!p) return RM_ERR_NOMEM;
+    *buf = p;
+    *cap = n;
+    return RM_OK;
+}
+
+/* Renders msgs with the scorer's template into s->text (NUL-terminated), returning its length. */
+static rm_result rm__render(rm_scorer *s, const rm_chat_msg *msgs, size_t n, int add_gen, size_t *len) {
+    const rm_vocab *v = s->d.model->vocab;
+    rm_str bos = rm_vocab_token_text(v, rm_vocab_bos(v)), eos = rm_vocab_token_text(v, rm_vocab_eos(v));
+    char bos_s[128], eos_s[128];
+    size_t need = 0;
+    rm_result r;
+    snprintf(bos_s, sizeof(bos_s), "%.*s", s->tmpl_uses_bos ? (int)RM__MIN(bos.len, 120) : 0, bos.ptr ? bos.ptr : "");
+    snprintf(eos_s, sizeof(eos_s), "%.*s", (int)RM__MIN(eos.len, 120), eos.ptr ? eos.ptr : "");
+    r = rm_chat_render(s->tmpl, msgs, n, add_gen, bos_s, eos_s, s->text, s->text_cap, &need);
+    if (r == RM_ERR_LIMIT || (r == RM_OK && need + 1 > s->text_cap)) {
+        if (rm__buf_reserve(&s->text, &s->text_cap, need + 1)) return rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+        r = rm_chat_render(s->tmpl, msgs, n, add_gen, bos_s, eos_s, s->text, s->text_cap, &need);
+    }
+    if (r) return rm__scorer_fail(s, r, "score: the chat template could not render the conversation");
+    s->text[need] = 0;
+    *len = need;
+    return RM_OK;
+}
+
+/* Tokenizes text into s->tokbuf at offset at; *n receives the count. */
+static rm_result rm__tok_into(rm_scorer *s, const char *text, size_t len, int add_special, int parse_special, int64_t at,
+                              int64_t *n, const char *what) {
+    size_t need = 0;
+    rm_result r;
+    if ((size_t)at > s->tokbuf_cap) return RM_ERR_INVALID_ARG;
+    r = rm_tokenize(s->d.model->vocab, text, len, add_special, parse_special, s->tokbuf + at, s->tokbuf_cap - (size_t)at, &need);
+    if (r == RM_ERR_LIMIT) {
+        size_t cap = (size_t)at + need + 16;
+        int32_t *p = (int32_t *)RM_REALLOC(s->tokbuf, cap * sizeof(int32_t));
+        if (!p) return rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+        s->tokbuf = p;
+        s->tokbuf_cap = cap;
+        r = rm_tokenize(s->d.model->vocab, text, len, add_special, parse_special, s->tokbuf + at, s->tokbuf_cap - (size_t)at, &need);
+    }
+    if (r) return rm__scorer_fail(s, r, "score: the %s cannot be tokenized: %s", what, rm_result_string(r));
+    *n = (int64_t)need;
+    return RM_OK;
+}
+
+static int rm__starts_with_token(const char *text, size_t len, rm_str tok) {
+    return tok.len > 0 && len >= tok.len && memcmp(text, tok.ptr, tok.len) == 0;
+}
+
+RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                              int64_t k, rm_score *out) {
+    const rm_vocab *v;
+    rm_result r;
+    int64_t i, np = 0, off, *nr = NULL;
+    const int32_t **rp = NULL;
+    rm_chat_msg *msgs = NULL;
+    size_t plen = 0, j;
+    char *prompt = NULL;
+    int raw;
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (s->status) return s->status;
+    if (!history || n_history < 1 || !responses || k < 1 || !out)
+        return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: a conversation and at least one response are required");
+    v = s->d.model->vocab;
+    raw = s->d.split == RM_SPLIT_NONE || s->tmpl == RM_CHAT_NONE;
+    for (j = 0; j < n_history; j++)
+        if (!history[j].content && history[j].content_len)
+            return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: message %zu has no content", j);
+    for (i = 0; i < k; i++) {
+        if (!responses[i].ptr && responses[i].len) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: response %lld is NULL", (long long)i);
+        if (responses[i].len == 0) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld is empty", (long long)i);
+    }
+    nr = (int64_t *)rm__calloc((size_t)k, sizeof(int64_t));
+    rp = (const int32_t **)rm__calloc((size_t)k, sizeof(int32_t *));
+    msgs = (rm_chat_msg *)rm__calloc(n_history + 1, sizeof(rm_chat_msg));
+    if (!nr || !rp || !msgs) {
+        r = rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+        goto done;
+    }
+    memcpy(msgs, history, n_history * sizeof(rm_chat_msg));
+    if (raw) {
+        /* raw strings: the conversation's contents joined, BOS as the vocabulary says,
+           special-token text not parsed (llama.cpp's tokenize(add_special, !parse_special)) */
+        size_t total = 0;
+        for (j = 0; j < n_history; j++) total += history[j].content_len;
+        if ((r = rm__buf_reserve(&s->text, &s->text_cap, total + 1))) goto oom;
+        for (j = 0, total = 0; j < n_history; j++) {
+            if (history[j].content_len) memcpy(s->text + total, history[j].content, history[j].content_len);
+            total += history[j].content_len;
+        }
+        s->text[total] = 0;
+        if (total == 0) {
+            r = rm__scorer_fail(s, RM_ERR_EMPTY, "score: the prompt is empty");
+            goto done;
+        }
+        if ((r = rm__tok_into(s, s->text, total, 1, 0, 0, &np, "prompt"))) goto done;
+        off = np;
+        for (i = 0; i < k; i++) {
+            if ((r = rm__tok_into(s, responses[i].ptr, responses[i].len, 0, 0, off, &nr[i], "response"))) goto done;
+            off += nr[i];
+        }
+    } else {
+        /* paper: prompt = the conversation with the generation prompt; response = the full
+           conversation minus that prefix (it ends with the end-of-turn text).
+           rewardbench: prompt without the generation prompt; BOS first, EOS last. */
+        const int rb = s->d.split == RM_SPLIT_REWARDBENCH;
+        rm_str bos_text = rm_vocab_token_text(v, rm_vocab_bos(v));
+        int add_bos;
+        if ((r = rm__render(s, msgs, n_history, !rb, &plen))) goto done;
+        prompt = (char *)RM_MALLOC(plen + 1);
+        if (!prompt) goto oom;
+        memcpy(prompt, s->text, plen + 1);
+        add_bos = rm_vocab_bos(v) >= 0 && (rb || rm_vocab_add_bos(v)) && !rm__starts_with_token(prompt, plen, bos_text);
+        if ((r = rm__tok_into(s, prompt, plen, 0, 1, add_bos ? 1 : 0, &np, "prompt"))) goto done;
+        if (add_bos) {
+            s->tokbuf[0] = rm_vocab_bos(v);
+            np++;
+        }
+        off = np;
+        for (i = 0; i < k; i++) {
+            size_t flen;
+            msgs[n_history].role = "assistant";
+            msgs[n_history].role_len = 9;
+            msgs[n_history].content = responses[i].ptr;
+            msgs[n_history].content_len = responses[i].len;
+            if ((r = rm__render(s, msgs, n_history + 1, 0, &flen))) goto done;
+            if (flen < plen || memcmp(s->text, prompt, plen) != 0) {
+                r = rm__scorer_fail(s, RM_ERR_TEMPLATE, "score: response %lld: the rendered conversation does not start with the rendered prompt; use --split none or another template",
+                                    (long long)i);
+                goto done;
+            }
+            if (flen == plen) {
+                r = rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld renders to nothing", (long long)i);
+                goto done;
+            }
+            if ((r = rm__tok_into(s, s->text + plen, flen - plen, 0, 1, off, &nr[i], "response"))) goto done;
+            if (rb && rm_vocab_eos(v) >= 0) {
+                int64_t need = off + nr[i] + 1;
+                if ((size_t)need > s->tokbuf_cap) {
+                    int32_t *p = (int32_t *)RM_REALLOC(s->tokbuf, (size_t)need * sizeof(int32_t));
+                    if (!p) goto oom;
+                    s->tokbuf = p;
+                    s->tokbuf_cap = (size_t)need;
+                }
+                s->tokbuf[off + nr[i]] = rm_vocab_eos(v);
+                nr[i]++;
+            }
+            off += nr[i];
+        }
+    }
+    for (i = 0, off = np; i < k; i++) {
+        rp[i] = s->tokbuf + off;
+        off += nr[i];
+    }
+    r = rm_score_ids(s, s->tokbuf, np, rp, nr, k, out);
+    goto done;
+oom:
+    r = rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+done:
+    RM_FREE(prompt);
+    RM_FREE(nr);
+    RM_FREE((void *)rp);
+    RM_FREE(msgs);
+    return r;
+}
+
+RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
+                              rm_score *out) {
+    rm_chat_msg user;
+    memset(&user, 0, sizeof(user));
+    user.role = "user";
+    user.role_len = 4;
+    user.content = prompt;
+    user.content_len = prompt_len;
+    if (!prompt && prompt_len) return RM_ERR_INVALID_ARG;
+    return rm_score_chat(s, &user, 1, responses, k, out);
+}
+
+RMDEF rm_result rm_score_pair(rm_scorer *s, const char *prompt, const char *response, rm_score *out) {
+    rm_str r;
+    if (!prompt || !response) return s ? rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: prompt or response is NULL") : RM_ERR_INVALID_ARG;
+    r.ptr = response;
+    r.len = strlen(response);
+    return rm_score_text(s, prompt, strlen(prompt), &r, 1, out);
 }
 
 #endif /* RM_IMPLEMENTATION_DONE */
