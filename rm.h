@@ -480,6 +480,28 @@ RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_le
 /* One NUL-terminated pair. */
 RMDEF rm_result rm_score_pair(rm_scorer *s, const char *prompt, const char *response, rm_score *out);
 
+
+/* Fitting an EX-RM head on frozen hidden states (what rmtool fit-head does): w minimises the
+   Bradley-Terry loss mean_i log(1 + exp(-w.(hc_i - hr_i))) + l2/2 |w|^2, with every feature
+   scaled to unit RMS over the training pairs first (l2 acts in those units). A seeded
+   shuffle holds out a fraction of the pairs to report accuracy on. */
+typedef struct rm_fit_params {
+    double l2;       /* default 1e-3 when 0 */
+    double holdout;  /* fraction held out, 0..0.9 */
+    int iters;       /* full-batch Adam steps; default 300 */
+    uint64_t seed;
+} rm_fit_params;
+typedef struct rm_fit_result {
+    int64_t n_train, n_holdout;
+    double train_accuracy, train_loss, holdout_accuracy, holdout_loss;
+    double reward_mean, reward_std;  /* of w.h over the training responses */
+} rm_fit_result;
+RMDEF rm_result rm_fit_head(const float *h_chosen, const float *h_rejected, int64_t n, int64_t dim, const rm_fit_params *p,
+                            float *w_out, rm_fit_result *res);
+/* Writes a head GGUF that rm_head_open reads: cls.output.weight F32 {n_embd, 1}, a zero
+   cls.output.bias, rm.head.mean / rm.head.std, and the source model's general.name. */
+RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, double mean, double std, const rm_gguf *src);
+
 /* The template the scorer renders with (after RM_CHAT_AUTO is resolved). */
 RMDEF int rm_scorer_template(const rm_scorer *s);
 
@@ -4633,6 +4655,129 @@ RMDEF rm_result rm_score_pair(rm_scorer *s, const char *prompt, const char *resp
     r.ptr = response;
     r.len = strlen(response);
     return rm_score_text(s, prompt, strlen(prompt), &r, 1, out);
+}
+
+
+/* ---------------------------------------------------------------------------------------- */
+/* 15. Fitting reward heads                                                                 */
+/* ---------------------------------------------------------------------------------------- */
+
+static double rm__softplus(double x) { return x > 30 ? x : (x < -30 ? exp(x) : log1p(exp(x))); }
+
+RMDEF rm_result rm_fit_head(const float *hc, const float *hr, int64_t n, int64_t dim, const rm_fit_params *p, float *w_out,
+                            rm_fit_result *res) {
+    double l2 = (p && p->l2 > 0) ? p->l2 : 1e-3, hold = p ? p->holdout : 0.2;
+    int iters = (p && p->iters > 0) ? p->iters : 300, it;
+    uint64_t st = (p && p->seed) ? p->seed : 0x9E3779B97F4A7C15ull;
+    int64_t *idx, ntr, i, j;
+    double *scale, *w, *g, *m1, *m2, *d;
+    const double lr = 0.05, b1 = 0.9, b2 = 0.999;
+    if (!hc || !hr || !w_out || !res || n < 2 || dim < 1 || !(hold >= 0 && hold <= 0.9)) return RM_ERR_INVALID_ARG;
+    memset(res, 0, sizeof(*res));
+    idx = (int64_t *)rm__calloc((size_t)n, sizeof(int64_t));
+    scale = (double *)rm__calloc((size_t)dim, sizeof(double));
+    w = (double *)rm__calloc((size_t)dim, sizeof(double));
+    g = (double *)rm__calloc((size_t)dim, sizeof(double));
+    m1 = (double *)rm__calloc((size_t)dim, sizeof(double));
+    m2 = (double *)rm__calloc((size_t)dim, sizeof(double));
+    d = (double *)rm__calloc((size_t)n, sizeof(double));
+    if (!idx || !scale || !w || !g || !m1 || !m2 || !d) {
+        RM_FREE(idx); RM_FREE(scale); RM_FREE(w); RM_FREE(g); RM_FREE(m1); RM_FREE(m2); RM_FREE(d);
+        return RM_ERR_NOMEM;
+    }
+    for (i = 0; i < n; i++) idx[i] = i;
+    for (i = n - 1; i > 0; i--) { /* Fisher-Yates with xorshift64 */
+        int64_t k, t;
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        k = (int64_t)(st % (uint64_t)(i + 1));
+        t = idx[i]; idx[i] = idx[k]; idx[k] = t;
+    }
+    ntr = n - (int64_t)((double)n * hold);
+    if (ntr < 1) ntr = 1;
+    for (i = 0; i < ntr; i++)
+        for (j = 0; j < dim; j++) {
+            double x = (double)hc[idx[i] * dim + j] - hr[idx[i] * dim + j];
+            scale[j] += x * x;
+        }
+    for (j = 0; j < dim; j++) scale[j] = scale[j] > 0 ? 1.0 / sqrt(scale[j] / (double)ntr) : 0.0;
+    for (it = 1; it <= iters; it++) {
+        double c1 = 1.0 - pow(b1, it), c2 = 1.0 - pow(b2, it);
+        for (j = 0; j < dim; j++) g[j] = l2 * w[j];
+        for (i = 0; i < ntr; i++) {
+            const float *a = hc + idx[i] * dim, *b = hr + idx[i] * dim;
+            double z = 0, sg;
+            for (j = 0; j < dim; j++) z += w[j] * scale[j] * ((double)a[j] - b[j]);
+            sg = -1.0 / (1.0 + exp(z)) / (double)ntr; /* d softplus(-z) / dz */
+            for (j = 0; j < dim; j++) g[j] += sg * scale[j] * ((double)a[j] - b[j]);
+        }
+        for (j = 0; j < dim; j++) {
+            m1[j] = b1 * m1[j] + (1 - b1) * g[j];
+            m2[j] = b2 * m2[j] + (1 - b2) * g[j] * g[j];
+            w[j] -= lr * (m1[j] / c1) / (sqrt(m2[j] / c2) + 1e-8);
+        }
+    }
+    for (j = 0; j < dim; j++) w_out[j] = (float)(w[j] * scale[j]);
+    {
+        double s = 0, ss = 0;
+        for (i = 0; i < n; i++) {
+            const float *a = hc + idx[i] * dim, *b = hr + idx[i] * dim;
+            double ra = 0, rb = 0, z;
+            int train = i < ntr;
+            for (j = 0; j < dim; j++) {
+                ra += (double)w_out[j] * a[j];
+                rb += (double)w_out[j] * b[j];
+            }
+            z = ra - rb;
+            if (train) {
+                res->train_accuracy += z > 0 ? 1.0 : (z == 0 ? 0.5 : 0.0);
+                res->train_loss += rm__softplus(-z);
+                s += ra + rb;
+                ss += ra * ra + rb * rb;
+            } else {
+                res->holdout_accuracy += z > 0 ? 1.0 : (z == 0 ? 0.5 : 0.0);
+                res->holdout_loss += rm__softplus(-z);
+            }
+        }
+        res->n_train = ntr;
+        res->n_holdout = n - ntr;
+        res->train_accuracy /= (double)ntr;
+        res->train_loss /= (double)ntr;
+        if (n > ntr) {
+            res->holdout_accuracy /= (double)(n - ntr);
+            res->holdout_loss /= (double)(n - ntr);
+        }
+        res->reward_mean = s / (2.0 * (double)ntr);
+        res->reward_std = sqrt(RM__MAX(ss / (2.0 * (double)ntr) - res->reward_mean * res->reward_mean, 0.0));
+    }
+    RM_FREE(idx); RM_FREE(scale); RM_FREE(w); RM_FREE(g); RM_FREE(m1); RM_FREE(m2); RM_FREE(d);
+    return RM_OK;
+}
+
+RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, double mean, double std, const rm_gguf *src) {
+    rm_gguf_writer *wr = NULL;
+    rm_result r;
+    int64_t ne[2];
+    float bias = 0;
+    rm_str name;
+    if (!path || !w || n_embd < 1) return RM_ERR_INVALID_ARG;
+    if ((r = rm_gguf_writer_new(&wr))) return r;
+    ne[0] = n_embd;
+    ne[1] = 1;
+    r = rm_gguf_writer_set_str(wr, "general.type", "rm-head");
+    if (!r && src && rm_gguf_get_str(src, "general.name", &name) == RM_OK && name.len < 256) {
+        char buf[256];
+        memcpy(buf, name.ptr, name.len);
+        buf[name.len] = 0;
+        r = rm_gguf_writer_set_str(wr, "general.name", buf);
+    }
+    if (!r) r = rm_gguf_writer_set_u32(wr, "rm.head.n_embd", (uint32_t)n_embd);
+    if (!r) r = rm_gguf_writer_set_f32(wr, "rm.head.mean", (float)mean);
+    if (!r) r = rm_gguf_writer_set_f32(wr, "rm.head.std", (float)std);
+    if (!r) r = rm_gguf_writer_add_tensor(wr, "cls.output.weight", RM_TYPE_F32, 2, ne, w, (size_t)n_embd * sizeof(float));
+    if (!r) r = rm_gguf_writer_add_tensor(wr, "cls.output.bias", RM_TYPE_F32, 1, ne + 1, &bias, sizeof(float));
+    if (!r) r = rm_gguf_writer_write_file(wr, path);
+    rm_gguf_writer_free(wr);
+    return r;
 }
 
 #endif /* RM_IMPLEMENTATION_DONE */

@@ -226,11 +226,20 @@ static int cmd_tokenize(int argc, char **argv) {
     return r ? 1 : 0;
 }
 
+#include "rmtool_score.h"
+#include "rmtool_synth.h"
+
 static void usage(void) {
     fprintf(stderr,
             "usage: rmtool COMMAND [options]\n"
             "  info FILE [--json]\n"
-            "  tokenize --model FILE [--no-bos] [--special] --text STR\n");
+            "  tokenize --model FILE [--no-bos] [--special] --text STR\n"
+            "  score --model M [--ref R] [--head H] --mode implicit|explicit [--beta B] [--ref-free sum|mean|norm]\n"
+            "        [--template auto|none|NAME] [--split paper|rewardbench|none] (--prompt P --response R | --input F.jsonl)\n"
+            "        [--per-token] [--hidden] [--json] [--threads N] [--ctx N] [--kv-f16] [--normalize]\n"
+            "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
+            "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
+            "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n");
 }
 
 int main(int argc, char **argv) {
@@ -240,6 +249,10 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "info") == 0) return cmd_info(argc - 2, argv + 2);
     if (strcmp(argv[1], "tokenize") == 0) return cmd_tokenize(argc - 2, argv + 2);
+    if (strcmp(argv[1], "score") == 0) return cmd_score(argc - 2, argv + 2);
+    if (strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 2, argv + 2);
+    if (strcmp(argv[1], "fit-head") == 0) return cmd_fit_head(argc - 2, argv + 2);
+    if (strcmp(argv[1], "synth") == 0) return rmtool_synth(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage();
         return 0;
