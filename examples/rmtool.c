@@ -49,7 +49,7 @@ static int check_opts(int argc, char **argv, const char *const *with_value, cons
     for (i = 0; i < argc; i++) {
         const char *const *p;
         int known = 0;
-        if (strncmp(argv[i], "--", 2) != 0) {
+        if (argv[i][0] != '-' || argv[i][1] == 0) {
             if (++npos > positional) return die("unexpected argument '%s'", argv[i]);
             continue;
         }
@@ -257,6 +257,5 @@ int main(int argc, char **argv) {
         usage();
         return 0;
     }
-    usage();
-    return die("unknown command '%s'", argv[1]);
+    return die("unknown command '%s' (rmtool --help lists the commands)", argv[1]);
 }

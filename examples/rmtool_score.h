@@ -167,7 +167,7 @@ static const char *rmt_take_messages(rmt_row *row, const rmj_value *arr) {
         const rmj_value *m = rmj_at(arr, i);
         size_t rl, cl;
         const char *role = rmj_str(rmj_get(m, "role"), &rl), *content = rmj_str(rmj_get(m, "content"), &cl);
-        if (!role || !content) return "each message needs string \"role\" and \"content\"";
+        if (!rmj_is_string(rmj_get(m, "role")) || !rmj_is_string(rmj_get(m, "content"))) return "each message needs string \"role\" and \"content\"";
         if (!rmt_role_ok(role, rl)) return "a message role is empty or too long";
         if (row->n_msgs >= 63) return "more than 63 messages";
         row->msgs[row->n_msgs].role = role;
@@ -190,7 +190,7 @@ static void rmt_user(rmt_row *row, const char *text, size_t len) {
 /* The assistant reply of a response that is a string or a message list. */
 static const char *rmt_response(const rmj_value *v, rm_str *out) {
     size_t n;
-    const char *s = rmj_str(v, &n);
+    const char *s = rmj_is_string(v) ? rmj_str(v, &n) : NULL;
     if (s) {
         out->ptr = s;
         out->len = n;
@@ -198,7 +198,7 @@ static const char *rmt_response(const rmj_value *v, rm_str *out) {
     }
     if (rmj_is_array(v) && rmj_len(v) > 0) {
         const rmj_value *last = rmj_at(v, rmj_len(v) - 1);
-        s = rmj_str(rmj_get(last, "content"), &n);
+        s = rmj_is_string(rmj_get(last, "content")) ? rmj_str(rmj_get(last, "content"), &n) : NULL;
         if (s && rmj_str_eq(rmj_get(last, "role"), "assistant")) {
             out->ptr = s;
             out->len = n;
@@ -267,7 +267,7 @@ static const char *rmt_read_row(const rmj_value *o, int pairs, int raw, rmt_row 
     size_t n;
     memset(row, 0, sizeof(*row));
     if (!rmj_is_object(o)) return "the line is not a JSON object";
-    row->subset = rmj_str(rmj_get(o, "subset"), &row->subset_len);
+    if (rmj_is_string(rmj_get(o, "subset"))) row->subset = rmj_str(rmj_get(o, "subset"), &row->subset_len);
     if ((v = rmj_get(o, "input")) && rmj_get(v, "messages")) { /* OpenAI DPO */
         if ((e = rmt_take_messages(row, rmj_get(v, "messages")))) return e;
         if (!pairs) return "score rows take prompt/messages and response/responses";
@@ -276,7 +276,10 @@ static const char *rmt_read_row(const rmj_value *o, int pairs, int raw, rmt_row 
         row->n_resp = 2;
         return NULL;
     }
-    if ((s = rmj_str(rmj_get(o, "prompt"), &n))) rmt_user(row, s, n);
+    if (rmj_is_string(rmj_get(o, "prompt"))) {
+        s = rmj_str(rmj_get(o, "prompt"), &n);
+        rmt_user(row, s, n);
+    }
     else if ((v = rmj_get(o, "messages"))) {
         if ((e = rmt_take_messages(row, v))) return e;
     } else if (pairs && rmj_is_string(rmj_get(o, "chosen")) && rmj_is_string(rmj_get(o, "rejected"))) {
@@ -382,7 +385,7 @@ static void rmt_print_score(const rm_score *sc, const rm_model *m, int per_token
     if (line > 0) printf("\"line\":%ld,\"index\":%d,", line, index);
     if (id) {
         size_t n;
-        const char *s = rmj_str(id, &n);
+        const char *s = rmj_is_string(id) ? rmj_str(id, &n) : NULL;
         printf("\"id\":");
         if (s) rmj_write_string(stdout, s, n);
         else rmj_write_double(stdout, rmj_num(id));

@@ -1,1 +1,0 @@
-/* rm.h section (work in progress, inlined into rm.h when done). */

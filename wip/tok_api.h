@@ -1,1 +1,0 @@
-/* rm.h declarations (work in progress, inlined into rm.h when done). */
