@@ -258,11 +258,54 @@ static void test_bad_models(void) {
     rm_model_close(m);
 }
 
+
+/* Greedy decoding of stories260K from BOS reproduces llama2.c's 200-step story byte for byte
+   (tests/data/stories260K_greedy_n200_expected_stdout.txt, from llama2.c's own test suite). */
+static void test_stories260K_greedy_story(void) {
+    rm_model *m;
+    rm_ctx *c;
+    int32_t toks[201];
+    float logits[512];
+    char text[4096];
+    size_t n = 0, elen;
+    char *expected = rmt_read_file("tests/data/stories260K_greedy_n200_expected_stdout.txt", &elen);
+    int step;
+    CHECK(expected != NULL, "expected output missing");
+    CHECK(rm_model_open("tests/data/models/stories260K.gguf", &m) == RM_OK, "open");
+    rm_ctx_new(m, NULL, &c);
+    toks[0] = rm_vocab_bos(rm_model_vocab(m));
+    for (step = 0; step < 200; step++) {
+        rm_eval e;
+        int64_t last = 0, j, best = 0;
+        memset(&e, 0, sizeof(e));
+        e.tokens = toks + step;
+        e.n_tokens = 1;
+        e.logits_idx = &last;
+        e.n_logits = 1;
+        e.logits = logits;
+        CHECK(rm_ctx_eval(c, &e) == RM_OK, "step %d: %s", step, rm_ctx_error(c));
+        for (j = 1; j < 512; j++)
+            if (logits[j] > logits[best]) best = j;
+        toks[step + 1] = (int32_t)best;
+    }
+    /* llama2.c drops the space that starts the first piece after BOS; the expected file keeps
+       no trailing newline */
+    CHECK(rm_detokenize(rm_model_vocab(m), toks + 1, 200, text, sizeof(text) - 2, &n) == RM_OK, "detokenize");
+    {
+        char *t = text[0] == ' ' ? text + 1 : text;
+        CHECK(expected && strcmp(t, expected) == 0, "story differs:\n%s\nexpected:\n%s", t, expected ? expected : "");
+    }
+    free(expected);
+    rm_ctx_free(c);
+    rm_model_close(m);
+}
+
 int main(void) {
     RUN(test_all_reference_models);
     RUN(test_threads_agree);
     RUN(test_incremental_equals_batch);
     RUN(test_context_limits);
     RUN(test_bad_models);
+    RUN(test_stories260K_greedy_story);
     return rmt_summary("test_forward");
 }
