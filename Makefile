@@ -22,7 +22,7 @@ EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out exa
 VOCABS    := $(patsubst tests/data/tokenizers/%.xz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.xz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench run clean vocab
+.PHONY: all test fuzz fuzz-run asan tsan bench run head clean vocab
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -41,6 +41,19 @@ vocab: $(VOCABS)
 
 test: all vocab
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+
+# The main job: score sample pairs with both reward models on the models shipped in models/,
+# then evaluate both on the demo preference set.
+run: $(BUILD)/rmtool $(BUILD)/quickstart
+	@$(BUILD)/quickstart
+	@echo
+	@$(BUILD)/rmtool eval --input examples/data/story-prefs.jsonl --model models/stories260K-policy.gguf \
+	    --ref models/stories260K.gguf --head models/stories260K-head.gguf --mode both --template none --beta 0.1
+
+# Refit the demo head shipped in models/ (deterministic).
+head: $(BUILD)/rmtool
+	$(BUILD)/rmtool fit-head --model models/stories260K-policy.gguf --template none \
+	    --input examples/data/story-prefs.jsonl -o models/stories260K-head.gguf --seed 1
 
 # libFuzzer targets (clang): `make fuzz` builds them, `make fuzz-run` runs each for
 # FUZZ_SECONDS from a seed corpus made of the test data.
