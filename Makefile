@@ -19,7 +19,7 @@ endif
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
-VOCABS    := $(patsubst tests/data/tokenizers/%.xz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.xz))
+VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
 .PHONY: all test fuzz fuzz-run asan tsan bench run head clean vocab
@@ -34,9 +34,10 @@ $(BUILD)/%: examples/%.c $(HDRS) | $(BUILD)
 $(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LDLIBS)
 
-# Tokenizer vocabularies ship xz-compressed to keep the repository small.
-$(BUILD)/vocab/%: tests/data/tokenizers/%.xz | $(BUILD)
-	xz -dc $< > $@.tmp && mv $@.tmp $@
+# Tokenizer vocabularies ship gzip-compressed to keep the repository small.
+$(BUILD)/vocab/%: tests/data/tokenizers/%.gz | $(BUILD)
+	@mkdir -p $(dir $@)
+	gzip -dc $< > $@.tmp && mv $@.tmp $@
 vocab: $(VOCABS)
 
 test: all vocab
@@ -49,6 +50,11 @@ run: $(BUILD)/rmtool $(BUILD)/quickstart
 	@echo
 	@$(BUILD)/rmtool eval --input examples/data/story-prefs.jsonl --model models/stories260K-policy.gguf \
 	    --ref models/stories260K.gguf --head models/stories260K-head.gguf --mode both --template none --beta 0.1
+
+# Speed: synthesises real-shaped models (cached in build/bench-models) and prints one table of
+# medians; LLAMA_BENCH=/path/to/llama-bench adds llama.cpp's figures on the same files.
+bench: $(BUILD)/rmtool
+	RMTOOL=$(BUILD)/rmtool sh tools/bench.sh
 
 # Refit the demo head shipped in models/ (deterministic).
 head: $(BUILD)/rmtool

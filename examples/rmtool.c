@@ -228,6 +228,7 @@ static int cmd_tokenize(int argc, char **argv) {
 
 #include "rmtool_score.h"
 #include "rmtool_synth.h"
+#include "rmtool_bench.h"
 
 static void usage(void) {
     fprintf(stderr,
@@ -239,7 +240,8 @@ static void usage(void) {
             "        [--per-token] [--hidden] [--json] [--threads N] [--ctx N] [--kv-f16] [--normalize]\n"
             "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
             "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
-            "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n");
+            "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n"
+            "  bench --model FILE --tokens N --threads T [--runs R] [--json]\n");
 }
 
 int main(int argc, char **argv) {
@@ -253,6 +255,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 2, argv + 2);
     if (strcmp(argv[1], "fit-head") == 0) return cmd_fit_head(argc - 2, argv + 2);
     if (strcmp(argv[1], "synth") == 0) return rmtool_synth(argc - 1, argv + 1);
+    if (strcmp(argv[1], "bench") == 0) return rmtool_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage();
         return 0;

@@ -1,0 +1,160 @@
+/* The fast matrix kernels (rm__gemm_fast) against the scalar reference rm__matmul_ref, for
+   every weight type rm.h decodes: random weights encoded with rm_quantize_row (IQ4_NL and
+   IQ4_XS, which rm.h does not encode, as random blocks with a sane scale), random
+   activations, T in {1, 3, 17, 64}, odd n_out, row strides wider than the rows.
+
+   Tolerance, per output y[t][j] (S = sum_i |w_ji x_ti| with the decoded weights):
+   - F32, F16, BF16: |fast - ref| <= 1e-5 * S (only the order of float additions differs);
+   - quantized types: |fast - ref| <= 1e-5 * S + sum_i |w_ji| * dx(t, i) / 2, where dx is the
+     int16 step of the activation block of 32 holding i (amax / 32767): the worst case of
+     rounding each activation to its nearest level.
+   When the CPU lacks the instructions the fast path returns 0 and there is nothing to check
+   (the test says so). */
+#define RM_IMPLEMENTATION
+#include "rm.h"
+#include "test.h"
+
+static uint64_t rng_state = 88172645463325252ull;
+static double rng_u(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+static float rng_n(void) { return (float)((rng_u() + rng_u() + rng_u() + rng_u() - 2.0) * 1.7320508); }
+
+static const int types[] = {RM_TYPE_F32,  RM_TYPE_F16,  RM_TYPE_BF16, RM_TYPE_Q4_0, RM_TYPE_Q4_1,
+                            RM_TYPE_Q5_0, RM_TYPE_Q5_1, RM_TYPE_Q8_0, RM_TYPE_Q2_K, RM_TYPE_Q3_K,
+                            RM_TYPE_Q4_K, RM_TYPE_Q5_K, RM_TYPE_Q6_K, RM_TYPE_IQ4_NL, RM_TYPE_IQ4_XS};
+
+/* Random rows of a type; the IQ4 types get random quant bytes and a small positive scale. */
+static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, size_t row_bytes, float *tmp) {
+    int64_t j, i;
+    for (j = 0; j < n_out; j++) {
+        uint8_t *row = dst + (size_t)j * row_bytes;
+        if (type == RM_TYPE_IQ4_NL || type == RM_TYPE_IQ4_XS) {
+            size_t b, bb = rm_type_block_bytes(type), nb = row_bytes / bb;
+            for (i = 0; i < (int64_t)row_bytes; i++) row[i] = (uint8_t)(rng_u() * 256.0);
+            for (b = 0; b < nb; b++) {
+                uint16_t h = rm__fp32_to_fp16((float)(0.001 + 0.01 * rng_u()));
+                row[b * bb] = (uint8_t)(h & 0xff);
+                row[b * bb + 1] = (uint8_t)(h >> 8);
+            }
+        } else {
+            for (i = 0; i < n_in; i++) tmp[i] = 0.05f * rng_n() + (j % 3 == 0 ? 0.02f : 0.0f);
+            CHECK(rm_quantize_row(type, tmp, row, n_in) == row_bytes, "%s: quantize_row failed", rm_type_name(type));
+        }
+    }
+}
+
+static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth) {
+    const size_t rb = rm__row_bytes(type, n_in);
+    const int64_t ldx = n_in + 3, ldy = n_out + 5;
+    const int quant = type != RM_TYPE_F32 && type != RM_TYPE_F16 && type != RM_TYPE_BF16;
+    uint8_t *w = (uint8_t *)malloc(rb * (size_t)n_out);
+    float *wf = (float *)malloc(sizeof(float) * (size_t)(n_in * n_out));
+    float *x = (float *)malloc(sizeof(float) * (size_t)(ldx * T));
+    float *y0 = (float *)malloc(sizeof(float) * (size_t)(ldy * T));
+    float *y1 = (float *)malloc(sizeof(float) * (size_t)(ldy * T));
+    float *wbuf = (float *)malloc(sizeof(float) * (size_t)(n_in * 64));
+    float *dx = (float *)malloc(sizeof(float) * (size_t)(n_in / 32 + 1));
+    rm__mat W;
+    int64_t t, j, i, bad = 0;
+    int did = 0;
+    double worst = 0;
+    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx) {
+        CHECK(0, "out of memory");
+        goto done;
+    }
+    make_weights(type, n_in, n_out, w, rb, wf);
+    for (j = 0; j < n_out; j++) rm_dequantize_row(type, w + (size_t)j * rb, wf + j * n_in, n_in);
+    for (i = 0; i < ldx * T; i++) x[i] = rng_n() * (i % 97 == 0 ? 8.0f : 1.0f);
+    for (i = 0; i < ldy * T; i++) y0[i] = y1[i] = -12345.0f; /* the gaps between rows must stay */
+    W.data = w;
+    W.type = type;
+    W.n_in = n_in;
+    W.n_out = n_out;
+    W.row_bytes = rb;
+    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1);
+    did = rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
+    if (!did) goto done;
+    for (t = 0; t < T; t++) {
+        const float *xt = x + t * ldx;
+        for (i = 0; quant && i < n_in / 32; i++) {
+            float a = 0;
+            int k;
+            for (k = 0; k < 32; k++) a = fabsf(xt[32 * i + k]) > a ? fabsf(xt[32 * i + k]) : a;
+            dx[i] = a / 32767.0f;
+        }
+        for (j = 0; j < ldy; j++) {
+            double S = 0, B = 0, err, tol;
+            if (j >= n_out) {
+                if (y1[t * ldy + j] != -12345.0f) bad++;
+                continue;
+            }
+            for (i = 0; i < n_in; i++) {
+                S += fabs((double)wf[j * n_in + i] * xt[i]);
+                if (quant) B += fabs((double)wf[j * n_in + i]) * dx[i / 32] * 0.5;
+            }
+            err = fabs((double)y1[t * ldy + j] - (double)y0[t * ldy + j]);
+            tol = 1e-5 * S + B + 1e-30;
+            if (err / tol > worst) worst = err / tol;
+            if (!(err <= tol)) {
+                if (bad++ < 3)
+                    CHECK(0, "%s n_in %lld n_out %lld T %lld: y[%lld][%lld] = %.7g, reference %.7g (tolerance %.3g)",
+                          rm_type_name(type), (long long)n_in, (long long)n_out, (long long)T, (long long)t, (long long)j,
+                          y1[t * ldy + j], y0[t * ldy + j], tol);
+            }
+        }
+    }
+    CHECK(bad == 0, "%s T %lld: %lld outputs out of tolerance", rm_type_name(type), (long long)T, (long long)bad);
+    if (T == 64 && n_out == 37) printf("  %-6s worst error / tolerance %.3f\n", rm_type_name(type), worst);
+done:
+    free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
+    return did;
+}
+
+static void test_all_types(void) {
+    static const int64_t Ts[] = {1, 3, 17, 64};
+    size_t ti, k;
+    for (ti = 0; ti < sizeof(types) / sizeof(types[0]); ti++) {
+        int handled = 0;
+        for (k = 0; k < sizeof(Ts) / sizeof(Ts[0]); k++) {
+            handled |= check_case(types[ti], 512, 37, Ts[k], 2);
+            handled |= check_case(types[ti], 256, 67, Ts[k], 1);
+        }
+        if (!handled) printf("  %-6s not handled by the fast path on this CPU/build (reference used)\n", rm_type_name(types[ti]));
+    }
+}
+
+/* Rows that are not a multiple of 16 (F16/BF16 tails) and a single output row. */
+static void test_odd_shapes(void) {
+    check_case(RM_TYPE_F16, 40, 1, 5, 2);
+    check_case(RM_TYPE_BF16, 19, 33, 13, 2);
+    check_case(RM_TYPE_F32, 7, 65, 25, 2);
+    check_case(RM_TYPE_Q8_0, 32, 1, 7, 2);
+    check_case(RM_TYPE_Q6_K, 256, 31, 2, 2);
+}
+
+/* A matrix the fast path may not handle leaves it to the reference: it must say so. */
+static void test_fallback(void) {
+    rm__mat W;
+    float x[32], y[4];
+    uint8_t w[64];
+    memset(&W, 0, sizeof(W));
+    memset(w, 0, sizeof(w));
+    memset(x, 0, sizeof(x));
+    W.data = w;
+    W.type = RM_TYPE_Q8_1; /* not a weight type rm.h reads */
+    W.n_in = 32;
+    W.n_out = 1;
+    W.row_bytes = 36;
+    CHECK(rm__gemm_fast(&W, x, 1, 32, y, 4, 1) == 0, "Q8_1 must fall back to the reference");
+}
+
+int main(void) {
+    RUN(test_all_types);
+    RUN(test_odd_shapes);
+    RUN(test_fallback);
+    return rmt_summary("test_kernels");
+}
