@@ -34,6 +34,10 @@ $(BUILD)/%: examples/%.c $(HDRS) | $(BUILD)
 $(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LDLIBS)
 
+# two translation units, both with the implementation at static linkage
+$(BUILD)/test_static: tests/test_static.c tests/static_b.inc $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) -Itests tests/test_static.c -x c tests/static_b.inc -x none -o $@ $(LDFLAGS) $(LDLIBS)
+
 # Tokenizer vocabularies ship gzip-compressed to keep the repository small.
 $(BUILD)/vocab/%: tests/data/tokenizers/%.gz | $(BUILD)
 	@mkdir -p $(dir $@)

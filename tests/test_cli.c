@@ -10,11 +10,13 @@
 #define OUT "build/cli_out.txt"
 #define ERR "build/cli_err.txt"
 
-/* Runs rmtool with args, stdout/stderr to files; returns the exit status. */
+/* Runs rmtool (of the build being tested: $BUILD, as tests/run.sh sets it) with args,
+   stdout/stderr to files; returns the exit status. */
 static int rmtool(const char *args) {
     char cmd[8192];
     int rc;
-    snprintf(cmd, sizeof(cmd), "./build/rmtool %s > " OUT " 2> " ERR, args);
+    const char *b = getenv("BUILD");
+    snprintf(cmd, sizeof(cmd), "./%s/rmtool %s > " OUT " 2> " ERR, b ? b : "build", args);
     rc = system(cmd);
     return rc == -1 ? -1 : (rc >> 8) & 0xff;
 }
@@ -225,8 +227,27 @@ static void test_fit_head_recovers_linear_preference(void) {
     free(o);
 }
 
+
+/* rmtool tokenize prints llama.cpp's ids (the first llama-spm case, with BOS) */
+static void test_tokenize_command(void) {
+    char *o;
+    CHECK(rmtool("tokenize --model build/vocab/ggml-vocab-llama-spm.gguf --text 'Hello world'") == 0, "exit");
+    o = slurp(OUT);
+    CHECK(strcmp(o, "1 15043 3186\n") == 0, "ids: %s", o);
+    free(o);
+    CHECK(rmtool("tokenize --model build/vocab/ggml-vocab-llama-spm.gguf --no-bos --text 'Hello world'") == 0, "exit");
+    o = slurp(OUT);
+    CHECK(strcmp(o, "15043 3186\n") == 0, "ids without BOS: %s", o);
+    free(o);
+    CHECK(rmtool("tokenize --model build/vocab/ggml-vocab-qwen3.gguf --special --text '<|im_start|>user'") == 0, "exit");
+    o = slurp(OUT);
+    CHECK(strcmp(o, "151644 872\n") == 0, "special token parsed: %s", o);
+    free(o);
+}
+
 int main(void) {
     RUN(test_info_and_errors);
+    RUN(test_tokenize_command);
     RUN(test_score_json_matches_reference);
     RUN(test_score_jsonl_keeps_going);
     RUN(test_eval_formats);

@@ -206,6 +206,31 @@ static void test_text_edge_cases(void) {
     rm_model_close(m);
 }
 
+
+/* A llama classifier checkpoint (cls.output, no output.weight) has no LM head: implicit scoring
+   is refused rather than silently using the embeddings. */
+static void test_classifier_without_lm_head(void) {
+    rm_model *m;
+    rm_scorer *s;
+    rm_scorer_desc d;
+    edit e;
+    memset(&e, 0, sizeof(e));
+    e.drop = "output.weight";
+    CHECK(copy_model("tests/data/models/tiny-llama-rm.gguf", "build/hardening-cls.gguf", &e) == RM_OK, "copy");
+    CHECK(rm_model_open("build/hardening-cls.gguf", &m) == RM_OK, "open: %s", rm_model_error(m));
+    memset(&d, 0, sizeof(d));
+    d.model = m;
+    d.mode = RM_MODE_IMPLICIT;
+    d.ref_free = RM_REF_FREE_SUM;
+    CHECK(rm_scorer_new(&d, &s) == RM_ERR_NO_LM_HEAD, "IM on a classifier: %s", rm_scorer_error(s));
+    rm_scorer_free(s);
+    d.mode = RM_MODE_EXPLICIT;
+    d.ref_free = RM_REF_FREE_OFF;
+    CHECK(rm_scorer_new(&d, &s) == RM_OK, "EX on it works: %s", rm_scorer_error(s));
+    rm_scorer_free(s);
+    rm_model_close(m);
+}
+
 static int count_lines(const char *path) {
     FILE *f = fopen(path, "r");
     int n = 0, c;
@@ -248,6 +273,7 @@ int main(void) {
     RUN(test_nan_weights_are_flagged);
     RUN(test_mismatches);
     RUN(test_text_edge_cases);
+    RUN(test_classifier_without_lm_head);
     RUN(test_no_descriptors_or_mappings_left);
     return rmt_summary("test_hardening");
 }
