@@ -4,7 +4,11 @@
 
 static void test_quickstart_runs(void) {
     char *o;
-    int rc = system("./build/quickstart > build/quickstart.out 2>&1");
+    const char *b = getenv("BUILD");
+    char cmd[512];
+    int rc;
+    snprintf(cmd, sizeof(cmd), "./%s/quickstart > build/quickstart.out 2>&1", b ? b : "build");
+    rc = system(cmd);
     double ex[4], im[4];
     int n = 0;
     char *p;
