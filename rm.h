@@ -5,39 +5,116 @@
    before you include this file in *one* C or C++ file to create the implementation.
    Add `#define RM_STATIC` as well to make every function static (private to that file).
 
+   rm.h loads the GGUF files llama.cpp's converter and quantizer write (memory-mapped), runs the
+   transformer on the CPU, tokenizes with the tokenizer stored in the file, renders the model's
+   chat template, and computes the two rewards of Razin et al., "Why is Your Language Model a
+   Poor Implicit Reward Model?":
+     EX-RM  r = w . h_last (+ b): a linear head (cls.output.weight / cls.output.bias) over the
+            final-normed hidden state of the last token of prompt+response;
+     IM-RM  r = beta * (sum_t log pi(y_t|x,y<t) - sum_t log pi_ref(y_t|x,y<t)) over the response
+            tokens (DPO's implicit reward), with per-token contributions, and the
+            reference-free forms sum, mean and -L2 norm of the per-token log-probs.
+
 QUICK START
-   (filled in by the scoring section)
+      #define RM_IMPLEMENTATION
+      #include "rm.h"
+
+      rm_model *policy, *ref;
+      rm_scorer *im;
+      rm_scorer_desc d = {0};
+      rm_score s;
+      if (rm_model_open("policy.gguf", &policy) || rm_model_open("reference.gguf", &ref))
+          return 1;                               // rm_model_error(policy) says why
+      d.model = policy;
+      d.ref = ref;
+      d.mode = RM_MODE_IMPLICIT;                  // or RM_MODE_EXPLICIT with a reward model
+      d.beta = 0.1;
+      d.chat_template = RM_CHAT_AUTO;             // the model's own template (none if it has none)
+      if (rm_scorer_new(&d, &im)) return 1;       // rm_scorer_error(im)
+      if (rm_score_pair(im, "What is 2+2?", "4", &s) == RM_OK)
+          printf("reward %f over %lld tokens\n", s.reward, (long long)s.n_response);
+      rm_scorer_free(im);
+      rm_model_close(policy);
+      rm_model_close(ref);
+
+   K responses to one prompt: rm_score_text(im, prompt, len, responses, K, out) computes the
+   prompt once per model and runs the responses as one batch. Token-level access: rm_ctx_new /
+   rm_ctx_eval (log-probs of given next tokens, hidden states and logits at chosen positions).
 
 COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
-   RM_NO_SIMD          force the portable scalar kernels
+   RM_NO_SIMD          force the portable scalar kernels (the AVX-512 ones are chosen at run
+                       time from cpuid, and need gcc or clang on x86-64)
    RM_NO_MMAP          never map files; read them into memory instead
    RM_MALLOC/RM_REALLOC/RM_FREE   replace the allocator (all three together)
    RM_MAX_CONTEXT      upper bound on tokens per context (default 1<<20)
+   OpenMP              build with -fopenmp to spread the matrix products over threads
+   The K-quant encoders match llama-quantize byte for byte only when the compiler does not
+   contract a*b+c into fused multiply-adds (rm.h asks it not to with a pragma; -ffast-math and
+   clang's -ffp-contract=fast override that; the output is then still valid, not identical).
 
 ERRORS
    Every call that can fail returns an rm_result: RM_OK (0) or a negative code from
-   RM_RESULT_LIST below. rm_result_string() names a code. Objects that can fail to open
-   are still returned (unless memory for the object itself ran out) and keep a message
-   naming the key, tensor or value at fault: read it with rm_gguf_error() and friends,
-   then close the object. Closing NULL is a no-op. There is no global mutable state.
+   RM_RESULT_LIST below (bands: general -1.., GGUF -100.., model -200.., tokenizer and
+   templates -300.., scoring -400..). rm_result_string() describes a code, rm_result_name()
+   names it. Objects that fail to open are still returned (unless memory for the object itself
+   ran out) and keep a message naming the key, tensor, token or value at fault: read it with
+   rm_gguf_error(), rm_model_error(), rm_vocab_error(), rm_head_error(), rm_scorer_error(),
+   rm_ctx_error(), then close the object. Closing NULL is a no-op. The library never prints,
+   exits or aborts, and has no global mutable state.
 
 OWNERSHIP AND THREADS
-   A loaded rm_gguf is immutable after open: any number of threads may read it. Strings and
-   tensor views handed out borrow from the file mapping and live until the file is closed.
-   Text in is UTF-8 with an explicit length.
+   Loaded files, models, vocabularies and heads are immutable: any number of threads may use
+   one at a time. Each thread scores through its own rm_scorer (or rm_ctx), which holds the KV
+   cache and scratch memory. Strings and tensor views handed out borrow from the file mapping
+   and live until their file is closed; arrays in an rm_score live until the scorer's next call.
+   Text in is UTF-8 with an explicit length (NUL bytes are ordinary characters). Inside one
+   call the heavy loops use OpenMP; rm_scorer_desc.n_threads / rm_ctx_params.n_threads set how
+   many threads (1 and 2 threads give the same results within 1e-6).
 
 SECURITY
-   (see the GGUF section: every count, length, offset and shape read from a file is checked
-   against the bytes the file actually has before it is used.)
+   Meant for files and text from strangers. Validated:
+   - GGUF: magic; version 2 or 3 (a big-endian file is named as such and refused); tensor and
+     key counts no larger than the remaining bytes could hold, before anything is allocated;
+     every string and array length within the bytes left; value types in range; arrays nested
+     at most 4 deep; duplicate keys and tensor names; general.alignment a nonzero power of two;
+     tensor names under 64 KiB; 1 to 4 dimensions, none negative, element and byte counts free
+     of overflow; type ids known and decodable; row lengths a multiple of the block size;
+     offsets aligned, in order, without overlap; every tensor's data inside the file.
+     Metadata memory is bounded by the file size.
+   - Models: hyperparameters present, in range and consistent (heads divide, rope dimensions
+     fit the head); every tensor's shape and presence; token ids in range at every evaluation;
+     a context never holds more tokens than it was sized for (RM_ERR_CONTEXT).
+   - Tokenizers: token, score, type and merge arrays of the right types and lengths; special
+     token ids in range; unknown models or pre-tokenizers refused; input text must be valid
+     UTF-8 (RM_ERR_UTF8).
+   - Chat templates are recognised, never executed: there is no template interpreter.
+   - Non-finite values: a NaN or Inf in the final hidden state fails the evaluation with
+     RM_ERR_NONFINITE; a non-finite reward is flagged (rm_score.nonfinite) and set to NaN.
+   Not validated: tensor values themselves are not scanned at load (NaN weights surface as
+   above). A mapped file that another process truncates or rewrites while it is open is not
+   protected against: reading a page past the new end raises SIGBUS, and rewritten bytes are
+   read as they now are. Replace model files by writing a new file and renaming it (as
+   rm_gguf_writer_write_file does), or build with RM_NO_MMAP to read files into memory at open.
 
 SUPPORTED
-   GGUF versions 2 and 3, little-endian.
-   Tensor types: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS
+   GGUF versions 2 and 3, little-endian. Architectures: llama (Llama 2/3/3.1/3.2 with llama3
+   rope scaling through rope_freqs.weight, Mistral, TinyLlama, SmolLM), qwen2, qwen3, gemma2,
+   gptneox (Pythia).
+   Tensor types (decoding bit-identical to ggml's): F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K
+   Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS. Encoders (byte-identical to llama-quantize without an
+   imatrix): F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K Q4_K Q5_K Q6_K, and Q8_K for activations.
+   Tokenizers: llama (SentencePiece with byte fallback) and gpt2 (byte-level BPE) with the
+   pre-tokenizers default, gpt-2, mpt, phi-2, olmo, llama-bpe, llama3, llama-v3, dbrx,
+   smaug-bpe, qwen2, deepseek-r1-qwen, stablelm2, deepseek-llm, deepseek-coder, falcon,
+   starcoder, refact, command-r; Unicode 14 tables.
+   Chat templates: see rm_chat_template below.
 
 RECENT CHANGES
-   0.1.0  first release: GGUF reading
+   0.1.0  first release: GGUF reading and writing, 15 tensor types, five architectures,
+          SentencePiece and byte-level BPE tokenizers, chat templates, EX-RM and IM-RM scoring
+          with shared-prompt batching, head fitting, AVX-512 kernels
 */
 #ifndef RM_H_INCLUDED
 #define RM_H_INCLUDED
@@ -57,7 +134,12 @@ RECENT CHANGES
 
 #ifndef RMDEF
 #ifdef RM_STATIC
+#if defined(__GNUC__) || defined(__clang__)
+/* a program rarely calls every function: unused static ones must not warn */
+#define RMDEF static __attribute__((unused))
+#else
 #define RMDEF static
+#endif
 #else
 #define RMDEF extern
 #endif
@@ -5875,15 +5957,21 @@ typedef struct rm__mat {
 #if !defined(RM_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
 #define RM__KERNELS_X86 1
 /* g++ 12 reports the intrinsics' deliberately undefined pass-through operands as
-   maybe-uninitialized (GCC bug 105593); the push must come before the header. */
+   (maybe-)uninitialized (GCC bug 105593); the push must come before the header. */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
 #else
 #define RM__KERNELS_X86 0
 #endif
+
+/* Loops with less work than this many elements (products: 16 times as many multiply-adds)
+   run on one thread: a fork/join costs microseconds, and far more when the cores are shared
+   with other busy processes. */
+#define RM__PAR_MIN 32768
 
 #if RM__KERNELS_X86
 
@@ -6036,7 +6124,7 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
     if (!mem) return 0;
     xp = (float *)rm__align64(mem);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
 #endif
     {
         int tid = 0;
@@ -6377,7 +6465,7 @@ RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *q
     if (!mem) return 0;
     base = (uint8_t *)rm__align64(mem);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
 #endif
     {
         int tid = 0;
@@ -6421,6 +6509,85 @@ RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *q
     }
     RM_FREE(mem);
     return 1;
+}
+
+/* ---- element-wise ---- */
+
+/* e^x for 16 floats: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r (the
+   Cephes coefficients, within 2 ulp of expf) and scalef for 2^n, which also underflows to 0
+   for x below -104 (so -INFINITY gives 0) and saturates to +Inf above 88.7. */
+RM__TGT_AVX512 static __m512 rm__exp16(__m512 x) {
+    const __m512 hi = _mm512_set1_ps(88.72283935546875f), lo = _mm512_set1_ps(-104.0f);
+    __m512 n, r, p, big = _mm512_set1_ps(INFINITY);
+    const __mmask16 over = _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ);
+    x = _mm512_max_ps(_mm512_min_ps(x, hi), lo);
+    n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_mask_blend_ps(over, _mm512_scalef_ps(p, n), big);
+}
+
+/* a[i] *= silu(g[i]) = g / (1 + e^-g), the gated FFN's activation. */
+RM__TGT_AVX512 static void rm__silu_mul_avx512(float *a, const float *g, int64_t n) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    int64_t i = 0;
+    for (; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+        const __m512 gv = _mm512_maskz_loadu_ps(k, g + i), av = _mm512_maskz_loadu_ps(k, a + i);
+        const __m512 s = _mm512_div_ps(gv, _mm512_add_ps(one, rm__exp16(_mm512_sub_ps(_mm512_setzero_ps(), gv))));
+        _mm512_mask_storeu_ps(a + i, k, _mm512_mul_ps(av, s));
+    }
+}
+
+/* s[j] = softmax_j(s[j] * scale + bias[j]); bias is 0 or -INFINITY (the mask). The sum is
+   kept in double so that where the visible cells sit in the row (which lanes) does not
+   change the result: a response scored next to others must score as it does alone. */
+RM__TGT_AVX512 static void rm__softmax_row_avx512(float *s, const float *bias, int64_t n, float scale) {
+    const __m512 sc = _mm512_set1_ps(scale);
+    __m512 mv = _mm512_set1_ps(-INFINITY), mx, inv;
+    __m512d s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
+    double sum;
+    int64_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+        const __m512 v = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, s + i), sc, _mm512_maskz_loadu_ps(k, bias + i));
+        _mm512_mask_storeu_ps(s + i, k, v);
+        mv = _mm512_mask_max_ps(mv, k, mv, v);
+    }
+    mx = _mm512_set1_ps(_mm512_reduce_max_ps(mv));
+    if (_mm512_reduce_max_ps(mv) == -INFINITY) mx = _mm512_setzero_ps();
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+        const __m512 p = _mm512_maskz_mov_ps(k, rm__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + i), mx)));
+        _mm512_mask_storeu_ps(s + i, k, p);
+        s0 = _mm512_add_pd(s0, _mm512_cvtps_pd(_mm512_castps512_ps256(p)));
+        s1 = _mm512_add_pd(s1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(p), 1))));
+    }
+    sum = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
+    inv = _mm512_set1_ps(sum > 0 ? (float)(1.0 / sum) : 0.0f);
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(s + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, s + i), inv));
+    }
+}
+
+/* sum_j e^(l[j] - mx), in float lanes per call (the callers keep rows short) and double across. */
+RM__TGT_AVX512 static double rm__sumexp_avx512(const float *l, int64_t n, float mx) {
+    const __m512 m = _mm512_set1_ps(mx);
+    __m512 acc = _mm512_setzero_ps();
+    int64_t i;
+    for (i = 0; i < n; i += 16) {
+        const __mmask16 k = (__mmask16)(n - i >= 16 ? 0xFFFF : (1u << (n - i)) - 1);
+        acc = _mm512_mask_add_ps(acc, k, acc, rm__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, l + i), m)));
+    }
+    return (double)_mm512_reduce_add_ps(acc);
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -6868,11 +7035,17 @@ static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx,
     rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth);
 }
 
-static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b) {
-    int64_t t, j;
+static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
+    int64_t t;
+    RM__UNUSED(nth);
     if (!b->data) return;
-    for (t = 0; t < T; t++)
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * b->n >= RM__PAR_MIN) schedule(static)
+#endif
+    for (t = 0; t < T; t++) {
+        int64_t j;
         for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
+    }
 }
 
 /* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
@@ -6904,6 +7077,64 @@ static float rm__gelu_tanh(float x) {
 }
 
 static float rm__silu(float x) { return x / (1.0f + expf(-x)); }
+
+static void rm__silu_mul_ref(float *a, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) a[i] *= rm__silu(g[i]);
+}
+
+/* a[i] *= silu(g[i]) over one row. */
+static void rm__silu_mul(float *a, const float *g, int64_t n) {
+#if RM__KERNELS_X86
+    if (rm__cpu_avx512f()) {
+        rm__silu_mul_avx512(a, g, n);
+        return;
+    }
+#endif
+    rm__silu_mul_ref(a, g, n);
+}
+
+/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
+static double rm__sumexp_ref(const float *l, int64_t n, float mx) {
+    double sum = 0;
+    int64_t j;
+    for (j = 0; j < n; j++) sum += expf(l[j] - mx);
+    return sum;
+}
+
+static double rm__sumexp(const float *l, int64_t n, float mx) {
+#if RM__KERNELS_X86
+    if (rm__cpu_avx512f()) return rm__sumexp_avx512(l, n, mx);
+#endif
+    return rm__sumexp_ref(l, n, mx);
+}
+
+/* s[j] = softmax_j(s[j] * scale + bias[j]) with bias 0 (visible) or -INFINITY (masked); a row
+   with nothing visible becomes zeros. */
+static void rm__softmax_row_ref(float *s, const float *bias, int64_t n, float scale) {
+    float mx = -INFINITY;
+    double sum = 0;
+    int64_t j;
+    for (j = 0; j < n; j++) {
+        s[j] = s[j] * scale + bias[j];
+        if (s[j] > mx) mx = s[j];
+    }
+    for (j = 0; j < n; j++) {
+        s[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - mx);
+        sum += s[j];
+    }
+    for (j = 0; j < n; j++) s[j] = sum > 0 ? (float)(s[j] / sum) : 0.0f;
+}
+
+static void rm__softmax_row(float *s, const float *bias, int64_t n, float scale) {
+#if RM__KERNELS_X86
+    if (rm__cpu_avx512f()) {
+        rm__softmax_row_avx512(s, bias, n, scale);
+        return;
+    }
+#endif
+    rm__softmax_row_ref(s, bias, n, scale);
+}
 
 /* Rotates one head of D values at position pos: pairs (x[2i], x[2i+1]) or, NEOX style,
    (x[i], x[i + n_rot/2]); only the first n_rot values turn. */
@@ -7101,20 +7332,27 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
     const int64_t n_cells = first + T, group = H / G;
     const float scale = (float)m->attn_scale, cap = (float)hp->attn_softcap;
     const int nth = rm__max_threads(c);
-    float *S, *Vt;
+    float *S, *Vt, *B;
     const float *K = (const float *)c->k[il], *V = (const float *)c->v[il];
-    int64_t h, t0, j, d, g;
+    int64_t h, t0, j;
+    int fail = 0;
     rm__mat probe;
     if (c->kv_f16) return 0;
     probe.data = K; probe.type = RM_TYPE_F32; probe.n_in = D; probe.n_out = 1; probe.row_bytes = (size_t)row * 4;
-    S = (float *)RM_MALLOC((size_t)RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
+    S = (float *)RM_MALLOC((size_t)nth * RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
+    B = (float *)RM_MALLOC((size_t)RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
     Vt = (float *)RM_MALLOC((size_t)row * (size_t)n_cells * sizeof(float));
-    if (!S || !Vt || !rm__gemm_fast(&probe, c->q, 1, qstride, S, 1, nth)) {
-        RM_FREE(S); RM_FREE(Vt);
+    if (!S || !B || !Vt || !rm__gemm_fast(&probe, c->q, 1, qstride, S, 1, nth)) {
+        RM_FREE(S); RM_FREE(B); RM_FREE(Vt);
         return 0;
     }
-    for (j = 0; j < n_cells; j++)
-        for (d = 0; d < row; d++) Vt[d * n_cells + j] = V[j * row + d];
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(row * n_cells >= RM__PAR_MIN) schedule(static)
+#endif
+    for (j = 0; j < row; j++) {
+        int64_t jj;
+        for (jj = 0; jj < n_cells; jj++) Vt[j * n_cells + jj] = V[jj * row + j];
+    }
     for (t0 = 0; t0 < T; t0 += RM__ATT_CHUNK) {
         const int64_t tc = RM__MIN(RM__ATT_CHUNK, T - t0);
         int64_t n_vis = 0, t;
@@ -7128,47 +7366,59 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
             if (j + 1 > n_vis) n_vis = j + 1;
         }
         if (n_vis == 0) n_vis = 1;
+        /* the mask, as 0 / -INFINITY to add to the scores: the same for every head */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(tc * n_vis >= RM__PAR_MIN) schedule(static)
+#endif
+        for (t = 0; t < tc; t++) {
+            const int32_t pq = c->cell_pos[first + t0 + t], sq = c->cell_seq[first + t0 + t];
+            float *br = B + t * n_vis;
+            int64_t jj;
+            for (jj = 0; jj < n_vis; jj++) {
+                const int32_t pk = c->cell_pos[jj], sk = c->cell_seq[jj];
+                br[jj] = (pk > pq || (sk >= 0 && sk != sq) || (L->sliding && pq - pk >= hp->sliding_window)) ? -INFINITY : 0.0f;
+            }
+        }
+        /* heads in parallel, each product on one thread: few fork/joins, which matters most
+           when another process holds one of the cores */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(tc * n_vis * D * H >= RM__PAR_MIN * 16) schedule(dynamic, 1) reduction(| : fail)
+#endif
         for (h = 0; h < H; h++) {
             rm__mat Km, Vm;
             int64_t tt;
-            g = h / group;
-            Km.data = K + g * D; Km.type = RM_TYPE_F32; Km.n_in = D; Km.n_out = n_vis; Km.row_bytes = (size_t)row * 4;
-            rm__gemm_fast(&Km, c->q + t0 * qstride + h * D, tc, qstride, S, n_vis, nth);
+            const int64_t g = h / group;
+            int tid = 0;
+            float *Sh;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
+            tid = omp_get_thread_num();
 #endif
-            for (tt = 0; tt < tc; tt++) {
-                const int32_t pq = c->cell_pos[first + t0 + tt], sq = c->cell_seq[first + t0 + tt];
-                float *sr = S + tt * n_vis, mx = -INFINITY;
-                double sum = 0;
-                int64_t jj;
-                for (jj = 0; jj < n_vis; jj++) {
-                    const int32_t pk = c->cell_pos[jj], sk = c->cell_seq[jj];
-                    float v;
-                    if (pk > pq || (sk >= 0 && sk != sq) || (L->sliding && pq - pk >= hp->sliding_window)) {
-                        sr[jj] = -INFINITY;
-                        continue;
-                    }
-                    v = sr[jj] * scale;
-                    if (cap > 0) v = cap * tanhf(v / cap);
-                    sr[jj] = v;
-                    if (v > mx) mx = v;
-                }
-                for (jj = 0; jj < n_vis; jj++) {
-                    float p = sr[jj] == -INFINITY ? 0.0f : expf(sr[jj] - mx);
-                    sr[jj] = p;
-                    sum += p;
-                }
-                for (jj = 0; jj < n_vis; jj++) sr[jj] = (float)(sr[jj] / sum);
-            }
+            Sh = S + (size_t)tid * RM__ATT_CHUNK * (size_t)n_cells;
+            Km.data = K + g * D; Km.type = RM_TYPE_F32; Km.n_in = D; Km.n_out = n_vis; Km.row_bytes = (size_t)row * 4;
             Vm.data = Vt + g * D * n_cells; Vm.type = RM_TYPE_F32; Vm.n_in = n_vis; Vm.n_out = D;
             Vm.row_bytes = (size_t)n_cells * 4;
-            rm__gemm_fast(&Vm, S, tc, n_vis, c->att + t0 * qstride + h * D, qstride, nth);
+            if (!rm__gemm_fast(&Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, 1)) {
+                fail = 1;
+                continue;
+            }
+            for (tt = 0; tt < tc; tt++) {
+                float *sr = Sh + tt * n_vis;
+                if (cap > 0) {
+                    int64_t jj;
+                    for (jj = 0; jj < n_vis; jj++) sr[jj] = cap * tanhf(sr[jj] * scale / cap);
+                    rm__softmax_row(sr, B + tt * n_vis, n_vis, 1.0f);
+                } else {
+                    rm__softmax_row(sr, B + tt * n_vis, n_vis, scale);
+                }
+            }
+            if (!rm__gemm_fast(&Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, 1)) fail = 1;
         }
+        if (fail) break;
     }
     RM_FREE(S);
+    RM_FREE(B);
     RM_FREE(Vt);
-    return 1;
+    return !fail;
 }
 
 /* Attention of T new tokens (their K/V already stored in cells first..first+T-1) over every
@@ -7185,7 +7435,7 @@ static void rm__attention_ref(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
     int nth = rm__max_threads(c);
     RM__UNUSED(nth);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(nth) if(T * H * n_cells * D >= RM__PAR_MIN * 16) schedule(dynamic, 1)
 #endif
     for (th = 0; th < T * H; th++) {
         const int64_t t = th / H, h = th % H, g = h / group, cell_q = first + t;
@@ -7245,13 +7495,18 @@ static void rm__attention(rm_ctx *c, const rm__layer *L, int64_t il, int64_t fir
 
 /* cos/sin of every rotary pair for each token's position. llama3 scaling divides each
    frequency by rope_freqs[i]; linear scaling multiplies positions by rope_scale. */
-static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T) {
+static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T, int nth) {
     const rm_model *m = c->m;
     const rm_hparams *hp = &m->hp;
-    int64_t t, i, half = hp->n_rot / 2;
+    int64_t t, half = hp->n_rot / 2;
+    RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * half >= RM__PAR_MIN / 16) schedule(static)
+#endif
     for (t = 0; t < T; t++) {
         double p = (double)c->cell_pos[first + t] * hp->rope_scale;
         double *cs = c->rope_cs + t * hp->n_rot;
+        int64_t i;
         for (i = 0; i < half; i++) {
             double theta = p * pow(hp->rope_base, -2.0 * (double)i / (double)hp->n_rot);
             if (m->rope_freqs.data) theta /= m->rope_freqs.data[i];
@@ -7261,19 +7516,45 @@ static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T) {
     }
 }
 
+/* Per token t < T: x += add (when add is not NULL), then out = norm(x) (when w is not NULL).
+   The residual stream and the norm that reads it in one pass, parallel over tokens. */
+static void rm__add_norm(float *x, const float *add, float *out, int64_t T, int64_t E, const rm__vec *w, const rm__vec *b,
+                         rm__norm_kind kind, double eps, int nth) {
+    int64_t t;
+    RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * E >= RM__PAR_MIN) schedule(static)
+#endif
+    for (t = 0; t < T; t++) {
+        float *xt = x + t * E;
+        if (add) {
+            const float *at = add + t * E;
+            int64_t i;
+            for (i = 0; i < E; i++) xt[i] += at[i];
+        }
+        if (w) rm__norm(out + t * E, xt, E, w, b, kind, eps);
+    }
+}
+
 /* Runs T tokens (already placed in cells first..first+T-1) through every layer, leaving the
-   final-normed hidden states in c->h. */
+   final-normed hidden states in c->h. The element-wise steps run per token in parallel; the
+   products are parallel inside rm__matmul. */
 static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, int64_t T) {
     const rm_model *m = c->m;
     const rm_hparams *hp = &m->hp;
     const rm__arch_info *ai = m->ai;
     const int64_t E = hp->n_embd, D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, F = hp->n_ff;
     const int nth = rm__max_threads(c);
-    int64_t t, il, i;
+    int64_t t, il;
+    int bad = 0;
 
     /* embeddings: rows of token_embd, scaled by sqrt(E) for gemma2 */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * E >= RM__PAR_MIN) schedule(static)
+#endif
     for (t = 0; t < T; t++) {
         float *x = c->x + t * E;
+        int64_t i;
         rm_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)tokens[t] * m->tok_embd.row_bytes,
                           x, E);
         if (ai->embd_scale) {
@@ -7281,17 +7562,19 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             for (i = 0; i < E; i++) x[i] *= s;
         }
     }
-    rm__rope_table(c, first, T);
+    rm__rope_table(c, first, T, nth);
+    if (hp->n_layer > 0)
+        rm__add_norm(c->x, NULL, c->h, T, E, &m->layers[0].attn_norm, &m->layers[0].attn_norm_b, ai->norm, hp->norm_eps, nth);
 
     for (il = 0; il < hp->n_layer; il++) {
         const rm__layer *L = &m->layers[il];
         const int64_t qkv_w = (H + 2 * G) * D;
-        /* attention input */
-        for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &L->attn_norm, &L->attn_norm_b, ai->norm, hp->norm_eps);
+        /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
             rm__matmul(&L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth);
-            rm__add_bias(c->q, T, qkv_w, &L->bqkv);
+            rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
+            /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
                 memcpy(c->kk + t * G * D, c->q + t * qkv_w + H * D, (size_t)(G * D) * sizeof(float));
                 memcpy(c->vv + t * G * D, c->q + t * qkv_w + (H + G) * D, (size_t)(G * D) * sizeof(float));
@@ -7301,12 +7584,17 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             rm__matmul(&L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth);
             rm__matmul(&L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth);
             rm__matmul(&L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth);
-            rm__add_bias(c->q, T, H * D, &L->bq);
-            rm__add_bias(c->kk, T, G * D, &L->bk);
-            rm__add_bias(c->vv, T, G * D, &L->bv);
+            rm__add_bias(c->q, T, H * D, &L->bq, nth);
+            rm__add_bias(c->kk, T, G * D, &L->bk, nth);
+            rm__add_bias(c->vv, T, G * D, &L->bv, nth);
         }
+        /* Q/K norms, rotary embedding and the KV store, per token */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * (H + G) * D >= RM__PAR_MIN) schedule(static)
+#endif
         for (t = 0; t < T; t++) {
             const double *cs = c->rope_cs + t * hp->n_rot;
+            int64_t i;
             for (i = 0; i < H; i++) {
                 float *q = c->q + t * H * D + i * D;
                 if (L->q_norm.data) rm__norm(q, q, D, &L->q_norm, NULL, RM__NORM_RMS, hp->norm_eps);
@@ -7322,111 +7610,162 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
         rm__matmul(&L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth);
-        rm__add_bias(c->ff2, T, E, &L->bo);
+        rm__add_bias(c->ff2, T, E, &L->bo, nth);
         if (L->attn_post_norm.data)
-            for (t = 0; t < T; t++) rm__norm(c->ff2 + t * E, c->ff2 + t * E, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps);
+            rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
         if (m->parallel_residual) {
             /* x + attn(ln1 x) + ffn(ln2 x): the FFN reads the layer input, so add attn after */
-            for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps);
-            for (i = 0; i < T * E; i++) c->x[i] += c->ff2[i];
+            rm__add_norm(c->x, NULL, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
+            rm__add_norm(c->x, c->ff2, NULL, T, E, NULL, NULL, ai->norm, hp->norm_eps, nth);
         } else {
-            for (i = 0; i < T * E; i++) c->x[i] += c->ff2[i];
-            for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps);
+            rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
         }
         /* feed-forward */
         rm__matmul(&L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth);
-        rm__add_bias(c->ff1, T, F, &L->b_up);
-        if (ai->act == RM__ACT_GELU) {
-            for (i = 0; i < T * F; i++) c->ff1[i] = rm__gelu_tanh(c->ff1[i]);
-        } else {
-            rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth);
-            if (ai->act == RM__ACT_SILU_GATED)
-                for (i = 0; i < T * F; i++) c->ff1[i] *= rm__silu(c->ff2[i]);
+        rm__add_bias(c->ff1, T, F, &L->b_up, nth);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
+#endif
+        for (t = 0; t < T; t++) {
+            float *a = c->ff1 + t * F;
+            const float *gt = c->ff2 + t * F;
+            int64_t i;
+            if (ai->act == RM__ACT_GELU)
+                for (i = 0; i < F; i++) a[i] = rm__gelu_tanh(a[i]);
+            else if (ai->act == RM__ACT_SILU_GATED)
+                rm__silu_mul(a, gt, F);
             else
-                for (i = 0; i < T * F; i++) c->ff1[i] *= rm__gelu_tanh(c->ff2[i]);
+                for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
         }
         rm__matmul(&L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth);
-        rm__add_bias(c->ff2, T, E, &L->b_down);
+        rm__add_bias(c->ff2, T, E, &L->b_down, nth);
         if (L->ffn_post_norm.data)
-            for (t = 0; t < T; t++) rm__norm(c->ff2 + t * E, c->ff2 + t * E, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps);
-        for (i = 0; i < T * E; i++) c->x[i] += c->ff2[i];
+            rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
+        /* the residual add, fused with the next layer's attention norm (the output norm after
+           the last layer) */
+        if (il + 1 < hp->n_layer)
+            rm__add_norm(c->x, c->ff2, c->h, T, E, &m->layers[il + 1].attn_norm, &m->layers[il + 1].attn_norm_b, ai->norm,
+                         hp->norm_eps, nth);
+        else
+            rm__add_norm(c->x, c->ff2, c->h, T, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps, nth);
     }
-    for (t = 0; t < T; t++) rm__norm(c->h + t * E, c->x + t * E, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps);
-    for (i = 0; i < T * E; i++)
-        if (!(c->h[i] - c->h[i] == 0)) return rm__ctx_fail(c, RM_ERR_NONFINITE, "ctx: the hidden state holds NaN or Inf (layer weights or input overflow)");
+    if (hp->n_layer == 0) rm__add_norm(c->x, NULL, c->h, T, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps, nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * E >= RM__PAR_MIN) schedule(static) reduction(| : bad)
+#endif
+    for (t = 0; t < T; t++) {
+        const float *ht = c->h + t * E;
+        int64_t i;
+        for (i = 0; i < E; i++)
+            if (!(ht[i] - ht[i] == 0)) bad |= 1;
+    }
+    if (bad) return rm__ctx_fail(c, RM_ERR_NONFINITE, "ctx: the hidden state holds NaN or Inf (layer weights or input overflow)");
     return RM_OK;
 }
 
-/* Log-softmax of the LM head at the rows of hs listed in idx (n of them) for the given
-   targets, without keeping the logits: each thread scans a share of the vocabulary with a
-   running max and sum per row, then the shares are merged. */
-static void rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx, const int32_t *targets, int64_t n,
-                            double *out) {
+/* Vocabulary rows per product of the LM head: the logits of a ubatch are never held whole,
+   only [n][RM__LM_CHUNK] of them (4 MB at 512 positions). */
+#define RM__LM_CHUNK 2048
+
+/* Logits of vocabulary rows j0..j0+nv-1 for the n hidden states X [n][E]: out [n][nv], final
+   soft-capping applied. */
+static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64_t nv, float *out) {
     const rm_model *m = c->m;
-    const rm_hparams *hp = &m->hp;
-    const int64_t E = hp->n_embd, V = hp->n_vocab;
-    const float cap = (float)hp->final_softcap;
+    const double cap = m->hp.final_softcap;
     const int nth = rm__max_threads(c);
-    double *mx = (double *)rm__calloc((size_t)(nth * n), sizeof(double));
-    double *sm = (double *)rm__calloc((size_t)(nth * n), sizeof(double));
-    double *tl = (double *)rm__calloc((size_t)n, sizeof(double));
-    int64_t k, tt;
-    if (!mx || !sm || !tl) {
-        for (k = 0; k < n; k++) out[k] = NAN;
-        RM_FREE(mx); RM_FREE(sm); RM_FREE(tl);
-        return;
+    rm__mat W = m->output;
+    W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
+    W.n_out = nv;
+    rm__matmul(&W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth);
+    if (cap > 0) {
+        int64_t i;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(n * nv >= RM__PAR_MIN) schedule(static)
+#endif
+        for (i = 0; i < n * nv; i++) out[i] = (float)(cap * tanh(out[i] / cap));
     }
-    for (k = 0; k < nth * n; k++) mx[k] = -INFINITY;
+}
+
+/* Log-softmax of the LM head at the rows of hs listed in idx (n of them) for the given
+   targets, without keeping the logits: the vocabulary goes by in chunks of RM__LM_CHUNK rows
+   (one matrix product each), and every position keeps a running max and sum of exponentials. */
+static rm_result rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx, const int32_t *targets, int64_t n,
+                                 double *out) {
+    const rm_model *m = c->m;
+    const int64_t E = m->hp.n_embd, V = m->hp.n_vocab;
+    const int nth = rm__max_threads(c);
+    float *X = (float *)rm__calloc((size_t)(n * E), sizeof(float));
+    float *buf = (float *)rm__calloc((size_t)n * (size_t)RM__MIN(V, RM__LM_CHUNK), sizeof(float));
+    double *mx = (double *)rm__calloc((size_t)n, sizeof(double));
+    double *sm = (double *)rm__calloc((size_t)n, sizeof(double));
+    double *tl = (double *)rm__calloc((size_t)n, sizeof(double));
+    int64_t q, j0;
+    RM__UNUSED(nth);
+    if (!X || !buf || !mx || !sm || !tl) {
+        RM_FREE(X); RM_FREE(buf); RM_FREE(mx); RM_FREE(sm); RM_FREE(tl);
+        return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for the LM head of %lld positions", (long long)n);
+    }
+    for (q = 0; q < n; q++) {
+        memcpy(X + q * E, hs + idx[q] * E, (size_t)E * sizeof(float));
+        mx[q] = -INFINITY;
+        tl[q] = NAN;
+    }
+    for (j0 = 0; j0 < V; j0 += RM__LM_CHUNK) {
+        const int64_t nv = RM__MIN(RM__LM_CHUNK, V - j0);
+        rm__lm_chunk(c, X, n, j0, nv, buf);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nth)
+#pragma omp parallel for num_threads(nth) if(n * nv >= RM__PAR_MIN) schedule(static)
 #endif
-    {
-        int tid = 0, nt = 1;
-        int64_t j, j0, j1;
-        double *pm, *ps;
-        float *row;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        nt = omp_get_num_threads();
-#endif
-        j0 = V * tid / nt;
-        j1 = V * (tid + 1) / nt;
-        pm = mx + (size_t)tid * (size_t)n;
-        ps = sm + (size_t)tid * (size_t)n;
-        row = c->wbuf + (size_t)tid * (size_t)RM__MAX(RM__MAX(E, hp->n_ff), hp->n_head * hp->head_dim);
-        for (j = j0; j < j1; j++) {
-            const float *w;
-            int64_t q;
-            if (m->output.type == RM_TYPE_F32) {
-                w = (const float *)((const uint8_t *)m->output.data + (size_t)j * m->output.row_bytes);
-            } else {
-                rm_dequantize_row(m->output.type, (const uint8_t *)m->output.data + (size_t)j * m->output.row_bytes, row, E);
-                w = row;
-            }
-            for (q = 0; q < n; q++) {
-                double l = rm__dot_f32(w, hs + idx[q] * E, E);
-                if (cap > 0) l = cap * tanh(l / cap);
-                if (j == targets[q]) tl[q] = l;
-                if (l > pm[q]) {
-                    ps[q] = ps[q] * exp(pm[q] - l) + 1.0;
-                    pm[q] = l;
-                } else {
-                    ps[q] += exp(l - pm[q]);
-                }
+        for (q = 0; q < n; q++) {
+            const float *l = buf + q * nv;
+            float cm = -INFINITY;
+            int64_t j;
+            for (j = 0; j < nv; j++) cm = l[j] > cm ? l[j] : cm;
+            if (targets[q] >= j0 && targets[q] < j0 + nv) tl[q] = l[targets[q] - j0];
+            if (cm > mx[q]) {
+                sm[q] = sm[q] * exp(mx[q] - cm) + rm__sumexp(l, nv, cm);
+                mx[q] = cm;
+            } else if (cm > -INFINITY) {
+                sm[q] += rm__sumexp(l, nv, (float)mx[q]);
             }
         }
     }
-    for (tt = 0; tt < n; tt++) {
-        double M = -INFINITY, S = 0;
-        int th;
-        for (th = 0; th < nth; th++) M = RM__MAX(M, mx[th * n + tt]);
-        for (th = 0; th < nth; th++)
-            if (mx[th * n + tt] > -INFINITY) S += sm[th * n + tt] * exp(mx[th * n + tt] - M);
-        out[tt] = tl[tt] - (M + log(S));
+    for (q = 0; q < n; q++) out[q] = tl[q] - (mx[q] + log(sm[q]));
+    RM_FREE(X); RM_FREE(buf); RM_FREE(mx); RM_FREE(sm); RM_FREE(tl);
+    return RM_OK;
+}
+
+/* The full logits e->logits[k] for every requested position k that falls in the ubatch
+   start..start+T-1 (hidden states in c->h), a chunk of vocabulary rows at a time. */
+static rm_result rm__ctx_logits(rm_ctx *c, const rm_eval *e, int64_t start, int64_t T) {
+    const int64_t E = c->m->hp.n_embd, V = c->m->hp.n_vocab;
+    int64_t k, cnt = 0, j0;
+    int64_t *which;
+    float *X, *buf;
+    for (k = 0; k < e->n_logits; k++) cnt += e->logits_idx[k] >= start && e->logits_idx[k] < start + T;
+    if (!cnt) return RM_OK;
+    which = (int64_t *)rm__calloc((size_t)cnt, sizeof(int64_t));
+    X = (float *)rm__calloc((size_t)(cnt * E), sizeof(float));
+    buf = (float *)rm__calloc((size_t)cnt * (size_t)RM__MIN(V, RM__LM_CHUNK), sizeof(float));
+    if (!which || !X || !buf) {
+        RM_FREE(which); RM_FREE(X); RM_FREE(buf);
+        return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for the logits of %lld positions", (long long)cnt);
     }
-    RM_FREE(mx);
-    RM_FREE(sm);
-    RM_FREE(tl);
+    for (k = 0, cnt = 0; k < e->n_logits; k++) {
+        const int64_t ti = e->logits_idx[k];
+        if (ti >= start && ti < start + T) {
+            memcpy(X + cnt * E, c->h + (ti - start) * E, (size_t)E * sizeof(float));
+            which[cnt++] = k;
+        }
+    }
+    for (j0 = 0; j0 < V; j0 += RM__LM_CHUNK) {
+        const int64_t nv = RM__MIN(RM__LM_CHUNK, V - j0);
+        rm__lm_chunk(c, X, cnt, j0, nv, buf);
+        for (k = 0; k < cnt; k++) memcpy(e->logits + which[k] * V + j0, buf + k * nv, (size_t)nv * sizeof(float));
+    }
+    RM_FREE(which); RM_FREE(X); RM_FREE(buf);
+    return RM_OK;
 }
 
 RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e) {
@@ -7480,17 +7819,7 @@ RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e) {
             int64_t ti = e->hidden_idx[k];
             if (ti >= start && ti < start + T) memcpy(e->hidden + k * E, c->h + (ti - start) * E, (size_t)E * sizeof(float));
         }
-        for (k = 0; k < e->n_logits; k++) {
-            int64_t ti = e->logits_idx[k];
-            if (ti >= start && ti < start + T) {
-                rm__mat out1 = m->output;
-                float *lg = e->logits + k * V;
-                int64_t j;
-                rm__matmul(&out1, c->h + (ti - start) * E, 1, E, lg, V, c->wbuf, rm__max_threads(c));
-                if (m->hp.final_softcap > 0)
-                    for (j = 0; j < V; j++) lg[j] = (float)(m->hp.final_softcap * tanh(lg[j] / m->hp.final_softcap));
-            }
-        }
+        if (e->n_logits && (r = rm__ctx_logits(c, e, start, T))) return r;
         if (e->targets) {
             int64_t *idx = (int64_t *)rm__calloc((size_t)T, sizeof(int64_t));
             int32_t *tg = (int32_t *)rm__calloc((size_t)T, sizeof(int32_t));
@@ -7504,9 +7833,10 @@ RMDEF rm_result rm_ctx_eval(rm_ctx *c, const rm_eval *e) {
                     idx[cnt] = k;
                     tg[cnt++] = e->targets[start + k];
                 }
-            if (cnt) rm__lm_logprobs(c, c->h, idx, tg, cnt, lp);
+            r = cnt ? rm__lm_logprobs(c, c->h, idx, tg, cnt, lp) : RM_OK;
             for (k = 0; k < cnt; k++) e->logprobs[start + idx[k]] = lp[k];
             RM_FREE(idx); RM_FREE(tg); RM_FREE(lp);
+            if (r) return r;
         }
     }
     return RM_OK;

@@ -1,28 +1,36 @@
 #!/bin/sh
-# Prefill benchmark (what `make bench` runs): synthesises real-shaped random-weight models with
-# `rmtool synth` into a cache folder outside git, runs `rmtool bench` on each at several prompt
-# lengths and thread counts, and prints one table of median tokens/s. When llama-bench is
-# available (LLAMA_BENCH=/path/to/llama-bench) it runs on the same files and the table gains
-# llama.cpp's figures and the ratio rm.h / llama.cpp.
+# Speed benchmark (what `make bench` runs): synthesises real-shaped random-weight models with
+# `rmtool synth` into a cache folder outside git (or takes them from MODELS_FROM), runs
+# `rmtool bench` on each at several prompt lengths and thread counts, and prints one table of
+# median prefill tokens/s. When llama-bench is available (LLAMA_BENCH=/path/to/llama-bench) it
+# runs on the same files and the table gains llama.cpp's figures and the ratio rm.h / llama.cpp.
+# Then, per model and thread count, the scoring rows: explicit and implicit scoring through
+# rm_score_ids (pairs/s, tokens/s), the shared-prompt ratio (a 512-token prompt with 8 responses
+# of 64 scored together, over a prefill of 1024 tokens) and the peak RSS against its budget
+# (file + KV cache + 64 MB).
 #
 # Environment (all optional):
 #   RMTOOL        rmtool binary                      (default build/rmtool)
 #   RM_BENCH_DIR  model cache                        (default build/bench-models)
+#   MODELS_FROM   folder of PRESET-TYPE.gguf files to use before synthesising (default none)
 #   PRESETS       rmtool synth presets               (default "qwen2.5-0.5b llama-3.2-1b")
 #   TYPES         model types                        (default "f16 bf16 q8_0 q4_k_m")
 #   TOKENS        prompt lengths                     (default "64 256 512")
 #   THREADS       thread counts                      (default "1 2")
 #   RUNS          timed runs per point (median)      (default 3)
+#   SCORING       1: the scoring rows, 0: prefill only (default 1)
 #   LLAMA_BENCH   llama.cpp's llama-bench            (default: none)
 set -u
 
 RMTOOL=${RMTOOL:-build/rmtool}
 DIR=${RM_BENCH_DIR:-build/bench-models}
+MODELS_FROM=${MODELS_FROM:-}
 PRESETS=${PRESETS:-"qwen2.5-0.5b llama-3.2-1b"}
 TYPES=${TYPES:-"f16 bf16 q8_0 q4_k_m"}
 TOKENS=${TOKENS:-"64 256 512"}
 THREADS=${THREADS:-"1 2"}
 RUNS=${RUNS:-3}
+SCORING=${SCORING:-1}
 LLAMA_BENCH=${LLAMA_BENCH:-}
 
 if [ ! -x "$RMTOOL" ]; then
@@ -37,12 +45,17 @@ mkdir -p "$DIR" || exit 1
 
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | sed 's/.*: //'), $(getconf _NPROCESSORS_ONLN 2>/dev/null) logical CPUs"
 echo "flags: $(grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | tr ' ' '\n' | grep -E '^(avx|avx2|fma|f16c|avx512[a-z0-9_]*|avx_vnni|amx[a-z0-9_]*)$' | tr '\n' ' ')"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
 echo
 
-# median tokens/s of rmtool bench --json (its last line holds prefill_tokens_per_s)
-rm_tps() {
-    "$RMTOOL" bench --model "$1" --tokens "$2" --threads "$3" --runs "$RUNS" --json 2>/dev/null | tail -n 1 |
-        sed -n 's/.*"prefill_tokens_per_s": *\([0-9.eE+-]*\).*/\1/p'
+# a field of rmtool bench --json's last line
+field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p"; }
+
+# rm_run FILE THREADS [more rmtool bench options]: the JSON line
+rm_run() {
+    m=$1 th=$2
+    shift 2
+    "$RMTOOL" bench --model "$m" --threads "$th" --runs "$RUNS" --json "$@" 2>/dev/null | tail -n 1
 }
 
 # llama-bench's mean tokens/s (avg_ts column of its CSV output)
@@ -52,6 +65,18 @@ lc_tps() {
                  c { gsub(/"/, "", $c); print $c; exit }'
 }
 
+model_file() {
+    f="$DIR/$1-$2.gguf"
+    if [ ! -s "$f" ] && [ -n "$MODELS_FROM" ] && [ -s "$MODELS_FROM/$1-$2.gguf" ]; then
+        f="$MODELS_FROM/$1-$2.gguf"
+    fi
+    if [ ! -s "$f" ]; then
+        "$RMTOOL" synth --preset "$1" --type "$2" -o "$f" >&2 || { echo "bench: synth $1 $2 failed" >&2; return 1; }
+    fi
+    echo "$f"
+}
+
+echo "prefill (median tokens/s)"
 if [ -n "$LLAMA_BENCH" ]; then
     printf '%-26s %6s %4s %12s %12s %7s\n' model tokens thr "rm.h t/s" "llama t/s" ratio
 else
@@ -59,13 +84,10 @@ else
 fi
 for preset in $PRESETS; do
     for type in $TYPES; do
-        f="$DIR/$preset-$type.gguf"
-        if [ ! -s "$f" ]; then
-            "$RMTOOL" synth --preset "$preset" --type "$type" -o "$f" >&2 || { echo "bench: synth $preset $type failed" >&2; continue; }
-        fi
+        f=$(model_file "$preset" "$type") || continue
         for n in $TOKENS; do
             for t in $THREADS; do
-                r=$(rm_tps "$f" "$n" "$t")
+                r=$(rm_run "$f" "$t" --tokens "$n" | field prefill_tokens_per_s)
                 [ -n "$r" ] || r="error"
                 if [ -n "$LLAMA_BENCH" ]; then
                     l=$(lc_tps "$f" "$n" "$t")
@@ -79,3 +101,28 @@ for preset in $PRESETS; do
         done
     done
 done
+
+[ "$SCORING" = 1 ] || exit 0
+echo
+echo "scoring (medians; EX/IM: 2 prompts of 256 tokens x 2 responses of 128; shared: 512 + 8 x 64 vs prefill 1024)"
+printf '%-26s %4s %9s %9s %9s %9s %8s %10s %10s\n' model thr "EX pair/s" "EX tok/s" "IM pair/s" "IM tok/s" shared "RSS MB" "budget MB"
+for preset in $PRESETS; do
+    for type in $TYPES; do
+        f=$(model_file "$preset" "$type") || continue
+        for t in $THREADS; do
+            ex=$(rm_run "$f" "$t" --mode explicit)
+            im=$(rm_run "$f" "$t" --mode implicit)
+            sh=$(rm_run "$f" "$t" --mode shared)
+            # the peak RSS and budget of the run closest to (or furthest over) its budget
+            rb=$(for j in "$ex" "$im" "$sh"; do
+                     echo "$(echo "$j" | field peak_rss_mb) $(echo "$j" | field rss_budget_mb)"
+                 done | awk '$2 > 0 && (!n++ || $1 / $2 > best) { best = $1 / $2; r = $1; b = $2 } END { print r, b }')
+            rss=${rb% *} bud=${rb#* }
+            printf '%-26s %4s %9s %9s %9s %9s %8s %10s %10s\n' "$preset-$type" "$t" \
+                "$(echo "$ex" | field pairs_per_s)" "$(echo "$ex" | field tokens_per_s)" \
+                "$(echo "$im" | field pairs_per_s)" "$(echo "$im" | field tokens_per_s)" \
+                "$(echo "$sh" | field shared_ratio)" "$rss" "$bud"
+        done
+    done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
