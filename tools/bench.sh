@@ -102,6 +102,29 @@ for preset in $PRESETS; do
     done
 done
 
+# tokenizer speed: 1 MB of English (the UltraFeedback sample) and 1 MB of CJK (tests/data/bench)
+echo
+echo "tokenizer (best of 5, MB/s of UTF-8 input)"
+printf '%-14s %10s %10s\n' vocabulary English CJK
+make -s vocab >/dev/null 2>&1
+tok_text() { # FILE -> 1 MB file repeating it
+    o="$DIR/$(basename "$1").1mb"
+    if [ ! -s "$o" ]; then
+        : > "$o"
+        while [ "$(wc -c < "$o")" -lt 1048576 ]; do cat "$1" >> "$o"; done
+    fi
+    echo "$o"
+}
+eng=$(tok_text tests/data/prefs/ultrafeedback-test-12.jsonl)
+cjk=$(tok_text tests/data/bench/cjk-sample.txt)
+for v in llama-spm gpt-2 llama3.1 qwen3 gemma3; do
+    vf="build/vocab/ggml-vocab-$v.gguf"
+    [ -s "$vf" ] || continue
+    e=$("$RMTOOL" tokenize --model "$vf" --file "$eng" --speed 2>/dev/null | field mb_per_s)
+    c=$("$RMTOOL" tokenize --model "$vf" --file "$cjk" --speed 2>/dev/null | field mb_per_s)
+    printf '%-14s %10s %10s\n' "$v" "$e" "$c"
+done
+
 [ "$SCORING" = 1 ] || exit 0
 echo
 echo "scoring (medians; EX/IM: 2 prompts of 256 tokens x 2 responses of 128; shared: 512 + 8 x 64 vs prefill 1024)"
