@@ -559,7 +559,6 @@ static void rmts_usage(FILE *f) {
     fprintf(f, "\n  --layers/--vocab override the preset (smaller files for tests; default: the real values)\n");
 }
 
-static void rmts_hint(void) { fprintf(stderr, "synth: see 'rmtool synth --help'\n"); }
 
 static int rmtool_synth(int argc, char **argv) {
     const char *preset = NULL, *type = NULL, *out = NULL;
@@ -576,32 +575,35 @@ static int rmtool_synth(int argc, char **argv) {
     for (i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { rmts_usage(stdout); return 0; }
-        if (!v) { fprintf(stderr, "synth: %s needs a value\n", a); rmts_hint(); return 2; }
+        if (!v) { fprintf(stderr, "error: synth: %s needs a value (see rmtool synth --help)\n", a); return 1; }
         if (!strcmp(a, "--preset")) preset = v;
         else if (!strcmp(a, "--type")) type = v;
         else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
         else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--layers")) layers = strtol(v, NULL, 10);
         else if (!strcmp(a, "--vocab")) vocab = strtol(v, NULL, 10);
-        else { fprintf(stderr, "synth: unknown option %s\n", a); rmts_hint(); return 2; }
+        else { fprintf(stderr, "error: synth: unknown option %s (see rmtool synth --help)\n", a); return 1; }
     }
-    if (!preset || !type || !out) { rmts_hint(); return 2; }
+    if (!preset || !type || !out) {
+        fprintf(stderr, "error: synth: --preset, --type and -o are required (see rmtool synth --help)\n");
+        return 1;
+    }
     for (i = 0; i < (int)(sizeof(rmts_presets) / sizeof(rmts_presets[0])); i++)
         if (!strcmp(preset, rmts_presets[i].preset)) { p = rmts_presets[i]; found = 1; }
     for (i = 0; i < (int)(sizeof(rmts_ftypes) / sizeof(rmts_ftypes[0])); i++)
         if (!strcmp(type, rmts_ftypes[i].name)) ft = &rmts_ftypes[i];
-    if (!found) { fprintf(stderr, "synth: unknown preset '%s'\n", preset); rmts_hint(); return 2; }
-    if (!ft) { fprintf(stderr, "synth: unknown type '%s'\n", type); rmts_hint(); return 2; }
+    if (!found) { fprintf(stderr, "error: synth: unknown preset '%s' (see rmtool synth --help)\n", preset); return 1; }
+    if (!ft) { fprintf(stderr, "error: synth: unknown type '%s' (see rmtool synth --help)\n", type); return 1; }
     if (layers == 0 || layers < -1 || layers > 1000 || vocab == 0 || vocab < -1 || vocab > 10000000) {
-        fprintf(stderr, "synth: --layers must be 1..1000 and --vocab 260..10000000\n");
-        return 2;
+        fprintf(stderr, "error: synth: --layers must be 1..1000 and --vocab 260..10000000\n");
+        return 1;
     }
     if (layers > 0) p.n_layer = (int)layers;
     if (vocab > 0) p.n_vocab = (int)vocab;
     c0 = clock();
     e = rmts_synthesize(&p, ft, (uint64_t)seed, out, err, sizeof(err), &bytes);
     if (e != RM_OK) {
-        fprintf(stderr, "%s (%s)\n", err, rm_result_name(e));
+        fprintf(stderr, "error: %s (%s)\n", err, rm_result_name(e));
         return 1;
     }
     printf("synth: wrote %s: %s %s, %d layers, vocab %d, %.1f MB of tensors (%.1f s CPU)\n", out, p.preset, ft->name,

@@ -516,9 +516,9 @@ static void test_synth_command_line(void) {
     CHECK(t && t->ne[0] == 2048 && t->ne[1] == 300, "output");
     rm_gguf_close(g);
     remove("build/test_write_cli.gguf");
-    CHECK(rmtool_synth(7, bad_preset) == 2, "unknown preset");
-    CHECK(rmtool_synth(7, bad_type) == 2, "unknown type");
-    CHECK(rmtool_synth(2, missing) == 2, "missing value");
+    CHECK(rmtool_synth(7, bad_preset) == 1, "unknown preset");
+    CHECK(rmtool_synth(7, bad_type) == 1, "unknown type");
+    CHECK(rmtool_synth(2, missing) == 1, "missing value");
 }
 
 int main(void) {
