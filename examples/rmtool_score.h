@@ -428,7 +428,14 @@ static void rmt_print_tokens(const rm_score *sc, const rm_model *m) {
             else shown[k++] = (char)ch;
         }
         shown[k] = 0;
-        printf("%-6lld %-24s %10.4f %10.4f %12.4f\n", (long long)i, shown, sc->logprobs[i],
+        {
+            /* pad by characters, not bytes: pieces carry multi-byte U+2581 and UTF-8 text */
+            size_t cps = 0, q;
+            for (q = 0; q < k; q++) cps += ((unsigned char)shown[q] & 0xC0) != 0x80;
+            while (cps < 24 && k + 1 < sizeof(shown)) shown[k++] = ' ', cps++;
+            shown[k] = 0;
+        }
+        printf("%-6lld %s %10.4f %10.4f %12.4f\n", (long long)i, shown, sc->logprobs[i],
                sc->ref_logprobs ? sc->ref_logprobs[i] : 0.0, sc->contributions[i]);
     }
 }
