@@ -249,7 +249,7 @@ typedef struct rm_tensor {
     int n_dims;        /* 1..4 */
     int64_t ne[4];     /* unused dimensions are 1 */
     uint64_t offset;   /* relative to the start of the data section */
-    size_t nbytes;
+    size_t nbytes;     /* 0 when a dimension is 0: then there is no row to read */
     const void *data;
 } rm_tensor;
 

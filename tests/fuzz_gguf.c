@@ -23,7 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (i = 0; i < rm_gguf_n_tensors(g); i++) {
             const rm_tensor *t = rm_gguf_tensor(g, i);
             float row[512];
-            if (t->data && t->ne[0] > 0 && t->ne[0] <= 512) {
+            /* a tensor with a zero dimension has no rows at all (nbytes 0): found by this target */
+            if (t->data && t->ne[0] > 0 && t->ne[0] <= 512 &&
+                t->nbytes >= rm_type_block_bytes(t->type) * (size_t)(t->ne[0] / rm_type_block_size(t->type))) {
                 rm_dequantize_row(t->type, t->data, row, t->ne[0]);
                 sink += row[0];
             }

@@ -254,6 +254,22 @@ static void test_truncated_fixture(void) {
     free(d);
 }
 
+/* Regression from fuzz_gguf: a tensor {1, 2^40+256, 0, 1} is valid, holds no element and has
+   nbytes 0; code walking tensors must check nbytes before reading a row. */
+static void test_fuzz_regression_empty_tensor(void) {
+    size_t n;
+    char *d = rmt_read_file("tests/data/fuzz/gguf-empty-tensor.gguf", &n);
+    rm_gguf *g;
+    const rm_tensor *t;
+    CHECK(d != NULL, "read");
+    if (!d) return;
+    CHECK(rm_gguf_open_memory(d, n, &g) == RM_OK, "opens: %s", rm_gguf_error(g));
+    t = rm_gguf_tensor(g, 0);
+    CHECK(t && t->ne[2] == 0 && t->nbytes == 0, "zero elements, zero bytes");
+    rm_gguf_close(g);
+    free(d);
+}
+
 int main(void) {
     RUN(test_fixture_models_open);
     RUN(test_vocab_only_files_open);
@@ -263,5 +279,6 @@ int main(void) {
     RUN(test_truncation_at_every_boundary);
     RUN(test_not_gguf);
     RUN(test_truncated_fixture);
+    RUN(test_fuzz_regression_empty_tensor);
     return rmt_summary("test_gguf");
 }
