@@ -60,4 +60,27 @@ RMT_UNUSED static char *rmt_read_file(const char *path, size_t *len) {
     if (buf) { buf[n] = 0; if (len) *len = (size_t)n; }
     return buf;
 }
+
+#ifdef RMJSON_H_INCLUDED
+/* Reference files (tests/data/ref) through examples/rmjson.h. */
+RMT_UNUSED static rmj_doc *rmt_load_json(const char *path) {
+    size_t n;
+    char *txt = rmt_read_file(path, &n);
+    rmj_error err;
+    rmj_doc *d;
+    if (!txt) return NULL;
+    d = rmj_parse(txt, n, &err);
+    free(txt);
+    return d;
+}
+
+/* A JSON array of integers as int32 (caller frees); *n receives the count. */
+RMT_UNUSED static int32_t *rmt_int_array(const rmj_value *a, int64_t *n) {
+    size_t i;
+    int32_t *out = (int32_t *)malloc((rmj_len(a) + 1) * sizeof(int32_t));
+    *n = (int64_t)rmj_len(a);
+    for (i = 0; i < rmj_len(a); i++) out[i] = (int32_t)rmj_num(rmj_at(a, i));
+    return out;
+}
+#endif
 #endif

@@ -22,24 +22,6 @@ static const char *ref_models[] = {
     "tiny-llama-q6_k", "tiny-llama-iq4_nl", "tiny-llama-iq4_xs", "tiny-qwen2-q8_0",
     "tiny-qwen2-q4_k_m", "tiny-qwen2-rm", "tiny-llama-rm"};
 
-static rmj_doc *load_json(const char *path) {
-    size_t n;
-    char *txt = rmt_read_file(path, &n);
-    rmj_error err;
-    rmj_doc *d;
-    if (!txt) return NULL;
-    d = rmj_parse(txt, n, &err);
-    free(txt);
-    return d;
-}
-
-static int32_t *int_array(const rmj_value *a, size_t *n) {
-    size_t i;
-    int32_t *out = (int32_t *)malloc((rmj_len(a) + 1) * sizeof(int32_t));
-    *n = rmj_len(a);
-    for (i = 0; i < *n; i++) out[i] = (int32_t)rmj_num(rmj_at(a, i));
-    return out;
-}
 
 /* The figures the README quotes come from here: printed per file. */
 static void check_model(const char *name, int n_threads, double *worst_out) {
@@ -54,7 +36,7 @@ static void check_model(const char *name, int n_threads, double *worst_out) {
     size_t ci;
 
     snprintf(path, sizeof(path), "tests/data/ref/%s.json", name);
-    doc = load_json(path);
+    doc = rmt_load_json(path);
     CHECK(doc != NULL, "%s: cannot read", path);
     if (!doc) return;
     root = rmj_root(doc);
@@ -78,9 +60,10 @@ static void check_model(const char *name, int n_threads, double *worst_out) {
     cases = rmj_get(root, "cases");
     for (ci = 0; ci < rmj_len(cases); ci++) {
         const rmj_value *cs = rmj_at(cases, ci);
-        size_t np, nr, i, E = (size_t)rm_model_hparams(m)->n_embd;
-        int32_t *p = int_array(rmj_get(cs, "prompt_tokens"), &np);
-        int32_t *r = int_array(rmj_get(cs, "response_tokens"), &nr);
+        int64_t np64, nr64;
+        int32_t *p = rmt_int_array(rmj_get(cs, "prompt_tokens"), &np64);
+        int32_t *r = rmt_int_array(rmj_get(cs, "response_tokens"), &nr64);
+        size_t np = (size_t)np64, nr = (size_t)nr64, i, E = (size_t)rm_model_hparams(m)->n_embd;
         int32_t *toks = (int32_t *)malloc((np + nr) * sizeof(int32_t));
         int32_t *tg = (int32_t *)malloc((np + nr) * sizeof(int32_t));
         double *lp = (double *)malloc((np + nr) * sizeof(double));

@@ -9,27 +9,9 @@
 #include "examples/rmjson.h"
 #include "test.h"
 
-static rmj_doc *load_json(const char *path) {
-    size_t n;
-    char *txt = rmt_read_file(path, &n);
-    rmj_error err;
-    rmj_doc *d;
-    if (!txt) return NULL;
-    d = rmj_parse(txt, n, &err);
-    free(txt);
-    return d;
-}
-
-static int32_t *int_array(const rmj_value *a, int64_t *n) {
-    size_t i;
-    int32_t *out = (int32_t *)malloc((rmj_len(a) + 1) * sizeof(int32_t));
-    *n = (int64_t)rmj_len(a);
-    for (i = 0; i < rmj_len(a); i++) out[i] = (int32_t)rmj_num(rmj_at(a, i));
-    return out;
-}
 
 static void test_implicit_reward_matches_reference(void) {
-    rmj_doc *doc = load_json("tests/data/ref/im_rm__stories260K-policy__vs__stories260K.json");
+    rmj_doc *doc = rmt_load_json("tests/data/ref/im_rm__stories260K-policy__vs__stories260K.json");
     rm_model *pol, *ref;
     rm_scorer *s1, *s01;
     rm_scorer_desc d;
@@ -52,8 +34,8 @@ static void test_implicit_reward_matches_reference(void) {
     for (ci = 0; ci < rmj_len(cases); ci++) {
         const rmj_value *c = rmj_at(cases, ci);
         int64_t np, nr, j;
-        int32_t *p = int_array(rmj_get(c, "prompt_tokens"), &np);
-        int32_t *r = int_array(rmj_get(c, "response_tokens"), &nr);
+        int32_t *p = rmt_int_array(rmj_get(c, "prompt_tokens"), &np);
+        int32_t *r = rmt_int_array(rmj_get(c, "response_tokens"), &nr);
         const int32_t *rs[1];
         rm_score sc;
         double want1 = rmj_num(rmj_get(rmj_get(c, "exact_im_reward"), "beta=1"));
@@ -96,7 +78,7 @@ static void check_ex(const char *name, int f32) {
     size_t ci;
     double worst = 0;
     snprintf(path, sizeof(path), "tests/data/ref/%s.json", name);
-    doc = load_json(path);
+    doc = rmt_load_json(path);
     CHECK(doc != NULL, "%s missing", path);
     if (!doc) return;
     snprintf(path, sizeof(path), "tests/data/models/%s.gguf", name);
@@ -109,8 +91,8 @@ static void check_ex(const char *name, int f32) {
     for (ci = 0; ci < rmj_len(cases); ci++) {
         const rmj_value *c = rmj_at(cases, ci);
         int64_t np, nr;
-        int32_t *p = int_array(rmj_get(c, "prompt_tokens"), &np);
-        int32_t *r = int_array(rmj_get(c, "response_tokens"), &nr);
+        int32_t *p = rmt_int_array(rmj_get(c, "prompt_tokens"), &np);
+        int32_t *r = rmt_int_array(rmj_get(c, "response_tokens"), &nr);
         const int32_t *rs[1];
         rm_score sc;
         double exact = rmj_num(rmj_get(c, "exact_ex_reward")), lcpp = rmj_num(rmj_get(c, "ex_reward"));
