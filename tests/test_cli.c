@@ -245,11 +245,48 @@ static void test_tokenize_command(void) {
     free(o);
 }
 
+/* Ctrl-C in the middle of a batch: every line written so far is complete JSON, the tool says
+   it was interrupted and exits 1. */
+static void test_score_interrupted_flushes(void) {
+    FILE *f = fopen("build/cli_long.jsonl", "wb");
+    char cmd[1024], *o, *e, *line;
+    const char *b = getenv("BUILD");
+    int i, n = 0, rc;
+    for (i = 0; i < 3000; i++)
+        fprintf(f, "{\"prompt\": \"Once upon a time there was a little dog named Max who liked to run.\", \"responses\": [\" He ran to the park.\", \" He saw a cat.\"]}\n");
+    fclose(f);
+    snprintf(cmd, sizeof(cmd),
+             "sh -c './%s/rmtool score --model models/stories260K-policy.gguf --ref models/stories260K.gguf --mode implicit "
+             "--input build/cli_long.jsonl > " OUT " 2> " ERR " & p=$!; sleep 1; kill -INT $p; wait $p'",
+             b ? b : "build");
+    rc = system(cmd);
+    rc = rc == -1 ? -1 : (rc >> 8) & 0xff;
+    o = slurp(OUT);
+    e = slurp(ERR);
+    CHECK(rc == 1, "exit status %d after SIGINT", rc);
+    CHECK(strstr(e, "interrupted") != NULL, "says interrupted: %s", e);
+    for (line = o; *line; n++) {
+        char *end = strchr(line, '\n');
+        rmj_error je;
+        rmj_doc *d;
+        CHECK(end != NULL, "last line incomplete");
+        if (!end) break;
+        d = rmj_parse(line, (size_t)(end - line), &je);
+        CHECK(d != NULL, "line %d is not JSON", n + 1);
+        rmj_free(d);
+        line = end + 1;
+    }
+    CHECK(n > 0 && n < 6000, "%d lines written before the interrupt", n);
+    free(o);
+    free(e);
+}
+
 int main(void) {
     RUN(test_info_and_errors);
     RUN(test_tokenize_command);
     RUN(test_score_json_matches_reference);
     RUN(test_score_jsonl_keeps_going);
+    RUN(test_score_interrupted_flushes);
     RUN(test_eval_formats);
     RUN(test_fit_head_recovers_linear_preference);
     return rmt_summary("test_cli");
