@@ -277,6 +277,19 @@ static int cmd_tokenize(int argc, char **argv) {
     return r ? 1 : 0;
 }
 
+#include <time.h>
+
+/* Seconds on a monotonic clock (CPU time where clock_gettime is missing), for rates and ETAs. */
+static double rmt_now(void) {
+#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
 #include "rmtool_score.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"

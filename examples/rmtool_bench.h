@@ -41,18 +41,6 @@
 #define RMTB_HAVE_RUSAGE 1
 #endif
 
-/* Seconds on a monotonic clock (CPU time as a fallback, which is wrong with threads: only
-   for platforms without clock_gettime). */
-static double rmtb_now(void) {
-#if defined(CLOCK_MONOTONIC)
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-#else
-    return (double)clock() / CLOCKS_PER_SEC;
-#endif
-}
-
 static int rmtb_cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
@@ -158,9 +146,9 @@ static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long n
     ev.hidden_idx = &last;
     ev.n_hidden = 1;
     ev.hidden = hidden;
-    t0 = rmtb_now();
+    t0 = rmt_now();
     e = rm_ctx_eval(c, &ev);
-    t1 = rmtb_now();
+    t1 = rmt_now();
     if (e != RM_OK) fprintf(stderr, "bench: eval: %s (%s)\n", rm_ctx_error(c), rm_result_name(e));
     rm_ctx_free(c);
     return e == RM_OK ? RM__MAX(t1 - t0, 1e-9) : -1;
@@ -301,19 +289,19 @@ static int rmtool_bench(int argc, char **argv) {
             ta = rmtb_prefill(m, ids, n_tok, nth, hidden);
             if (ta < 0) goto done;
         } else if (mode == 1 || mode == 2) {
-            t0 = rmtb_now();
+            t0 = rmt_now();
             for (p = 0; p < pairs; p++) {
                 rmtb_ids(&rng, ids, P + K * R, hp->n_vocab);
                 e = rm_score_ids(sc, ids, P, resp, nr, K, out);
                 if (e != RM_OK) { fprintf(stderr, "bench: score: %s (%s)\n", rm_scorer_error(sc), rm_result_name(e)); goto done; }
             }
-            t1 = rmtb_now();
+            t1 = rmt_now();
             ta = RM__MAX(t1 - t0, 1e-9);
         } else {
             rmtb_ids(&rng, ids, P + K * R, hp->n_vocab);
-            t0 = rmtb_now();
+            t0 = rmt_now();
             e = rm_score_ids(sc, ids, P, resp, nr, K, out);
-            t1 = rmtb_now();
+            t1 = rmt_now();
             if (e != RM_OK) { fprintf(stderr, "bench: score: %s (%s)\n", rm_scorer_error(sc), rm_result_name(e)); goto done; }
             ta = RM__MAX(t1 - t0, 1e-9);
             tb = rmtb_prefill(m, ids, P + K * R, nth, hidden);

@@ -25,16 +25,6 @@ static void rmt_on_sigint(int sig) {
     rmt_interrupted = 1;
 }
 
-static double rmt_now(void) {
-#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-#else
-    return (double)clock() / CLOCKS_PER_SEC;
-#endif
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* Models and scorers from the command line                                                   */
 /* ------------------------------------------------------------------------------------------ */

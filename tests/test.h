@@ -45,6 +45,16 @@ RMT_UNUSED static int rmt_summary(const char *prog) {
     return rmt__failed ? 1 : 0;
 }
 
+/* The fixture models of tests/data/models, each with its reference tests/data/ref/<name>.json. */
+RMT_UNUSED static const char *const rmt_fixture_models[] = {
+    "stories260K", "stories260K-q8_0", "stories260K-policy", "tiny-llama", "tiny-llama3",
+    "tiny-qwen2", "tiny-qwen3", "tiny-gemma2", "tiny-gptneox", "tiny-llama-f16", "tiny-llama-bf16",
+    "tiny-llama-q8_0", "tiny-llama-q4_0", "tiny-llama-q4_1", "tiny-llama-q5_0", "tiny-llama-q5_1",
+    "tiny-llama-q2_k", "tiny-llama-q3_k_m", "tiny-llama-q4_k_m", "tiny-llama-q5_k_m",
+    "tiny-llama-q6_k", "tiny-llama-iq4_nl", "tiny-llama-iq4_xs", "tiny-qwen2-q8_0",
+    "tiny-qwen2-q4_k_m", "tiny-qwen2-rm", "tiny-llama-rm"};
+#define RMT_N_FIXTURES (sizeof(rmt_fixture_models) / sizeof(rmt_fixture_models[0]))
+
 /* Reads a whole file; caller frees. Returns NULL when missing. */
 RMT_UNUSED static char *rmt_read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");

@@ -14,15 +14,6 @@
 #include "examples/rmjson.h"
 #include "test.h"
 
-static const char *ref_models[] = {
-    "stories260K", "stories260K-q8_0", "stories260K-policy", "tiny-llama", "tiny-llama3",
-    "tiny-qwen2", "tiny-qwen3", "tiny-gemma2", "tiny-gptneox", "tiny-llama-f16", "tiny-llama-bf16",
-    "tiny-llama-q8_0", "tiny-llama-q4_0", "tiny-llama-q4_1", "tiny-llama-q5_0", "tiny-llama-q5_1",
-    "tiny-llama-q2_k", "tiny-llama-q3_k_m", "tiny-llama-q4_k_m", "tiny-llama-q5_k_m",
-    "tiny-llama-q6_k", "tiny-llama-iq4_nl", "tiny-llama-iq4_xs", "tiny-qwen2-q8_0",
-    "tiny-qwen2-q4_k_m", "tiny-qwen2-rm", "tiny-llama-rm"};
-
-
 /* The figures the README quotes come from here: printed per file. */
 static void check_model(const char *name, int n_threads, double *worst_out) {
     char path[256];
@@ -115,7 +106,7 @@ static void check_model(const char *name, int n_threads, double *worst_out) {
 
 static void test_all_reference_models(void) {
     size_t i;
-    for (i = 0; i < sizeof(ref_models) / sizeof(ref_models[0]); i++) check_model(ref_models[i], 0, NULL);
+    for (i = 0; i < RMT_N_FIXTURES; i++) check_model(rmt_fixture_models[i], 0, NULL);
 }
 
 /* One and two threads agree within 1e-6 (the bound) on log-probs. */

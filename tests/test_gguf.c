@@ -3,22 +3,14 @@
 #include "rm.h"
 #include "test.h"
 
-static const char *models[] = {
-    "stories260K", "stories260K-q8_0", "stories260K-policy", "tiny-llama", "tiny-llama3",
-    "tiny-qwen2", "tiny-qwen3", "tiny-gemma2", "tiny-gptneox", "tiny-llama-f16", "tiny-llama-bf16",
-    "tiny-llama-q8_0", "tiny-llama-q4_0", "tiny-llama-q4_1", "tiny-llama-q5_0", "tiny-llama-q5_1",
-    "tiny-llama-q2_k", "tiny-llama-q3_k_m", "tiny-llama-q4_k_m", "tiny-llama-q5_k_m",
-    "tiny-llama-q6_k", "tiny-llama-iq4_nl", "tiny-llama-iq4_xs", "tiny-qwen2-q8_0",
-    "tiny-qwen2-q4_k_m", "tiny-qwen2-rm", "tiny-llama-rm"};
-
 static void test_fixture_models_open(void) {
     size_t i;
-    for (i = 0; i < sizeof(models) / sizeof(models[0]); i++) {
+    for (i = 0; i < RMT_N_FIXTURES; i++) {
         char path[256];
         rm_gguf *g;
         rm_result r;
         rm_str arch;
-        snprintf(path, sizeof(path), "tests/data/models/%s.gguf", models[i]);
+        snprintf(path, sizeof(path), "tests/data/models/%s.gguf", rmt_fixture_models[i]);
         r = rm_gguf_open(path, &g);
         CHECK(r == RM_OK, "%s: %s", path, rm_gguf_error(g));
         if (r == RM_OK) {
