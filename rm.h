@@ -571,10 +571,19 @@ RMDEF const rm_vocab *rm_model_vocab(const rm_model *m);
 /* Name of an architecture ("llama") or NULL. */
 RMDEF const char *rm_arch_name(int arch);
 
+/* How F16 and BF16 weight matrices are multiplied (F32 weights always in float, quantized
+   weights always against int16 activations):
+   RM_PRECISION_BF16, the default: activations, and F16 weights, rounded to the nearest bfloat16,
+     products summed in float (vdpbf16ps where the CPU has it: twice the float rate). This is
+     what llama.cpp does with BF16 files; log-probs move by ~1e-2.
+   RM_PRECISION_F32: float activations, weights as stored: ~1e-5 from exact math, slower. */
+typedef enum rm_precision { RM_PRECISION_BF16 = 0, RM_PRECISION_F32 = 1 } rm_precision;
+
 typedef struct rm_ctx_params {
     int64_t n_ctx;      /* tokens the context may hold; 0 = the model's trained context */
     int kv_f16;         /* 1: store K/V as F16 (half the memory, ~1e-2 on log-probs) */
     int n_threads;      /* 0 = OpenMP's default */
+    int precision;      /* rm_precision */
 } rm_ctx_params;
 
 /* A context: the KV cache and scratch of one thread of work. The model must outlive it. */
@@ -657,6 +666,7 @@ typedef struct rm_scorer_desc {
     int64_t n_ctx;           /* 0: enough for what is scored, up to the trained context */
     int n_threads;           /* 0: OpenMP's default */
     int kv_f16;
+    int precision;           /* rm_precision of its contexts */
 } rm_scorer_desc;
 
 /* The result of scoring one response. Arrays belong to the scorer and stay valid until
@@ -898,6 +908,8 @@ static uint16_t rm__fp32_to_bf16(float f) {
     if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 64); /* quiet NaN */
     return (uint16_t)((u + (0x7fffu + ((u >> 16) & 1u))) >> 16);
 }
+
+static float rm__round_bf16(float x) { return rm__bf16_to_fp32(rm__fp32_to_bf16(x)); }
 
 /* ---------------------------------------------------------------------------------------- */
 /* 3. File mapping                                                                          */
@@ -6038,9 +6050,20 @@ RM__TGT_AVX512 static void rm__transpose16(__m512 *r) {
     }
 }
 
+/* x rounded to the nearest bfloat16 (ties to even; NaN stays NaN), as a float: what the bf16
+   precision does to activations and F16 weights (rm__fp32_to_bf16 element by element). */
+RM__TGT_AVX512 static __m512 rm__round_bf16_v(__m512 x) {
+    const __m512i u = _mm512_castps_si512(x);
+    const __m512i r = _mm512_add_epi32(u, _mm512_add_epi32(_mm512_set1_epi32(0x7fff),
+                                                         _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1))));
+    const __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(u, _mm512_set1_epi32(0x7fffffff)), _mm512_set1_epi32(0x7f800000));
+    const __m512i m = _mm512_set1_epi32((int)0xffff0000u);
+    return _mm512_castsi512_ps(_mm512_mask_or_epi32(_mm512_and_si512(r, m), nan, _mm512_and_si512(u, m), _mm512_set1_epi32(0x00400000)));
+}
+
 /* Decodes rows j0..j0+31 of W (zeros past n_out) into wp[k][32]: 16 x 16 tiles transposed in
-   registers, the ragged edges element by element. */
-RM__TGT_AVX512 static void rm__pack_f_panel(const rm__mat *W, int64_t j0, float *wp) {
+   registers, the ragged edges element by element. rnd: F16 weights rounded to bfloat16. */
+RM__TGT_AVX512 static void rm__pack_f_panel(const rm__mat *W, int64_t j0, float *wp, int rnd) {
     const int64_t K = W->n_in, K16 = K & ~(int64_t)15;
     const size_t esz = W->type == RM_TYPE_F32 ? 4 : 2;
     const uint8_t *base = (const uint8_t *)W->data;
@@ -6053,7 +6076,7 @@ RM__TGT_AVX512 static void rm__pack_f_panel(const rm__mat *W, int64_t j0, float 
                 int i;
                 for (i = 0; i < 16; i++) r[i] = rm__load16_f(W->type, base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * esz);
                 rm__transpose16(r);
-                for (i = 0; i < 16; i++) _mm512_store_ps(wp + (k + i) * RM__NR + h, r[i]);
+                for (i = 0; i < 16; i++) _mm512_store_ps(wp + (k + i) * RM__NR + h, rnd ? rm__round_bf16_v(r[i]) : r[i]);
             }
         } else {
             for (k = 0; k < K16; k++)
@@ -6064,7 +6087,7 @@ RM__TGT_AVX512 static void rm__pack_f_panel(const rm__mat *W, int64_t j0, float 
                     float tmp[16];
                     int i;
                     _mm512_storeu_ps(tmp, rm__load16_f(W->type, p + (size_t)k * esz));
-                    for (i = 0; i < 16; i++) wp[(k + i) * RM__NR + h + j] = tmp[i];
+                    for (i = 0; i < 16; i++) wp[(k + i) * RM__NR + h + j] = rnd ? rm__round_bf16(tmp[i]) : tmp[i];
                 }
             }
         }
@@ -6077,7 +6100,7 @@ RM__TGT_AVX512 static void rm__pack_f_panel(const rm__mat *W, int64_t j0, float 
                     else if (W->type == RM_TYPE_F16) v = rm__fp16_to_fp32(rm__rd16(p + 2 * k));
                     else v = rm__bf16_to_fp32(rm__rd16(p + 2 * k));
                 }
-                wp[k * RM__NR + h + j] = v;
+                wp[k * RM__NR + h + j] = rnd ? rm__round_bf16(v) : v;
             }
         }
     }
@@ -6111,8 +6134,10 @@ RM__TGT_AVX512 static void rm__f_kernel(int64_t K, const float *xp, const float 
     RM__FROWS(RM__F_STORE)
 }
 
+/* rnd: the bf16 precision (activations and F16 weights rounded to bfloat16) on a CPU without
+   bf16 dot products. */
 RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                                            int64_t ldy, int nth) {
+                                            int64_t ldy, int nth, int rnd) {
     const int64_t K = W->n_in, N = W->n_out;
     const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
     const int nt = rm__gemm_threads(nth);
@@ -6143,7 +6168,8 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
                 const int64_t t = ib * RM__FMR + r;
                 if (t < T) {
                     const float *src = X + t * ldx;
-                    for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
+                    if (rnd) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
+                    else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
                 } else {
                     for (k = 0; k < K; k++) dst[k * RM__FMR + r] = 0.0f;
                 }
@@ -6156,11 +6182,155 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
             const int64_t j0 = ip * RM__NR;
             const int cols = (int)RM__MIN(RM__NR, N - j0);
             int64_t jb;
-            rm__pack_f_panel(W, j0, wp);
+            rm__pack_f_panel(W, j0, wp, rnd && W->type == RM_TYPE_F16);
             for (jb = 0; jb < nblk; jb++) {
                 const int64_t t0 = jb * RM__FMR;
                 rm__f_kernel(K, xp + (size_t)jb * RM__FMR * (size_t)K, wp, Y + t0 * ldy + j0, ldy,
                              (int)RM__MIN(RM__FMR, T - t0), cols);
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
+/* ---- bfloat16 path (F16/BF16 weights at RM_PRECISION_BF16) ---- */
+
+/* vdpbf16ps multiplies pairs: lane i holds elements 2i and 2i+1 (the lower in the low half), the
+   products exact in float, the sums rounded to float. Panels are wp[k/2][32] pairs of 32 rows,
+   activations xp[k/2][12] pairs of 12 tokens: the float kernel's shape with two k per step. */
+#define RM__TGT_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma,f16c,avx2")))
+
+/* Set (by a test) to take the path of a CPU without bf16 dot products. */
+static int rm__no_bf16_dot = 0;
+static int rm__cpu_avx512bf16(void) { return !rm__no_bf16_dot && rm__cpu_avx512f() && __builtin_cpu_supports("avx512bf16"); }
+
+/* 32 consecutive elements of an F16 or BF16 row as 16 bf16 pairs. */
+RM__TGT_BF16 static __m512 rm__load32_bf(int type, const uint8_t *p) {
+    if (type == RM_TYPE_BF16) return _mm512_loadu_ps((const float *)(const void *)p);
+    return _mm512_castsi512_ps((__m512i)_mm512_cvtne2ps_pbh(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)(p + 32))),
+                                                          _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(const void *)p))));
+}
+
+static uint32_t rm__bf16_pair(float lo, float hi) {
+    return (uint32_t)rm__fp32_to_bf16(lo) | (uint32_t)rm__fp32_to_bf16(hi) << 16;
+}
+
+/* Rows j0..j0+31 of W (zeros past n_out, and past n_in in the last pair) into wp[k/2][32]. */
+RM__TGT_BF16 static void rm__pack_bf_panel(const rm__mat *W, int64_t j0, uint32_t *wp) {
+    const int64_t K = W->n_in, KP = (K + 1) / 2, K32 = K & ~(int64_t)31;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t h, j, k;
+    for (h = 0; h < RM__NR; h += 16) {
+        const int64_t nr = RM__MAX(0, RM__MIN(16, W->n_out - (j0 + h)));
+        for (k = 0; k < K32; k += 32) {
+            __m512 r[16];
+            int i;
+            for (i = 0; i < 16; i++)
+                r[i] = i < nr ? rm__load32_bf(W->type, base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * 2) : _mm512_setzero_ps();
+            rm__transpose16(r);
+            for (i = 0; i < 16; i++) _mm512_store_ps((float *)(void *)(wp + (k / 2 + i) * RM__NR + h), r[i]);
+        }
+        for (j = 0; j < 16; j++) {
+            const uint8_t *p = base + (size_t)(j0 + h + j) * W->row_bytes;
+            for (k = K32; k < K; k += 2) {
+                float v[2] = {0.0f, 0.0f};
+                int e;
+                for (e = 0; e < 2 && j < nr && k + e < K; e++)
+                    v[e] = W->type == RM_TYPE_F16 ? rm__fp16_to_fp32(rm__rd16(p + 2 * (k + e))) : rm__bf16_to_fp32(rm__rd16(p + 2 * (k + e)));
+                wp[(k / 2) * RM__NR + h + j] = rm__bf16_pair(v[0], v[1]);
+            }
+        }
+    }
+    RM__UNUSED(KP);
+}
+
+/* One token's activations as bf16 pairs into dst[(k/2) * 12] (a column of the xp block). A
+   function of its own: OpenMP outlines parallel regions into functions without the target
+   attribute, where clang refuses the intrinsics. */
+RM__TGT_BF16 static void rm__pack_bf_x(const float *src, int64_t K, uint32_t *dst) {
+    const int64_t K32 = K & ~(int64_t)31;
+    int64_t k;
+    for (k = 0; k < K32; k += 32) {
+        uint32_t tmp[16];
+        int i;
+        _mm512_storeu_si512((void *)tmp, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(src + k + 16), _mm512_loadu_ps(src + k)));
+        for (i = 0; i < 16; i++) dst[(k / 2 + i) * RM__FMR] = tmp[i];
+    }
+    for (; k < K; k += 2) dst[(k / 2) * RM__FMR] = rm__bf16_pair(src[k], k + 1 < K ? src[k + 1] : 0.0f);
+}
+
+#define RM__B_STEP(r)                                                                                                \
+    x = (__m512bh)_mm512_set1_epi32((int)xk[r]);                                                                     \
+    a##r = _mm512_dpbf16_ps(a##r, w0, x);                                                                            \
+    b##r = _mm512_dpbf16_ps(b##r, w1, x);
+
+/* 12 tokens (xp: [K/2][12] pairs) x 32 rows (wp: [K/2][32] pairs) into Y. */
+RM__TGT_BF16 static void rm__bf_kernel(int64_t KP, const uint32_t *xp, const uint32_t *wp, float *Y, int64_t ldy, int rows,
+                                       int cols) {
+    const __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
+    const __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
+    int64_t k;
+    RM__FROWS(RM__F_DECL)
+    for (k = 0; k < KP; k++) {
+        const uint32_t *xk = xp + k * RM__FMR;
+        const __m512bh w0 = (__m512bh)_mm512_load_si512((const void *)(wp + k * RM__NR));
+        const __m512bh w1 = (__m512bh)_mm512_load_si512((const void *)(wp + k * RM__NR + 16));
+        __m512bh x;
+        RM__FROWS(RM__B_STEP)
+    }
+    RM__FROWS(RM__F_STORE)
+}
+
+RM__TGT_BF16 static int rm__gemm_bf_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                                           int64_t ldy, int nth) {
+    const int64_t K = W->n_in, KP = (K + 1) / 2, N = W->n_out;
+    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KP * 4 + 63) & ~(size_t)63;
+    const size_t pbytes = ((size_t)KP * RM__NR * 4 + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
+    uint32_t *xp;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    xp = (uint32_t *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
+#endif
+    {
+        int tid = 0;
+        uint32_t *wp;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        wp = (uint32_t *)(void *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            uint32_t *dst = xp + (size_t)ib * RM__FMR * (size_t)KP;
+            int64_t r, k;
+            for (r = 0; r < RM__FMR; r++) {
+                const int64_t t = ib * RM__FMR + r;
+                if (t < T) {
+                    rm__pack_bf_x(X + t * ldx, K, dst + r);
+                } else {
+                    for (k = 0; k < KP; k++) dst[k * RM__FMR + r] = 0;
+                }
+            }
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            rm__pack_bf_panel(W, j0, wp);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * RM__FMR;
+                rm__bf_kernel(KP, xp + (size_t)jb * RM__FMR * (size_t)KP, wp, Y + t0 * ldy + j0, ldy,
+                              (int)RM__MIN(RM__FMR, T - t0), cols);
             }
         }
     }
@@ -6603,7 +6773,7 @@ static int rm__gemm_fast(const rm__mat *W, const float *X, int64_t T, int64_t ld
     rm__qinfo qi;
     if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
     if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)
-        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth) : 0;
+        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 0) : 0;
     if (rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0 && rm__cpu_avx512vnni())
         return rm__gemm_q_avx512(W, &qi, X, T, ldx, Y, ldy, nth);
     return 0;
@@ -6611,6 +6781,20 @@ static int rm__gemm_fast(const rm__mat *W, const float *X, int64_t T, int64_t ld
     RM__UNUSED(W); RM__UNUSED(X); RM__UNUSED(T); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth);
     return 0;
 #endif
+}
+
+/* The same product at RM_PRECISION_BF16: for F16 and BF16 weights, the sum of bf16(w) * bf16(x)
+   (both rounded to nearest bfloat16, products exact, sums in float; rm__matmul_ref with bf16 = 1
+   is the definition). vdpbf16ps where the CPU has it, else the float kernel on rounded operands.
+   Other weight types are computed as by rm__gemm_fast. */
+static int rm__gemm_fast_bf16(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth) {
+#if RM__KERNELS_X86
+    if (W && W->data && X && Y && T > 0 && W->n_in > 0 && W->n_out > 0 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
+        if (rm__cpu_avx512bf16()) return rm__gemm_bf_avx512(W, X, T, ldx, Y, ldy, nth);
+        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 1) : 0;
+    }
+#endif
+    return rm__gemm_fast(W, X, T, ldx, Y, ldy, nth);
 }
 
 /* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
@@ -7002,9 +7186,11 @@ static float rm__dot_f32(const float *a, const float *b, int64_t n) {
 }
 
 /* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
-   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats. */
+   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats.
+   bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and activations rounded to the
+   nearest bfloat16 first. */
 static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                           float *wbuf, int nth) {
+                           float *wbuf, int nth, int bf16) {
     int64_t j;
     RM__UNUSED(nth);
 #ifdef _OPENMP
@@ -7024,15 +7210,27 @@ static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t 
             rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
             w = row;
         }
+        if (bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
+            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            int64_t i;
+            for (i = 0; i < W->n_in; i++) row[i] = rm__round_bf16(row[i]);
+            for (t = 0; t < T; t++) {
+                const float *x = X + t * ldx;
+                float s[4] = {0, 0, 0, 0};
+                for (i = 0; i < W->n_in; i++) s[i & 3] += row[i] * rm__round_bf16(x[i]);
+                Y[t * ldy + j] = (s[0] + s[1]) + (s[2] + s[3]);
+            }
+            continue;
+        }
         for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
     }
 }
 
 /* Dispatch: the fast kernels when they handle this case (type, CPU), else the reference. */
 static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                       float *wbuf, int nth) {
-    if (rm__gemm_fast(W, X, T, ldx, Y, ldy, nth)) return;
-    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth);
+                       float *wbuf, int nth, int bf16) {
+    if (bf16 ? rm__gemm_fast_bf16(W, X, T, ldx, Y, ldy, nth) : rm__gemm_fast(W, X, T, ldx, Y, ldy, nth)) return;
+    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
 }
 
 static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
@@ -7162,6 +7360,7 @@ struct rm_ctx {
     char err[512];
     int nth;
     int kv_f16;
+    int bf16;              /* RM_PRECISION_BF16 */
     int64_t n_ctx;         /* limit on cells */
     int64_t cap;           /* cells allocated */
     int64_t n_cells;       /* cells in use */
@@ -7272,9 +7471,16 @@ RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **o
             c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: n_ctx and n_threads must not be negative");
             return c->status;
         }
+        if (p->precision != RM_PRECISION_BF16 && p->precision != RM_PRECISION_F32) {
+            c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: precision %d is neither RM_PRECISION_BF16 nor RM_PRECISION_F32", p->precision);
+            return c->status;
+        }
         if (p->n_ctx > 0) c->n_ctx = p->n_ctx;
         c->nth = p->n_threads;
         c->kv_f16 = p->kv_f16 != 0;
+        c->bf16 = p->precision == RM_PRECISION_BF16;
+    } else {
+        c->bf16 = 1;
     }
     if (c->n_ctx > RM_MAX_CONTEXT) c->n_ctx = RM_MAX_CONTEXT;
     if (c->n_ctx < 1) c->n_ctx = 1;
@@ -7572,7 +7778,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
-            rm__matmul(&L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth);
+            rm__matmul(&L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
             rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
             /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
@@ -7581,9 +7787,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
                 if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
             }
         } else {
-            rm__matmul(&L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth);
-            rm__matmul(&L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth);
-            rm__matmul(&L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth);
+            rm__matmul(&L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
             rm__add_bias(c->q, T, H * D, &L->bq, nth);
             rm__add_bias(c->kk, T, G * D, &L->bk, nth);
             rm__add_bias(c->vv, T, G * D, &L->bv, nth);
@@ -7609,7 +7815,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         }
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
-        rm__matmul(&L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth);
+        rm__matmul(&L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff2, T, E, &L->bo, nth);
         if (L->attn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -7621,9 +7827,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
         }
         /* feed-forward */
-        rm__matmul(&L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth);
+        rm__matmul(&L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff1, T, F, &L->b_up, nth);
-        if (ai->act != RM__ACT_GELU) rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
 #endif
@@ -7638,7 +7844,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             else
                 for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
         }
-        rm__matmul(&L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth);
+        rm__matmul(&L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff2, T, E, &L->b_down, nth);
         if (L->ffn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -7677,7 +7883,7 @@ static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64
     rm__mat W = m->output;
     W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
     W.n_out = nv;
-    rm__matmul(&W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth);
+    rm__matmul(&W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
     if (cap > 0) {
         int64_t i;
 #ifdef _OPENMP
@@ -8034,6 +8240,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     cp.n_ctx = d->n_ctx;
     cp.n_threads = d->n_threads;
     cp.kv_f16 = d->kv_f16;
+    cp.precision = d->precision;
     if ((e = rm_ctx_new(d->model, &cp, &s->ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ctx));
     if (d->mode == RM_MODE_IMPLICIT && d->ref_free == RM_REF_FREE_OFF)
         if ((e = rm_ctx_new(d->ref, &cp, &s->ref_ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ref_ctx));

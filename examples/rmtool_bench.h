@@ -3,7 +3,8 @@
 
        rmtool bench --model FILE [--mode prefill|explicit|implicit|shared] [--tokens N]
                     [--prompt-tokens P] [--response-tokens R] [--responses K] [--pairs N]
-                    [--ref FILE] [--head FILE] [--threads T] [--runs R] [--seed S] [--json]
+                    [--ref FILE] [--head FILE] [--threads T] [--precision bf16|f32] [--runs R]
+                    [--seed S] [--json]
 
    prefill   N random token ids (default 512) as one sequence in a fresh context, asking only
              for the last position's hidden state (no LM head): the transformer layers alone.
@@ -21,7 +22,7 @@
 
    One untimed warm-up run comes first (it faults the mapped weights in, as llama-bench's
    warm-up does). Medians of R runs (default 3) are printed; with --json the last line of the
-   output is one JSON object: model, type (of most weight bytes), arch, mode, threads, runs,
+   output is one JSON object: model, type (of most weight bytes), arch, mode, threads, precision, runs,
    the mode's figures (prefill: prefill_tokens_per_s, n_tokens, runs_tokens_per_s; explicit
    and implicit: pairs_per_s, tokens_per_s; shared: shared_s, prefill_s, shared_ratio), and
    memory: peak_rss_mb (getrusage, where available), file_mb, kv_mb (the KV cache as
@@ -124,7 +125,7 @@ static void rmtb_ids(rmtb_rng *r, int32_t *ids, long n, int64_t n_vocab) {
 }
 
 /* Seconds for one prefill of n ids in a fresh context (last hidden state only); < 0 on error. */
-static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long nth, float *hidden) {
+static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long nth, int prec, float *hidden) {
     rm_ctx_params cp;
     rm_ctx *c = NULL;
     rm_eval ev;
@@ -134,6 +135,7 @@ static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long n
     memset(&cp, 0, sizeof(cp));
     cp.n_ctx = n;
     cp.n_threads = (int)nth;
+    cp.precision = prec;
     e = rm_ctx_new(m, &cp, &c);
     if (e != RM_OK) {
         fprintf(stderr, "bench: context: %s (%s)\n", rm_ctx_error(c), rm_result_name(e));
@@ -157,7 +159,7 @@ static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long n
 static void rmtb_usage(FILE *f) {
     fprintf(f, "usage: rmtool bench --model FILE [--mode prefill|explicit|implicit|shared] [--tokens N]\n"
                "         [--prompt-tokens P] [--response-tokens R] [--responses K] [--pairs N] [--ref FILE]\n"
-               "         [--head FILE] [--threads T] [--runs R] [--seed S] [--json]\n"
+               "         [--head FILE] [--threads T] [--precision bf16|f32] [--runs R] [--seed S] [--json]\n"
                "  prefill: N random tokens (default 512); explicit/implicit: N prompts of P tokens (default 2,\n"
                "  256) with K responses (2) of R tokens (128) through rm_score_ids; shared: P=512 and K=8\n"
                "  responses of R=64 scored together vs a prefill of P+K*R. T threads (default: OpenMP's),\n"
@@ -165,7 +167,8 @@ static void rmtb_usage(FILE *f) {
 }
 
 static int rmtool_bench(int argc, char **argv) {
-    const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL;
+    const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL, *prec_s = "bf16";
+    int prec = RM_PRECISION_BF16;
     long n_tok = 512, nth = 0, runs = 3, i, P = -1, R = -1, K = -1, pairs = 2, r;
     unsigned long long seed = 1;
     int json = 0, rc = 1, mode;
@@ -190,6 +193,7 @@ static int rmtool_bench(int argc, char **argv) {
         if (!v) { fprintf(stderr, "bench: %s needs a value\n", o); rmtb_usage(stderr); return 2; }
         if (!strcmp(o, "--model") || !strcmp(o, "-m")) path = v;
         else if (!strcmp(o, "--mode")) mode_s = v;
+        else if (!strcmp(o, "--precision")) prec_s = v;
         else if (!strcmp(o, "--ref")) ref_path = v;
         else if (!strcmp(o, "--head")) head_path = v;
         else if (!strcmp(o, "--tokens") || !strcmp(o, "-p")) n_tok = strtol(v, NULL, 10);
@@ -204,6 +208,9 @@ static int rmtool_bench(int argc, char **argv) {
         i++;
     }
     if (!path) { rmtb_usage(stderr); return 2; }
+    if (!strcmp(prec_s, "bf16")) prec = RM_PRECISION_BF16;
+    else if (!strcmp(prec_s, "f32")) prec = RM_PRECISION_F32;
+    else { fprintf(stderr, "bench: --precision must be bf16 or f32\n"); return 2; }
     if (!strcmp(mode_s, "prefill")) mode = 0;
     else if (!strcmp(mode_s, "explicit")) mode = 1;
     else if (!strcmp(mode_s, "implicit")) mode = 2;
@@ -246,6 +253,7 @@ static int rmtool_bench(int argc, char **argv) {
         d.model = m;
         d.mode = mode == 2 ? RM_MODE_IMPLICIT : RM_MODE_EXPLICIT;
         d.n_threads = (int)nth;
+        d.precision = prec;
         if (mode == 2) {
             if (ref_path) {
                 e = rm_model_open(ref_path, &ref);
@@ -286,7 +294,7 @@ static int rmtool_bench(int argc, char **argv) {
         long p;
         if (mode == 0) {
             rmtb_ids(&rng, ids, n_tok, hp->n_vocab);
-            ta = rmtb_prefill(m, ids, n_tok, nth, hidden);
+            ta = rmtb_prefill(m, ids, n_tok, nth, prec, hidden);
             if (ta < 0) goto done;
         } else if (mode == 1 || mode == 2) {
             t0 = rmt_now();
@@ -304,7 +312,7 @@ static int rmtool_bench(int argc, char **argv) {
             t1 = rmt_now();
             if (e != RM_OK) { fprintf(stderr, "bench: score: %s (%s)\n", rm_scorer_error(sc), rm_result_name(e)); goto done; }
             ta = RM__MAX(t1 - t0, 1e-9);
-            tb = rmtb_prefill(m, ids, P + K * R, nth, hidden);
+            tb = rmtb_prefill(m, ids, P + K * R, nth, prec, hidden);
             if (tb < 0) goto done;
         }
         if (r < 0) continue;
@@ -322,8 +330,8 @@ static int rmtool_bench(int argc, char **argv) {
     if (json) {
         printf("{\"model\": ");
         rmtb_json_str(stdout, path);
-        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"threads\": %ld, \"runs\": %ld, ", rmtb_main_type(rm_model_gguf(m)),
-               rm_arch_name(hp->arch) ? rm_arch_name(hp->arch) : "?", mode_s, nth, runs);
+        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"threads\": %ld, \"precision\": \"%s\", \"runs\": %ld, ",
+               rmtb_main_type(rm_model_gguf(m)), rm_arch_name(hp->arch) ? rm_arch_name(hp->arch) : "?", mode_s, nth, prec_s, runs);
     }
     if (mode == 0) {
         for (i = 0; i < runs; i++) w[i] = (double)n_tok / a[i];

@@ -9,6 +9,7 @@
      --ref-free sum|mean|norm        implicit without a reference
      --template auto|none|NAME       chat template (default auto: the model's own, if any)
      --split paper|rewardbench|none  prompt/response segmentation (default paper)
+     --precision bf16|f32 how F16/BF16 weights are multiplied (default bf16; see rm_precision)
      --threads N  --ctx N  --kv-f16  --normalize */
 #ifndef RMTOOL_SCORE_H
 #define RMTOOL_SCORE_H
@@ -46,7 +47,7 @@ static void rmt_setup_free(rmt_setup *s) {
 }
 
 static const char *const rmt_model_opts[] = {"--model", "--ref", "--head", "--mode", "--beta", "--ref-free", "--template",
-                                             "--split", "--threads", "--ctx", NULL};
+                                             "--split", "--threads", "--ctx", "--precision", NULL};
 
 static int rmt_parse_int(const char *s, const char *name, long lo, long hi, long *out) {
     char *end;
@@ -62,7 +63,7 @@ static int rmt_parse_int(const char *s, const char *name, long lo, long hi, long
 static int rmt_setup_open(int argc, char **argv, int mode_hidden, rmt_setup *st) {
     const char *mp = opt(argc, argv, "--model"), *rp = opt(argc, argv, "--ref"), *hp = opt(argc, argv, "--head");
     const char *mode = opt(argc, argv, "--mode"), *tmpl = opt(argc, argv, "--template"), *split = opt(argc, argv, "--split");
-    const char *rf = opt(argc, argv, "--ref-free"), *beta = opt(argc, argv, "--beta");
+    const char *rf = opt(argc, argv, "--ref-free"), *beta = opt(argc, argv, "--beta"), *prec = opt(argc, argv, "--precision");
     rm_scorer_desc d;
     long threads = 0, ctx = 0;
     memset(st, 0, sizeof(*st));
@@ -73,6 +74,11 @@ static int rmt_setup_open(int argc, char **argv, int mode_hidden, rmt_setup *st)
     d.n_threads = (int)threads;
     d.n_ctx = ctx;
     d.kv_f16 = flag(argc, argv, "--kv-f16");
+    if (prec) {
+        if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
+        else if (strcmp(prec, "f32") == 0) d.precision = RM_PRECISION_F32;
+        else return die("--precision takes bf16 or f32, not '%s'", prec);
+    }
     d.normalize = flag(argc, argv, "--normalize");
     if (beta) {
         char *end;

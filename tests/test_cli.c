@@ -59,6 +59,7 @@ static void test_info_and_errors(void) {
                                     "score --model tests/data/models/stories260K.gguf --mode implicit --prompt a --response b",
                                     "score --model tests/data/models/stories260K.gguf --ref tests/data/models/tiny-qwen2.gguf --mode implicit --prompt a --response b --bogus",
                                     "score --model tests/data/models/stories260K.gguf --ref-free sum --mode implicit --template nosuch --prompt a --response b",
+                                    "score --model tests/data/models/tiny-llama-rm.gguf --mode explicit --prompt a --response b --precision f64",
                                     "frobnicate"};
         size_t i;
         for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -102,6 +103,39 @@ static void test_score_json_matches_reference(void) {
     CHECK(rmj_len(rmj_get(r, "last_hidden")) == 64, "last_hidden has n_embd values");
     rmj_free(od);
     free(o);
+    rmj_free(rd);
+    free(ref);
+}
+
+/* --precision reaches the scorer: on an F16 reward model, f32 reproduces the exact reward of
+   the fixture within 1e-4 and bf16 within the bound of tests/test_score.c, and they differ. */
+static void test_score_precision_flag(void) {
+    size_t n;
+    char *ref = rmt_read_file("tests/data/ref/tiny-llama-rm.json", &n), *o, args[4096];
+    rmj_error je;
+    rmj_doc *rd = rmj_parse(ref, n, &je), *od;
+    const rmj_value *root = rmj_root(rd), *c = rmj_at(rmj_get(root, "cases"), 0);
+    const double exact = rmj_num(rmj_get(c, "exact_ex_reward"));
+    const double bound16 = 1.25 * 16 * rmj_num(rmj_get(rmj_get(root, "llamacpp_vs_exact"), "max_abs_dex"));
+    double r[2] = {0, 0};
+    int k;
+    CHECK(rd != NULL, "reference");
+    for (k = 0; k < 2 && rd; k++) {
+        snprintf(args, sizeof(args),
+                 "score --model tests/data/models/tiny-llama-rm.gguf --mode explicit --template none --split none "
+                 "--prompt '%s' --response '%s' --json --precision %s",
+                 rmj_str(rmj_get(c, "prompt"), NULL), rmj_str(rmj_get(c, "response"), NULL), k ? "bf16" : "f32");
+        CHECK(rmtool(args) == 0, "score --precision %s", k ? "bf16" : "f32");
+        o = slurp(OUT);
+        od = rmj_parse(o, strlen(o), &je);
+        CHECK(od != NULL, "JSON out: %s", o);
+        r[k] = rmj_num(rmj_get(rmj_root(od), "reward"));
+        rmj_free(od);
+        free(o);
+    }
+    CHECK(fabs(r[0] - exact) <= 1e-4, "f32: %.9g vs exact %.9g", r[0], exact);
+    CHECK(fabs(r[1] - exact) <= bound16, "bf16: %.9g vs exact %.9g (bound %.3g)", r[1], exact, bound16);
+    CHECK(r[0] != r[1], "the two precisions gave the same reward %.9g", r[0]);
     rmj_free(rd);
     free(ref);
 }
@@ -285,6 +319,7 @@ int main(void) {
     RUN(test_info_and_errors);
     RUN(test_tokenize_command);
     RUN(test_score_json_matches_reference);
+    RUN(test_score_precision_flag);
     RUN(test_score_jsonl_keeps_going);
     RUN(test_score_interrupted_flushes);
     RUN(test_eval_formats);

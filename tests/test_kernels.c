@@ -8,6 +8,10 @@
    - quantized types: |fast - ref| <= 1e-5 * S + sum_i |w_ji| * dx(t, i) / 2, where dx is the
      int16 step of the activation block of 32 holding i (amax / 32767): the worst case of
      rounding each activation to its nearest level.
+   At RM_PRECISION_BF16 (rm__gemm_fast_bf16 against rm__matmul_ref with bf16 = 1, which rounds
+   F16/BF16 weights and the activations to bfloat16 first) the same 1e-5 * S, S from the rounded
+   operands: vdpbf16ps where the CPU has it, and the float kernel on rounded operands that a CPU
+   without it takes (forced with rm__no_bf16_dot).
    When the CPU lacks the instructions the fast path returns 0 and there is nothing to check
    (the test says so). */
 #define RM_IMPLEMENTATION
@@ -47,7 +51,8 @@ static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, si
     }
 }
 
-static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth) {
+/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products. */
+static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int nth, int bf) {
     const size_t rb = rm__row_bytes(type, n_in);
     const int64_t ldx = n_in + 3, ldy = n_out + 5;
     const int quant = type != RM_TYPE_F32 && type != RM_TYPE_F16 && type != RM_TYPE_BF16;
@@ -75,9 +80,15 @@ static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth)
     W.n_in = n_in;
     W.n_out = n_out;
     W.row_bytes = rb;
-    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1);
-    did = rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
+    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1, bf != 0);
+    rm__no_bf16_dot = bf == 2;
+    did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, nth) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
+    rm__no_bf16_dot = 0;
     if (!did) goto done;
+    if (bf && !quant) {
+        for (i = 0; i < n_in * n_out; i++) wf[i] = rm__round_bf16(wf[i]);
+        for (i = 0; i < ldx * T; i++) x[i] = rm__round_bf16(x[i]);
+    }
     for (t = 0; t < T; t++) {
         const float *xt = x + t * ldx;
         for (i = 0; quant && i < n_in / 32; i++) {
@@ -107,10 +118,20 @@ static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth)
             }
         }
     }
-    CHECK(bad == 0, "%s T %lld: %lld outputs out of tolerance", rm_type_name(type), (long long)T, (long long)bad);
-    if (T == 64 && n_out == 37) printf("  %-6s worst error / tolerance %.3f\n", rm_type_name(type), worst);
+    CHECK(bad == 0, "%s T %lld bf %d: %lld outputs out of tolerance", rm_type_name(type), (long long)T, bf, (long long)bad);
+    if (T == 64 && n_out == 37)
+        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type), bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no vdpbf16ps)", worst);
 done:
     free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
+    return did;
+}
+
+static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth) {
+    int did = check_case_bf(type, n_in, n_out, T, nth, 0);
+    if (type == RM_TYPE_F16 || type == RM_TYPE_BF16) {
+        did |= check_case_bf(type, n_in, n_out, T, nth, 1);
+        did |= check_case_bf(type, n_in, n_out, T, nth, 2);
+    }
     return did;
 }
 
@@ -134,6 +155,34 @@ static void test_odd_shapes(void) {
     check_case(RM_TYPE_F32, 7, 65, 25, 2);
     check_case(RM_TYPE_Q8_0, 32, 1, 7, 2);
     check_case(RM_TYPE_Q6_K, 256, 31, 2, 2);
+}
+
+/* The bf16 precision changes F16/BF16 products only: F32 and quantized weights give the very
+   same numbers as at float precision. */
+static void test_bf16_scope(void) {
+    static const int ts[] = {RM_TYPE_F32, RM_TYPE_Q8_0, RM_TYPE_Q4_K};
+    size_t ti;
+    for (ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
+        const int64_t K = 256, N = 40, T = 13;
+        const size_t rb = rm__row_bytes(ts[ti], K);
+        uint8_t *w = (uint8_t *)malloc(rb * (size_t)N);
+        float *tmp = (float *)malloc(sizeof(float) * (size_t)K), *x = (float *)malloc(sizeof(float) * (size_t)(K * T));
+        float *y0 = (float *)malloc(sizeof(float) * (size_t)(N * T)), *y1 = (float *)malloc(sizeof(float) * (size_t)(N * T));
+        rm__mat W;
+        int64_t i, a, b;
+        if (!w || !tmp || !x || !y0 || !y1) {
+            CHECK(0, "out of memory");
+        } else {
+            make_weights(ts[ti], K, N, w, rb, tmp);
+            for (i = 0; i < K * T; i++) x[i] = rng_n();
+            W.data = w, W.type = ts[ti], W.n_in = K, W.n_out = N, W.row_bytes = rb;
+            a = rm__gemm_fast(&W, x, T, K, y0, N, 1);
+            b = rm__gemm_fast_bf16(&W, x, T, K, y1, N, 1);
+            CHECK(a == b, "%s: one precision took the fast path and the other not", rm_type_name(ts[ti]));
+            if (a && b) CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(N * T)) == 0, "%s: the bf16 precision changed the result", rm_type_name(ts[ti]));
+        }
+        free(w); free(tmp); free(x); free(y0); free(y1);
+    }
 }
 
 /* A matrix the fast path may not handle leaves it to the reference: it must say so. */
@@ -211,6 +260,7 @@ int main(void) {
     RUN(test_elementwise);
     RUN(test_all_types);
     RUN(test_odd_shapes);
+    RUN(test_bf16_scope);
     RUN(test_fallback);
     return rmt_summary("test_kernels");
 }
