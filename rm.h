@@ -110,8 +110,15 @@ SUPPORTED
    smaug-bpe, qwen2, deepseek-r1-qwen, stablelm2, deepseek-llm, deepseek-coder, falcon,
    starcoder, refact, command-r; Unicode 14 tables.
    Chat templates: see rm_chat_template below.
+   Arithmetic: F32 weights in float; F16/BF16 weights with bf16-rounded activations (default,
+   vdpbf16ps where the CPU has it) or in float (RM_PRECISION_F32); quantized weights against
+   int16 activations. Kernels: AVX-512 (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16
+   precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
+   0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
+          F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
+          log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
    0.1.0  first release: GGUF reading and writing, 15 tensor types, five architectures,
           SentencePiece and byte-level BPE tokenizers, chat templates, EX-RM and IM-RM scoring
           with shared-prompt batching, head fitting, AVX-512 kernels
@@ -129,7 +136,7 @@ RECENT CHANGES
 #include <stdint.h>
 
 #define RM_VERSION_MAJOR 0
-#define RM_VERSION_MINOR 1
+#define RM_VERSION_MINOR 2
 #define RM_VERSION_PATCH 0
 
 #ifndef RMDEF
@@ -5950,9 +5957,15 @@ typedef struct rm__mat {
    blocks of MR tokens ([k][MR]), so that the MR broadcasts of a step sit at fixed offsets of
    one pointer. The micro-kernel keeps MR x 32 sums in registers over the whole row length.
 
-   - F32, F16, BF16 weights: float32 activations and FMA (MR = 12: 24 accumulators). F16/BF16
-     decode exactly to float, so the only difference from the reference is the order of the
-     float additions.
+   - F32 weights, and F16/BF16 weights at RM_PRECISION_F32: float32 activations and FMA
+     (MR = 12: 24 accumulators). F16/BF16 decode exactly to float, so the only difference from
+     the reference is the order of the float additions.
+   - F16/BF16 weights at RM_PRECISION_BF16 (the default): activations, and F16 weights, rounded
+     to bfloat16 and multiplied with vdpbf16ps (AVX512-BF16: pairs of bf16 products, exact in
+     float, summed into each float lane), twice the multiplies per instruction of float FMA;
+     the same 12 x 32 blocking over k pairs. The reference with bf16 = 1 rounds the same
+     operands, so again only the order of float additions differs. Without AVX512-BF16 the
+     float kernel runs on the rounded operands: the same numbers on every CPU.
    - Quantized weights (Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS): the
      activations are quantized to int16 in blocks of 32 (scale amax/32767, round to nearest)
      and multiplied with vpdpwssd (AVX512-VNNI: 2 products of int16 pairs summed into each

@@ -18,6 +18,8 @@
 #   TOKENS        prompt lengths                     (default "64 256 512")
 #   THREADS       thread counts                      (default "1 2")
 #   RUNS          timed runs per point (median)      (default 3)
+#   PRECISION     rm_precision of F16/BF16 weights   (default bf16; "bf16 f32" for both; rows of
+#                 f32 are labelled MODEL/f32)
 #   SCORING       1: the scoring rows, 0: prefill only (default 1)
 #   LLAMA_BENCH   llama.cpp's llama-bench            (default: none)
 set -u
@@ -31,6 +33,7 @@ TOKENS=${TOKENS:-"64 256 512"}
 THREADS=${THREADS:-"1 2"}
 RUNS=${RUNS:-3}
 SCORING=${SCORING:-1}
+PRECISION=${PRECISION:-bf16}
 LLAMA_BENCH=${LLAMA_BENCH:-}
 
 if [ ! -x "$RMTOOL" ]; then
@@ -87,16 +90,23 @@ for preset in $PRESETS; do
         f=$(model_file "$preset" "$type") || continue
         for n in $TOKENS; do
             for t in $THREADS; do
-                r=$(rm_run "$f" "$t" --tokens "$n" | field prefill_tokens_per_s)
-                [ -n "$r" ] || r="error"
+                l=
                 if [ -n "$LLAMA_BENCH" ]; then
                     l=$(lc_tps "$f" "$n" "$t")
                     [ -n "$l" ] || l="error"
-                    ratio=$(awk -v a="$r" -v b="$l" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-                    printf '%-26s %6s %4s %12s %12s %7s\n' "$preset-$type" "$n" "$t" "$r" "$l" "$ratio"
-                else
-                    printf '%-26s %6s %4s %12s\n' "$preset-$type" "$n" "$t" "$r"
                 fi
+                for p in $PRECISION; do
+                    label="$preset-$type"
+                    [ "$p" = bf16 ] || label="$label/$p"
+                    r=$(rm_run "$f" "$t" --tokens "$n" --precision "$p" | field prefill_tokens_per_s)
+                    [ -n "$r" ] || r="error"
+                    if [ -n "$LLAMA_BENCH" ]; then
+                        ratio=$(awk -v a="$r" -v b="$l" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
+                        printf '%-26s %6s %4s %12s %12s %7s\n' "$label" "$n" "$t" "$r" "$l" "$ratio"
+                    else
+                        printf '%-26s %6s %4s %12s\n' "$label" "$n" "$t" "$r"
+                    fi
+                done
             done
         done
     done
