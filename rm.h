@@ -6218,9 +6218,7 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
    activations xp[k/2][12] pairs of 12 tokens: the float kernel's shape with two k per step. */
 #define RM__TGT_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma,f16c,avx2")))
 
-/* Set (by a test) to take the path of a CPU without bf16 dot products. */
-static int rm__no_bf16_dot = 0;
-static int rm__cpu_avx512bf16(void) { return !rm__no_bf16_dot && rm__cpu_avx512f() && __builtin_cpu_supports("avx512bf16"); }
+static int rm__cpu_avx512bf16(void) { return rm__cpu_avx512f() && __builtin_cpu_supports("avx512bf16"); }
 
 /* 32 consecutive elements of an F16 or BF16 row as 16 bf16 pairs. */
 RM__TGT_BF16 static __m512 rm__load32_bf(int type, const uint8_t *p) {

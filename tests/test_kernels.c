@@ -10,8 +10,8 @@
      rounding each activation to its nearest level.
    At RM_PRECISION_BF16 (rm__gemm_fast_bf16 against rm__matmul_ref with bf16 = 1, which rounds
    F16/BF16 weights and the activations to bfloat16 first) the same 1e-5 * S, S from the rounded
-   operands: vdpbf16ps where the CPU has it, and the float kernel on rounded operands that a CPU
-   without it takes (forced with rm__no_bf16_dot).
+   operands: vdpbf16ps where the CPU has it, and (called directly) the float kernel on rounded
+   operands that a CPU without it takes.
    When the CPU lacks the instructions the fast path returns 0 and there is nothing to check
    (the test says so). */
 #define RM_IMPLEMENTATION
@@ -81,9 +81,13 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     W.n_out = n_out;
     W.row_bytes = rb;
     rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1, bf != 0);
-    rm__no_bf16_dot = bf == 2;
-    did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, nth) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
-    rm__no_bf16_dot = 0;
+    if (bf == 2) {
+#if RM__KERNELS_X86
+        did = rm__cpu_avx512f() ? rm__gemm_f_avx512(&W, x, T, ldx, y1, ldy, nth, 1) : 0;
+#endif
+    } else {
+        did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, nth) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
+    }
     if (!did) goto done;
     if (bf && !quant) {
         for (i = 0; i < n_in * n_out; i++) wf[i] = rm__round_bf16(wf[i]);
