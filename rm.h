@@ -6547,6 +6547,87 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
     }
 }
 
+/* One 256-element chunk of a row (the block of Q4_K and Q6_K, 8 blocks of the 32-element
+   types) to levels u[256], scales s and mins m, as rm__qrow_decode; Q4_K and Q6_K with AVX2. */
+RM__TGT_AVX512 static void rm__qchunk_decode(int type, const uint8_t *p, uint8_t *u, float *s, float *m) {
+    const __m256i lo4 = _mm256_set1_epi8(0x0F), b45 = _mm256_set1_epi8(0x30);
+    int k;
+    if (type == RM_TYPE_Q4_K) {
+        const float d = rm__half(p), dmin = rm__half(p + 2);
+        for (k = 0; k < 8; k++) {
+            uint8_t a, b;
+            rm__scale_min_k4(k, p + 4, &a, &b);
+            s[k] = d * (float)a;
+            m[k] = -dmin * (float)b;
+        }
+        for (k = 0; k < 4; k++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(p + 16 + 32 * k));
+            _mm256_storeu_si256((__m256i *)(void *)(u + 64 * k), _mm256_and_si256(q, lo4));
+            _mm256_storeu_si256((__m256i *)(void *)(u + 64 * k + 32), _mm256_and_si256(_mm256_srli_epi16(q, 4), lo4));
+        }
+    } else if (type == RM_TYPE_Q6_K) {
+        const float d = rm__half(p + 208);
+        for (k = 0; k < 16; k++) s[k] = d * (float)(int8_t)p[192 + k];
+        for (k = 0; k < 2; k++) {
+            const __m256i a0 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 64 * k));
+            const __m256i a1 = _mm256_loadu_si256((const __m256i *)(const void *)(p + 64 * k + 32));
+            const __m256i h = _mm256_loadu_si256((const __m256i *)(const void *)(p + 128 + 32 * k));
+            uint8_t *o = u + 128 * k;
+            _mm256_storeu_si256((__m256i *)(void *)o,
+                                _mm256_or_si256(_mm256_and_si256(a0, lo4), _mm256_and_si256(_mm256_slli_epi16(h, 4), b45)));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 32),
+                                _mm256_or_si256(_mm256_and_si256(a1, lo4), _mm256_and_si256(_mm256_slli_epi16(h, 2), b45)));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 64),
+                                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a0, 4), lo4), _mm256_and_si256(h, b45)));
+            _mm256_storeu_si256((__m256i *)(void *)(o + 96),
+                                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(a1, 4), lo4),
+                                                _mm256_and_si256(_mm256_srli_epi16(h, 2), b45)));
+        }
+    } else {
+        rm__qrow_decode(type, p, 256, u, s, m);
+    }
+}
+
+/* rm__pack_q_panel for K a multiple of 256: the 32 rows are decoded 256 elements at a time
+   into u (32 x 256 levels; s, m: 32 x 16), then moved to the panel by 16 x 16 transposes of
+   dwords (pairs of int16). */
+RM__TGT_AVX512 static void rm__pack_q_panel256(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int16_t *wq,
+                                               float *ws, float *wm, uint8_t *u, float *s, float *m) {
+    const int64_t K = W->n_in, nch = K / 256;
+    const int nsc = 256 / qi->bs;
+    const size_t cb = W->row_bytes / (size_t)nch;
+    const __m512i off = _mm512_set1_epi16((short)qi->off);
+    int64_t c;
+    int j, i, jb, pb;
+    for (c = 0; c < nch; c++) {
+        for (j = 0; j < RM__NR; j++) {
+            if (j0 + j < W->n_out) {
+                const uint8_t *src = (const uint8_t *)W->data + (size_t)(j0 + j) * W->row_bytes + (size_t)c * cb;
+                if (c + 1 < nch) /* the rows are far apart: fetch the next chunk while this one decodes */
+                    for (i = 0; i < (int)cb; i += 64) _mm_prefetch((const char *)(src + cb + i), _MM_HINT_T0);
+                rm__qchunk_decode(W->type, src, u + 256 * j, s + 16 * j, m + 16 * j);
+            } else {
+                memset(u + 256 * j, qi->off, 256);
+                for (i = 0; i < nsc; i++) s[16 * j + i] = m[16 * j + i] = 0.0f;
+            }
+            for (i = 0; i < nsc; i++) ws[(c * nsc + i) * RM__NR + j] = s[16 * j + i];
+            if (qi->has_min)
+                for (i = 0; i < nsc; i++) wm[(c * nsc + i) * RM__NR + j] = m[16 * j + i];
+        }
+        for (jb = 0; jb < RM__NR; jb += 16)
+            for (pb = 0; pb < 128; pb += 16) {
+                __m512 r[16];
+                for (i = 0; i < 16; i++) {
+                    const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(u + 256 * (jb + i) + 2 * pb));
+                    r[i] = _mm512_castsi512_ps(_mm512_sub_epi16(_mm512_cvtepu8_epi16(b), off));
+                }
+                rm__transpose16(r);
+                for (i = 0; i < 16; i++)
+                    _mm512_store_ps((float *)(void *)(wq + ((c * 128 + pb + i) * RM__NR + jb) * 2), r[i]);
+            }
+    }
+}
+
 /* Quantizes 6 token rows (zeros past T) for the integer kernel: xq [K/2][6] dwords of two
    int16, and per sub-block [nsub][6]: dx and dx * sum p (xs, for the minimums). */
 RM__TGT_AVX512 static void rm__quant_x_block(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K,
@@ -6604,26 +6685,37 @@ RM__TGT_AVX512 static void rm__quant_x_block(const float *X, int64_t ldx, int64_
         _mm512_mask_storeu_ps(Y + r * ldy + 16, m1, b##r);                                                           \
     }
 
-/* 6 tokens x 32 rows over nsub sub-blocks of 2*bs2 elements. */
-RM__TGT_AVX512 static void rm__q_kernel(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd,
-                                        const float *xs, const int16_t *wq, const float *ws,
-                                        const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+/* One k pair of the micro-kernel: the weights at wq + 64 o, the activations at xq + 6 o. */
+#define RM__Q_KSTEP(o)                                                                                               \
+    {                                                                                                                \
+        const int32_t *xk = xq + (o) * RM__QMR;                                                                      \
+        const __m512i w0 = _mm512_load_si512((const void *)(wq + (o) * 2 * RM__NR));                                 \
+        const __m512i w1 = _mm512_load_si512((const void *)(wq + (o) * 2 * RM__NR + 32));                            \
+        __m512i x;                                                                                                   \
+        RM__QROWS(RM__Q_STEP)                                                                                        \
+    }
+
+/* 6 tokens x 32 rows over nsub sub-blocks of 2*bs2 elements. bs2 (8 or 16) and has_min are
+   constants where this is inlined, so that the k loop unrolls fully and the 24 sums stay in
+   registers. */
+RM__TGT_AVX512 static inline __attribute__((always_inline)) void
+rm__q_kernel_t(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+               const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
     const __mmask16 m0 = (__mmask16)(cols >= 16 ? 0xFFFF : (1u << cols) - 1);
     const __mmask16 m1 = (__mmask16)(cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (1u << (cols - 16)) - 1);
     int64_t sb;
     RM__QROWS(RM__Q_DECL)
     for (sb = 0; sb < nsub; sb++) {
-        int kk;
         __m512 s0, s1, d;
         RM__QROWS(RM__Q_INIT)
-        for (kk = 0; kk < bs2; kk++) {
-            const int32_t *xk = xq;
-            const __m512i w0 = _mm512_load_si512((const void *)wq), w1 = _mm512_load_si512((const void *)(wq + 32));
-            __m512i x;
-            RM__QROWS(RM__Q_STEP)
-            wq += 2 * RM__NR;
-            xq += RM__QMR;
+        RM__Q_KSTEP(0) RM__Q_KSTEP(1) RM__Q_KSTEP(2) RM__Q_KSTEP(3)
+        RM__Q_KSTEP(4) RM__Q_KSTEP(5) RM__Q_KSTEP(6) RM__Q_KSTEP(7)
+        if (bs2 == 16) {
+            RM__Q_KSTEP(8) RM__Q_KSTEP(9) RM__Q_KSTEP(10) RM__Q_KSTEP(11)
+            RM__Q_KSTEP(12) RM__Q_KSTEP(13) RM__Q_KSTEP(14) RM__Q_KSTEP(15)
         }
+        wq += bs2 * 2 * RM__NR;
+        xq += bs2 * RM__QMR;
         s0 = _mm512_load_ps(ws);
         s1 = _mm512_load_ps(ws + 16);
         ws += RM__NR;
@@ -6639,6 +6731,18 @@ RM__TGT_AVX512 static void rm__q_kernel(int64_t nsub, int bs2, int has_min, cons
     RM__QROWS(RM__Q_STORE)
 }
 
+RM__TGT_AVX512 static void rm__q_kernel(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd,
+                                        const float *xs, const int16_t *wq, const float *ws,
+                                        const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    if (bs2 == 16) {
+        if (has_min) rm__q_kernel_t(nsub, 16, 1, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+        else rm__q_kernel_t(nsub, 16, 0, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+    } else {
+        if (has_min) rm__q_kernel_t(nsub, 8, 1, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+        else rm__q_kernel_t(nsub, 8, 0, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+    }
+}
+
 RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T,
                                             int64_t ldx, float *Y, int64_t ldy, int nth) {
     const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs;
@@ -6648,7 +6752,8 @@ RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *q
     const size_t xq_b = (size_t)K * 2 * RM__QMR, xv_b = (size_t)nsub * RM__QMR * 4;
     const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
     const size_t wq_b = (size_t)K * 2 * RM__NR, wv_b = (size_t)nsub * RM__NR * 4;
-    const size_t pbytes = (wq_b + 2 * wv_b + 2 * (size_t)nsub * 4 + (size_t)K + 63) & ~(size_t)63;
+    const size_t srow = (size_t)RM__MAX(nsub, 16 * RM__NR), urow = (size_t)RM__MAX(K, 256 * RM__NR);
+    const size_t pbytes = (wq_b + 2 * wv_b + 2 * srow * 4 + urow + 63) & ~(size_t)63;
     void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
     uint8_t *base;
     int64_t ib, ip;
@@ -6670,8 +6775,8 @@ RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *q
         ws = (float *)(void *)(pb + wq_b);
         wm = (float *)(void *)(pb + wq_b + wv_b);
         s = (float *)(void *)(pb + wq_b + 2 * wv_b);
-        m = s + nsub;
-        u = (uint8_t *)(m + nsub);
+        m = s + srow;
+        u = (uint8_t *)(m + srow);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 4)
 #endif
@@ -6687,7 +6792,8 @@ RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *q
             const int64_t j0 = ip * RM__NR;
             const int cols = (int)RM__MIN(RM__NR, N - j0);
             int64_t jb;
-            rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
+            if (K % 256 == 0) rm__pack_q_panel256(W, qi, j0, wq, ws, wm, u, s, m);
+            else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
             for (jb = 0; jb < nblk; jb++) {
                 const int64_t t0 = jb * RM__QMR;
                 const uint8_t *p = base + (size_t)jb * xblk;
