@@ -26,7 +26,8 @@
    the mode's figures (prefill: prefill_tokens_per_s, n_tokens, runs_tokens_per_s; explicit
    and implicit: pairs_per_s, tokens_per_s; shared: shared_s, prefill_s, shared_ratio), and
    memory: peak_rss_mb (getrusage, where available), file_mb, kv_mb (the KV cache as
-   allocated) and rss_budget_mb = file_mb + kv_mb + 64.
+   allocated; in shared mode the scorer's and the prefill's, both alive) and
+   rss_budget_mb = file_mb + kv_mb + 64.
 
    Included by examples/rmtool.c after rm.h (with RM_IMPLEMENTATION); the dispatcher calls
    rmtool_bench(argc, argv) with argv[0] the subcommand name and the options after it. */
@@ -326,7 +327,8 @@ static int rmtool_bench(int argc, char **argv) {
     }
     rss = rmtb_peak_rss_mb();
     kv_mb = mode == 0 ? rmtb_kv_mb(hp, n_tok) : rmtb_kv_mb(hp, P + K * (R + 1)) * (mode == 2 ? 2 : 1);
-    if (mode == 3) kv_mb = RM__MAX(kv_mb, rmtb_kv_mb(hp, P + K * R));
+    /* shared: the scorer's context stays alive while the prefill's runs: both caches count */
+    if (mode == 3) kv_mb += rmtb_kv_mb(hp, P + K * R);
     if (json) {
         printf("{\"model\": ");
         rmtb_json_str(stdout, path);
