@@ -6547,9 +6547,10 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
     }
 }
 
-/* One 256-element chunk of a row (the block of Q4_K and Q6_K, 8 blocks of the 32-element
-   types) to levels u[256], scales s and mins m, as rm__qrow_decode; Q4_K and Q6_K with AVX2. */
-RM__TGT_AVX512 static void rm__qchunk_decode(int type, const uint8_t *p, uint8_t *u, float *s, float *m) {
+/* One chunk of ch elements of a row (256: the block of Q4_K and Q6_K, or 8 blocks of the 32-
+   element types; 128: 4 of those) to levels u[ch], scales s and mins m, as rm__qrow_decode;
+   Q4_K and Q6_K with AVX2. */
+RM__TGT_AVX512 static void rm__qchunk_decode(int type, const uint8_t *p, int ch, uint8_t *u, float *s, float *m) {
     const __m256i lo4 = _mm256_set1_epi8(0x0F), b45 = _mm256_set1_epi8(0x30);
     int k;
     if (type == RM_TYPE_Q4_K) {
@@ -6584,17 +6585,17 @@ RM__TGT_AVX512 static void rm__qchunk_decode(int type, const uint8_t *p, uint8_t
                                                 _mm256_and_si256(_mm256_srli_epi16(h, 2), b45)));
         }
     } else {
-        rm__qrow_decode(type, p, 256, u, s, m);
+        rm__qrow_decode(type, p, ch, u, s, m);
     }
 }
 
-/* rm__pack_q_panel for K a multiple of 256: the 32 rows are decoded 256 elements at a time
-   into u (32 x 256 levels; s, m: 32 x 16), then moved to the panel by 16 x 16 transposes of
-   dwords (pairs of int16). */
-RM__TGT_AVX512 static void rm__pack_q_panel256(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int16_t *wq,
+/* rm__pack_q_panel for K a multiple of ch (256, or 128 for the types of 32-element blocks):
+   the 32 rows are decoded ch elements at a time into u (32 x 256 levels; s, m: 32 x 16), then
+   moved to the panel by 16 x 16 transposes of dwords (pairs of int16). */
+RM__TGT_AVX512 static void rm__pack_q_panel_ch(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq,
                                                float *ws, float *wm, uint8_t *u, float *s, float *m) {
-    const int64_t K = W->n_in, nch = K / 256;
-    const int nsc = 256 / qi->bs;
+    const int64_t K = W->n_in, nch = K / ch;
+    const int nsc = ch / qi->bs;
     const size_t cb = W->row_bytes / (size_t)nch;
     const __m512i off = _mm512_set1_epi16((short)qi->off);
     int64_t c;
@@ -6605,7 +6606,7 @@ RM__TGT_AVX512 static void rm__pack_q_panel256(const rm__mat *W, const rm__qinfo
                 const uint8_t *src = (const uint8_t *)W->data + (size_t)(j0 + j) * W->row_bytes + (size_t)c * cb;
                 if (c + 1 < nch) /* the rows are far apart: fetch the next chunk while this one decodes */
                     for (i = 0; i < (int)cb; i += 64) _mm_prefetch((const char *)(src + cb + i), _MM_HINT_T0);
-                rm__qchunk_decode(W->type, src, u + 256 * j, s + 16 * j, m + 16 * j);
+                rm__qchunk_decode(W->type, src, ch, u + 256 * j, s + 16 * j, m + 16 * j);
             } else {
                 memset(u + 256 * j, qi->off, 256);
                 for (i = 0; i < nsc; i++) s[16 * j + i] = m[16 * j + i] = 0.0f;
@@ -6615,7 +6616,7 @@ RM__TGT_AVX512 static void rm__pack_q_panel256(const rm__mat *W, const rm__qinfo
                 for (i = 0; i < nsc; i++) wm[(c * nsc + i) * RM__NR + j] = m[16 * j + i];
         }
         for (jb = 0; jb < RM__NR; jb += 16)
-            for (pb = 0; pb < 128; pb += 16) {
+            for (pb = 0; pb < ch / 2; pb += 16) {
                 __m512 r[16];
                 for (i = 0; i < 16; i++) {
                     const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(u + 256 * (jb + i) + 2 * pb));
@@ -6623,7 +6624,7 @@ RM__TGT_AVX512 static void rm__pack_q_panel256(const rm__mat *W, const rm__qinfo
                 }
                 rm__transpose16(r);
                 for (i = 0; i < 16; i++)
-                    _mm512_store_ps((float *)(void *)(wq + ((c * 128 + pb + i) * RM__NR + jb) * 2), r[i]);
+                    _mm512_store_ps((float *)(void *)(wq + ((c * (ch / 2) + pb + i) * RM__NR + jb) * 2), r[i]);
             }
     }
 }
@@ -6792,7 +6793,8 @@ RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *q
             const int64_t j0 = ip * RM__NR;
             const int cols = (int)RM__MIN(RM__NR, N - j0);
             int64_t jb;
-            if (K % 256 == 0) rm__pack_q_panel256(W, qi, j0, wq, ws, wm, u, s, m);
+            if (K % 256 == 0) rm__pack_q_panel_ch(W, qi, j0, 256, wq, ws, wm, u, s, m);
+            else if (K % 128 == 0 && qi->bs == 32) rm__pack_q_panel_ch(W, qi, j0, 128, wq, ws, wm, u, s, m);
             else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
             for (jb = 0; jb < nblk; jb++) {
                 const int64_t t0 = jb * RM__QMR;

@@ -159,6 +159,11 @@ static void test_odd_shapes(void) {
     check_case(RM_TYPE_F32, 7, 65, 25, 2);
     check_case(RM_TYPE_Q8_0, 32, 1, 7, 2);
     check_case(RM_TYPE_Q6_K, 256, 31, 2, 2);
+    /* row lengths a multiple of 128 but not of 256 (Qwen2.5-0.5B's 896), and of 32 only */
+    check_case(RM_TYPE_Q5_0, 384, 37, 13, 2);
+    check_case(RM_TYPE_Q8_0, 896, 33, 7, 2);
+    check_case(RM_TYPE_IQ4_NL, 384, 40, 5, 1);
+    check_case(RM_TYPE_Q4_1, 96, 40, 5, 2);
 }
 
 /* The bf16 precision changes F16/BF16 products only: F32 and quantized weights give the very
