@@ -1,4 +1,4 @@
-/* rm.h - v0.1.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
+/* rm.h - v0.2.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
 
    Do this:
       #define RM_IMPLEMENTATION
