@@ -6151,66 +6151,6 @@ RM__TGT_AVX512 static void rm__f_kernel(int64_t K, const float *xp, const float 
     RM__FROWS(RM__F_STORE)
 }
 
-/* rnd: the bf16 precision (activations and F16 weights rounded to bfloat16) on a CPU without
-   bf16 dot products. */
-RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                                            int64_t ldy, int nth, int rnd) {
-    const int64_t K = W->n_in, N = W->n_out;
-    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)K * sizeof(float) + 63) & ~(size_t)63;
-    const size_t pbytes = ((size_t)K * RM__NR * sizeof(float) + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
-    float *xp;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    xp = (float *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        float *wp;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            float *dst = xp + (size_t)ib * RM__FMR * (size_t)K;
-            int64_t r, k;
-            for (r = 0; r < RM__FMR; r++) {
-                const int64_t t = ib * RM__FMR + r;
-                if (t < T) {
-                    const float *src = X + t * ldx;
-                    if (rnd) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
-                    else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
-                } else {
-                    for (k = 0; k < K; k++) dst[k * RM__FMR + r] = 0.0f;
-                }
-            }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            rm__pack_f_panel(W, j0, wp, rnd && W->type == RM_TYPE_F16);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__FMR;
-                rm__f_kernel(K, xp + (size_t)jb * RM__FMR * (size_t)K, wp, Y + t0 * ldy + j0, ldy,
-                             (int)RM__MIN(RM__FMR, T - t0), cols);
-            }
-        }
-    }
-    RM_FREE(mem);
-    return 1;
-}
-
 /* ---- bfloat16 path (F16/BF16 weights at RM_PRECISION_BF16) ---- */
 
 /* vdpbf16ps multiplies pairs: lane i holds elements 2i and 2i+1 (the lower in the low half), the
@@ -6302,41 +6242,45 @@ RM__TGT_BF16 static void rm__bf_kernel(int64_t KP, const uint32_t *xp, const uin
     RM__FROWS(RM__F_STORE)
 }
 
-RM__TGT_BF16 static int rm__gemm_bf_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                                           int64_t ldy, int nth) {
-    const int64_t K = W->n_in, KP = (K + 1) / 2, N = W->n_out;
+/* The float and bf16 products: activations packed once, then panels of 32 rows dealt out to
+   the threads, each packed and multiplied with every block of 12 tokens. how: 0 float,
+   1 float on bf16-rounded operands (the bf16 precision on a CPU without bf16 dot products),
+   2 vdpbf16ps. Packed elements are 4 bytes: a float, or a pair of bf16 (half as many). */
+RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                                            int64_t ldy, int nth, int how) {
+    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
     const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
     const int nt = rm__gemm_threads(nth);
-    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KP * 4 + 63) & ~(size_t)63;
-    const size_t pbytes = ((size_t)KP * RM__NR * 4 + 63) & ~(size_t)63;
+    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
+    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
     void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
-    uint32_t *xp;
+    float *xp;
     int64_t ib, ip;
     if (!mem) return 0;
-    xp = (uint32_t *)rm__align64(mem);
+    xp = (float *)rm__align64(mem);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
 #endif
     {
         int tid = 0;
-        uint32_t *wp;
+        float *wp;
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        wp = (uint32_t *)(void *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
+        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 4)
 #endif
         for (ib = 0; ib < nblk; ib++) {
-            uint32_t *dst = xp + (size_t)ib * RM__FMR * (size_t)KP;
+            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
             int64_t r, k;
             for (r = 0; r < RM__FMR; r++) {
                 const int64_t t = ib * RM__FMR + r;
-                if (t < T) {
-                    rm__pack_bf_x(X + t * ldx, K, dst + r);
-                } else {
-                    for (k = 0; k < KP; k++) dst[k * RM__FMR + r] = 0;
-                }
+                const float *src = t < T ? X + t * ldx : NULL;
+                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
+                else if (how == 2) rm__pack_bf_x(src, K, (uint32_t *)(void *)dst + r);
+                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
+                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
             }
         }
 #ifdef _OPENMP
@@ -6346,18 +6290,22 @@ RM__TGT_BF16 static int rm__gemm_bf_avx512(const rm__mat *W, const float *X, int
             const int64_t j0 = ip * RM__NR;
             const int cols = (int)RM__MIN(RM__NR, N - j0);
             int64_t jb;
-            rm__pack_bf_panel(W, j0, wp);
+            if (how == 2) rm__pack_bf_panel(W, j0, (uint32_t *)(void *)wp);
+            else rm__pack_f_panel(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
             for (jb = 0; jb < nblk; jb++) {
                 const int64_t t0 = jb * RM__FMR;
-                rm__bf_kernel(KP, xp + (size_t)jb * RM__FMR * (size_t)KP, wp, Y + t0 * ldy + j0, ldy,
-                              (int)RM__MIN(RM__FMR, T - t0), cols);
+                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
+                const int rows = (int)RM__MIN(RM__FMR, T - t0);
+                if (how == 2)
+                    rm__bf_kernel(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp, Y + t0 * ldy + j0, ldy, rows, cols);
+                else
+                    rm__f_kernel(K, xb, wp, Y + t0 * ldy + j0, ldy, rows, cols);
             }
         }
     }
     RM_FREE(mem);
     return 1;
 }
-
 /* ---- integer path (quantized weights, int16 activations) ---- */
 
 /* How a weight type decodes: levels u (0..255) of which the value is s * (u - off) + m. */
@@ -6918,7 +6866,7 @@ static int rm__gemm_fast(const rm__mat *W, const float *X, int64_t T, int64_t ld
 static int rm__gemm_fast_bf16(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth) {
 #if RM__KERNELS_X86
     if (W && W->data && X && Y && T > 0 && W->n_in > 0 && W->n_out > 0 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
-        if (rm__cpu_avx512bf16()) return rm__gemm_bf_avx512(W, X, T, ldx, Y, ldy, nth);
+        if (rm__cpu_avx512bf16()) return rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 2);
         return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 1) : 0;
     }
 #endif
