@@ -6173,7 +6173,7 @@ static uint32_t rm__bf16_pair(float lo, float hi) {
 
 /* Rows j0..j0+31 of W (zeros past n_out, and past n_in in the last pair) into wp[k/2][32]. */
 RM__TGT_BF16 static void rm__pack_bf_panel(const rm__mat *W, int64_t j0, uint32_t *wp) {
-    const int64_t K = W->n_in, KP = (K + 1) / 2, K32 = K & ~(int64_t)31;
+    const int64_t K = W->n_in, K32 = K & ~(int64_t)31;
     const uint8_t *base = (const uint8_t *)W->data;
     int64_t h, j, k;
     for (h = 0; h < RM__NR; h += 16) {
@@ -6184,25 +6184,24 @@ RM__TGT_BF16 static void rm__pack_bf_panel(const rm__mat *W, int64_t j0, uint32_
             /* the rows stream from memory, 16 at a time: without prefetching 256 elements
                ahead, this loop waits on the loads (measured: 5% of a whole forward pass) */
             for (i = 0; i < 16; i++) {
-                const uint8_t *q = base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * 2;
-                if (i < nr && k + 256 < K32) _mm_prefetch((const char *)q + 512, _MM_HINT_T0);
-                r[i] = i < nr ? rm__load32_bf(W->type, q) : _mm512_setzero_ps();
+                const uint8_t *q = i < nr ? base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * 2 : NULL;
+                if (q && k + 256 < K32) _mm_prefetch((const char *)q + 512, _MM_HINT_T0);
+                r[i] = q ? rm__load32_bf(W->type, q) : _mm512_setzero_ps();
             }
             rm__transpose16(r);
             for (i = 0; i < 16; i++) _mm512_store_ps((float *)(void *)(wp + (k / 2 + i) * RM__NR + h), r[i]);
         }
         for (j = 0; j < 16; j++) {
-            const uint8_t *p = base + (size_t)(j0 + h + j) * W->row_bytes;
+            const uint8_t *p = j < nr ? base + (size_t)(j0 + h + j) * W->row_bytes : NULL;
             for (k = K32; k < K; k += 2) {
                 float v[2] = {0.0f, 0.0f};
                 int e;
-                for (e = 0; e < 2 && j < nr && k + e < K; e++)
+                for (e = 0; e < 2 && p && k + e < K; e++)
                     v[e] = W->type == RM_TYPE_F16 ? rm__fp16_to_fp32(rm__rd16(p + 2 * (k + e))) : rm__bf16_to_fp32(rm__rd16(p + 2 * (k + e)));
                 wp[(k / 2) * RM__NR + h + j] = rm__bf16_pair(v[0], v[1]);
             }
         }
     }
-    RM__UNUSED(KP);
 }
 
 /* One token's activations as bf16 pairs into dst[(k/2) * 12] (a column of the xp block). A
