@@ -5,13 +5,6 @@
 #include "test.h"
 #include "examples/rmtool_synth.h"
 
-static const char *fixture_models[] = {
-    "stories260K", "stories260K-q8_0", "stories260K-policy", "tiny-llama", "tiny-llama3",
-    "tiny-qwen2", "tiny-qwen3", "tiny-gemma2", "tiny-gptneox", "tiny-llama-f16", "tiny-llama-bf16",
-    "tiny-llama-q8_0", "tiny-llama-q4_0", "tiny-llama-q4_1", "tiny-llama-q5_0", "tiny-llama-q5_1",
-    "tiny-llama-q2_k", "tiny-llama-q3_k_m", "tiny-llama-q4_k_m", "tiny-llama-q5_k_m",
-    "tiny-llama-q6_k", "tiny-llama-iq4_nl", "tiny-llama-iq4_xs", "tiny-qwen2-q8_0",
-    "tiny-qwen2-q4_k_m", "tiny-qwen2-rm", "tiny-llama-rm"};
 
 static const char *vocab_files[] = {"ggml-vocab-gemma3", "ggml-vocab-llama3.1", "ggml-vocab-qwen3",
                                     "ggml-vocab-deepseek-coder", "ggml-vocab-gpt-2", "ggml-vocab-llama-spm",
@@ -60,14 +53,14 @@ static void compare_structure(const rm_gguf *a, const rm_gguf *b, const char *wh
 /* Every fixture written by gguf-py (converter-style) or llama-quantize comes back byte for byte. */
 static void test_fixtures_rewrite_byte_exact(void) {
     size_t m;
-    for (m = 0; m < sizeof(fixture_models) / sizeof(fixture_models[0]); m++) {
+    for (m = 0; m < RMT_N_FIXTURES; m++) {
         char path[256];
         rm_gguf *g = NULL, *g2 = NULL;
         rm_gguf_writer *w;
         size_t flen = 0, size = 0;
         void *out = NULL;
         char *orig;
-        snprintf(path, sizeof(path), "tests/data/models/%s.gguf", fixture_models[m]);
+        snprintf(path, sizeof(path), "tests/data/models/%s.gguf", rmt_fixture_models[m]);
         orig = rmt_read_file(path, &flen);
         CHECK(orig != NULL, "read %s", path);
         CHECK(rm_gguf_open(path, &g) == RM_OK, "%s: %s", path, rm_gguf_error(g));
