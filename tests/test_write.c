@@ -5,7 +5,6 @@
 #include "test.h"
 #include "examples/rmtool_synth.h"
 
-
 static const char *vocab_files[] = {"ggml-vocab-gemma3", "ggml-vocab-llama3.1", "ggml-vocab-qwen3",
                                     "ggml-vocab-deepseek-coder", "ggml-vocab-gpt-2", "ggml-vocab-llama-spm",
                                     "ggml-vocab-phi-3"};
