@@ -1,4 +1,4 @@
-/* rm.h - v0.2.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
+/* rm.h - v0.3.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
 
    Do this:
       #define RM_IMPLEMENTATION
@@ -44,6 +44,9 @@ QUICK START
 COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
+   RM_SHARED           building or using rm.h as a shared library: public functions get
+                       default visibility (build with -fvisibility=hidden so only rm_* is
+                       exported; `make lib`), dllexport/dllimport on Windows
    RM_NO_SIMD          force the portable scalar kernels (the AVX-512 ones are chosen at run
                        time from cpuid, and need gcc or clang on x86-64)
    RM_NO_MMAP          never map files; read them into memory instead
@@ -116,6 +119,8 @@ SUPPORTED
    precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
+   0.3.0  RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
+          the Python binding python/rmh over it (ctypes)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -136,7 +141,7 @@ RECENT CHANGES
 #include <stdint.h>
 
 #define RM_VERSION_MAJOR 0
-#define RM_VERSION_MINOR 2
+#define RM_VERSION_MINOR 3
 #define RM_VERSION_PATCH 0
 
 #ifndef RMDEF
@@ -146,6 +151,18 @@ RECENT CHANGES
 #define RMDEF static __attribute__((unused))
 #else
 #define RMDEF static
+#endif
+#elif defined(RM_SHARED)
+/* A shared library built with -fvisibility=hidden exports the public API and nothing else;
+   a program using the DLL on Windows imports it. */
+#if defined(_WIN32) && defined(RM_IMPLEMENTATION)
+#define RMDEF extern __declspec(dllexport)
+#elif defined(_WIN32)
+#define RMDEF extern __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define RMDEF extern __attribute__((visibility("default")))
+#else
+#define RMDEF extern
 #endif
 #else
 #define RMDEF extern
