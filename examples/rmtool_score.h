@@ -436,6 +436,20 @@ static void rmt_print_tokens(const rm_score *sc, const rm_model *m) {
     }
 }
 
+/* --shard I/N (1 <= I <= N): this run scores the I-th of N contiguous blocks of input lines
+   (as a Slurm array task or one of GNU parallel's jobs); needs a file, not stdin, to count them. */
+static int rmt_parse_shard(const char *s, const char *input, long *i, long *n) {
+    char *end;
+    *i = *n = 1;
+    if (!s) return 0;
+    *i = strtol(s, &end, 10);
+    if (end == s || *end != '/') return die("--shard takes I/N (1 <= I <= N), not '%s'", s);
+    *n = strtol(end + 1, &end, 10);
+    if (*end || *n < 1 || *n > 1000000 || *i < 1 || *i > *n) return die("--shard takes I/N (1 <= I <= N), not '%s'", s);
+    if (!input || strcmp(input, "-") == 0) return die("--shard needs --input FILE (its lines are counted to cut the blocks)");
+    return 0;
+}
+
 static int cmd_score(int argc, char **argv) {
     static const char *const nv[] = {"--per-token", "--hidden", "--json", "--kv-f16", "--normalize", NULL};
     const char *wv[32];
@@ -445,13 +459,16 @@ static int cmd_score(int argc, char **argv) {
     rm_scorer *sc;
     rm_model *m;
     int i, n = 0, failed = 0, raw;
+    long shard_i = 1, shard_n = 1;
     for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
     wv[n++] = "--input";
     wv[n++] = "--prompt";
     wv[n++] = "--response";
+    wv[n++] = "--shard";
     wv[n] = NULL;
     if (check_opts(argc, argv, wv, nv, 0)) return 1;
     if (!input == !(prompt && response)) return die("give --prompt and --response, or --input FILE.jsonl");
+    if (rmt_parse_shard(opt(argc, argv, "--shard"), input, &shard_i, &shard_n)) return 1;
     if (opt(argc, argv, "--mode") && strcmp(opt(argc, argv, "--mode"), "both") == 0) return die("score takes --mode explicit or implicit");
     if (rmt_setup_open(argc, argv, 0, &st)) {
         rmt_setup_free(&st);
@@ -479,7 +496,7 @@ static int cmd_score(int argc, char **argv) {
     {
         rmt_lines L;
         size_t len;
-        long total = rmt_count_lines(input), done = 0, tokens = 0;
+        long total = rmt_count_lines(input), done = 0, tokens = 0, first = 1, last = total;
         double t0 = rmt_now();
         int tty = 0;
 #if !defined(_WIN32)
@@ -491,6 +508,13 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return die("cannot open '%s'", input);
         }
+        if (shard_n > 1) {
+            /* contiguous blocks of lines: the shards' outputs, concatenated in order, are the
+               unsharded output */
+            first = (long)((long long)total * (shard_i - 1) / shard_n) + 1;
+            last = (long)((long long)total * shard_i / shard_n);
+            total = last - first + 1;
+        }
         signal(SIGINT, rmt_on_sigint);
         while (!rmt_interrupted && rmt_next_line(&L, &len)) {
             rmj_error je;
@@ -499,11 +523,14 @@ static int cmd_score(int argc, char **argv) {
             const char *e;
             rm_score out[16];
             int64_t k;
+            if (shard_n > 1 && L.lineno < first) continue;
+            if (shard_n > 1 && L.lineno > last) break;
             if (len == 0) continue;
             doc = rmj_parse(L.buf, len, &je);
             if (!doc) {
                 fprintf(stderr, "error: %s:%ld: invalid JSON: %s\n", input, L.lineno, je.msg);
                 printf("{\"line\":%ld,\"error\":\"invalid JSON\"}\n", L.lineno);
+                fflush(stdout); /* streaming: every line's answer goes out before the next is read */
                 failed++;
                 continue;
             }
