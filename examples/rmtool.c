@@ -291,6 +291,7 @@ static double rmt_now(void) {
 }
 
 #include "rmtool_score.h"
+#include "rmtool_rewardbench.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
 

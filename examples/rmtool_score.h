@@ -622,6 +622,9 @@ static int rmt_subset(rmt_stats *st, int *nst, const char *name, size_t len) {
     return (*nst)++;
 }
 
+/* --format rewardbench: RewardBench's files and lines (examples/rmtool_rewardbench.h) */
+static int rmt_eval_rewardbench(int argc, char **argv);
+
 static int cmd_eval(int argc, char **argv) {
     static const char *const nv[] = {"--json", "--kv-f16", "--normalize", NULL};
     const char *wv[32];
@@ -636,6 +639,7 @@ static int cmd_eval(int argc, char **argv) {
     FILE *fs = NULL;
     double t0 = rmt_now();
     int tty = 0;
+    if (opt(argc, argv, "--format")) return rmt_eval_rewardbench(argc, argv);
     for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
     wv[n++] = "--input";
     wv[n++] = "--limit";
