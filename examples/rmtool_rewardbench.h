@@ -291,11 +291,9 @@ static void rmrb_column(FILE *f, const rmrb_row *rows, long n, rmrb_col col, int
     fputs("\n    ]", f);
 }
 
-static int rmt_eval_rewardbench(int argc, char **argv) {
-    static const char *const nv[] = {"--kv-f16", "--normalize", NULL};
-    const char *wv[32];
-    const char *input = opt(argc, argv, "--input"), *dir = opt(argc, argv, "--out"), *fmt = opt(argc, argv, "--format");
-    const char *name_opt = opt(argc, argv, "--model-name"), *tmpl_opt = opt(argc, argv, "--template");
+static int rmt_eval_rewardbench(const rmo_args *a) {
+    const char *input = rmo_get(a, "--input"), *dir = rmo_get(a, "--out"), *fmt = rmo_get(a, "--format");
+    const char *name_opt = rmo_get(a, "--model-name"), *tmpl_opt = rmo_get(a, "--template");
     rmt_setup st;
     rm_scorer *sc;
     rmt_lines L;
@@ -303,44 +301,35 @@ static int rmt_eval_rewardbench(int argc, char **argv) {
     rmrb_row *rows = NULL;
     rmrb_subset subs[RMT_MAX_SUBSETS];
     long n_rows = 0, cap = 0, i, limit = 0;
-    int n_subs = 0, failed = 0, bon = 0, raw, n = 0, k;
+    int n_subs = 0, failed = 0, bon = 0, raw, k;
     char model[512], path[4600];
     const char *model_type, *chat_template;
     FILE *f;
-    for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
-    wv[n++] = "--input";
-    wv[n++] = "--limit";
-    wv[n++] = "--format";
-    wv[n++] = "--out";
-    wv[n++] = "--model-name";
-    wv[n] = NULL;
-    if (check_opts(argc, argv, wv, nv, 0)) return 1;
     if (strcmp(fmt, "rewardbench") != 0) return die("--format takes rewardbench, not '%s'", fmt);
     if (!input || !dir) return die("usage: rmtool eval --format rewardbench --out DIR --input prefs.jsonl --model M ...");
-    if (opt(argc, argv, "--mode") && strcmp(opt(argc, argv, "--mode"), "both") == 0)
+    if (rmo_has(a, "--scores") || rmo_has(a, "--json")) return die("--format rewardbench writes its own files: leave out --scores and --json");
+    if (rmo_get(a, "--mode") && strcmp(rmo_get(a, "--mode"), "both") == 0)
         return die("--format rewardbench scores one model per run: --mode explicit or implicit");
-    if (rmt_parse_int(opt(argc, argv, "--limit"), "--limit", 0, 1L << 30, &limit)) return 1;
-    if (rmt_setup_open(argc, argv, 0, &st)) {
+    if (rmt_parse_int(rmo_get(a, "--limit"), "--limit", 0, 1L << 30, &limit)) return 1;
+    if (rmt_setup_open(a, 0, 0, &st)) {
         rmt_setup_free(&st);
         return 1;
     }
     sc = st.ex ? st.ex : st.im;
-    raw = rm_scorer_template(sc) == RM_CHAT_NONE || (opt(argc, argv, "--split") && strcmp(opt(argc, argv, "--split"), "none") == 0);
+    raw = rm_scorer_template(sc) == RM_CHAT_NONE || (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "none") == 0);
     if (name_opt) snprintf(model, sizeof(model), "%s", name_opt);
     else {
         /* the model file's name without its directory and .gguf */
-        const char *mp = opt(argc, argv, "--model"), *b = strrchr(mp, '/');
+        const char *mp = rmo_get(a, "--model"), *b = strrchr(mp, '/');
         size_t bl;
         b = b ? b + 1 : mp;
         bl = strlen(b);
         if (bl > 5 && strcmp(b + bl - 5, ".gguf") == 0) bl -= 5;
         snprintf(model, sizeof(model), "%.*s", (int)bl, b);
     }
-    memset(&L, 0, sizeof(L));
-    L.f = strcmp(input, "-") == 0 ? stdin : fopen(input, "rb");
-    if (!L.f) {
+    if (rmt_lines_open(&L, input)) {
         rmt_setup_free(&st);
-        return die("cannot open '%s'", input);
+        return 1;
     }
     signal(SIGINT, rmt_on_sigint);
     while (!rmt_interrupted && (!limit || n_rows < limit) && rmt_next_line(&L, &len)) {
@@ -350,7 +339,6 @@ static int rmt_eval_rewardbench(int argc, char **argv) {
         const char *e = NULL;
         rm_score out[16];
         int n_chosen = 1, is_bon;
-        if (len == 0) continue;
         if (!(doc = rmj_parse(L.buf, len, &je))) {
             fprintf(stderr, "error: %s:%ld: invalid JSON: %s\n", input, L.lineno, je.msg);
             failed++;
@@ -419,8 +407,7 @@ static int rmt_eval_rewardbench(int argc, char **argv) {
         }
         rmj_free(doc);
     }
-    if (L.f != stdin) fclose(L.f);
-    free(L.buf);
+    rmt_lines_close(&L);
     qsort(subs, (size_t)n_subs, sizeof(subs[0]), rmrb_cmp_subset);
 
     /* what RewardBench prints */
@@ -484,7 +471,7 @@ static int rmt_eval_rewardbench(int argc, char **argv) {
                 if (m2 == 0) rmrb_str_or_null(f, chat_template);
                 else if (m2 == 1) rmrb_pystr(f, model, strlen(model));
                 else if (m2 == 2) rmrb_pystr(f, model_type, strlen(model_type));
-                else rmrb_str_or_null(f, st.ref ? opt(argc, argv, "--ref") : NULL);
+                else rmrb_str_or_null(f, st.ref ? rmo_get(a, "--ref") : NULL);
                 m2++;
             } else {
                 rmrb_key(f, subs[i].name, &first);

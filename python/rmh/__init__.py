@@ -35,7 +35,7 @@ _MODES = {"explicit": MODE_EXPLICIT, "implicit": MODE_IMPLICIT, "hidden": MODE_H
 _REF_FREE = {None: 0, "off": 0, "sum": 1, "mean": 2, "norm": 3}
 _SPLITS = {"paper": 0, "rewardbench": 1, "none": 2}
 _PRECISIONS = {"bf16": 0, "f32": 1}
-_CHAT_AUTO = -1
+_CHAT_AUTO = 0  # RM_CHAT_AUTO
 RM_ERR_INVALID_ARG = -1
 
 
@@ -78,7 +78,7 @@ class _ScorerDesc(ctypes.Structure):
                 ("mode", ctypes.c_int), ("beta", ctypes.c_double), ("ref_free", ctypes.c_int),
                 ("split", ctypes.c_int), ("chat_template", ctypes.c_int), ("normalize", ctypes.c_int),
                 ("n_ctx", ctypes.c_int64), ("n_threads", ctypes.c_int), ("kv_f16", ctypes.c_int),
-                ("precision", ctypes.c_int)]
+                ("precision", ctypes.c_int), ("max_length", ctypes.c_int64), ("isa", ctypes.c_int)]
 
 
 class _Score(ctypes.Structure):
@@ -86,7 +86,8 @@ class _Score(ctypes.Structure):
                 ("prompt_ids", ctypes.POINTER(ctypes.c_int32)), ("n_prompt", ctypes.c_int64),
                 ("response_ids", ctypes.POINTER(ctypes.c_int32)), ("n_response", ctypes.c_int64),
                 ("logprobs", ctypes.POINTER(ctypes.c_double)), ("ref_logprobs", ctypes.POINTER(ctypes.c_double)),
-                ("contributions", ctypes.POINTER(ctypes.c_double)), ("last_hidden", ctypes.POINTER(ctypes.c_float))]
+                ("contributions", ctypes.POINTER(ctypes.c_double)), ("last_hidden", ctypes.POINTER(ctypes.c_float)),
+                ("truncated", ctypes.c_int), ("n_prompt_cut", ctypes.c_int64), ("n_response_cut", ctypes.c_int64)]
 
 
 _lib = None
@@ -278,10 +279,11 @@ class Score:
     """One scored response: reward (float; NaN when nonfinite), nonfinite (bool), prompt_ids,
     response_ids, and for implicit scorers logprobs, ref_logprobs (None without a reference)
     and contributions (each response token's share of the reward), last_hidden (the final-normed
-    hidden state of the last token, float32) when the scorer has it. Arrays are numpy arrays
+    hidden state of the last token, float32) when the scorer has it; truncated, n_prompt_cut,
+    n_response_cut: what max_length dropped. Arrays are numpy arrays
     when numpy is installed, lists otherwise."""
     __slots__ = ("reward", "nonfinite", "prompt_ids", "response_ids", "logprobs", "ref_logprobs",
-                 "contributions", "last_hidden")
+                 "contributions", "last_hidden", "truncated", "n_prompt_cut", "n_response_cut")
 
     def __init__(self, c, n_embd, hidden):
         self.reward = c.reward
@@ -292,6 +294,9 @@ class Score:
         self.ref_logprobs = _array(c.ref_logprobs, c.n_response, "d") if c.ref_logprobs else None
         self.contributions = _array(c.contributions, c.n_response, "d") if c.contributions else None
         self.last_hidden = _array(c.last_hidden, n_embd, "f") if (hidden and c.last_hidden) else None
+        self.truncated = bool(c.truncated)
+        self.n_prompt_cut = c.n_prompt_cut
+        self.n_response_cut = c.n_response_cut
 
     def __repr__(self):
         return "Score(reward=%r, n_prompt=%d, n_response=%d)" % (self.reward, len(self.prompt_ids), len(self.response_ids))
@@ -323,19 +328,20 @@ def _row_conversation(row):
         return [("user", row[0])], [row[1]]
     if not isinstance(row, dict):
         raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", "a row must be a dict or a (prompt, response) pair")
+    if isinstance(row.get("input"), dict) and "messages" in row["input"]:  # OpenAI DPO
+        msgs = _messages(row["input"]["messages"])
+        return msgs, [_response_text(row.get("preferred_output")), _response_text(row.get("non_preferred_output"))]
     if isinstance(row.get("prompt"), (str, bytes)):
         msgs = [("user", row["prompt"])]
     elif "messages" in row:
-        m = row["messages"]
-        if not isinstance(m, list):
-            raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", "messages must be an array")
-        msgs = []
-        for x in m:
-            if not isinstance(x, dict) or not isinstance(x.get("role"), str) or not isinstance(x.get("content"), (str, bytes)):
-                raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", 'each message needs string "role" and "content"')
-            msgs.append((x["role"], x["content"]))
+        msgs = _messages(row["messages"])
+    elif isinstance(row.get("chosen"), str) and isinstance(row.get("rejected"), str):
+        raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG",
+                      "HH-RLHF transcripts are read by rmtool, not by the binding: give prompt/messages")
     else:
-        raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", 'no "prompt" or "messages"')
+        raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", 'no "prompt", "messages", HH-RLHF transcripts or OpenAI "input"')
+    if "response" not in row and "responses" not in row and "chosen" in row and "rejected" in row:
+        return msgs, [_response_text(row["chosen"]), _response_text(row["rejected"])]
     if "responses" in row:
         resp = row["responses"]
         if not isinstance(resp, list) or not 1 <= len(resp) <= 16:
@@ -343,6 +349,26 @@ def _row_conversation(row):
     else:
         resp = [row.get("response")]
     return msgs, [_response_text(r) for r in resp]
+
+
+def _messages(m):
+    if not isinstance(m, list):
+        raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", "messages must be an array")
+    msgs = []
+    for x in m:
+        if not isinstance(x, dict) or not isinstance(x.get("role"), str) or not isinstance(x.get("content"), (str, bytes)):
+            raise RmError(RM_ERR_INVALID_ARG, "RM_ERR_INVALID_ARG", 'each message needs string "role" and "content"')
+        msgs.append((x["role"], x["content"]))
+    return msgs
+
+
+def is_pair_row(row):
+    """Whether rmtool score reads the row as a preference pair (outputs say "which")."""
+    if not isinstance(row, dict):
+        return False
+    if isinstance(row.get("input"), dict) and "messages" in row["input"]:
+        return True
+    return "response" not in row and "responses" not in row and "chosen" in row and "rejected" in row
 
 
 def _response_text(v):
@@ -365,12 +391,13 @@ class Scorer(_Handle):
     "rewardbench" or "none". template: "auto" (the model's own), "none" or a name rmtool
     knows. precision: "bf16" (default) or "f32". n_threads: OpenMP threads inside each call
     (0: OpenMP's default; use 1 per Python thread when several threads score at once).
-    hidden=True keeps last_hidden in every Score."""
+    hidden=True keeps last_hidden in every Score. max_length: at most N prompt+response tokens
+    (the prompt's oldest dropped first, as TRL's keep_end; 0: no limit)."""
     _kind = "scorer"
 
     def __init__(self, model, ref=None, head=None, mode=None, beta=None, ref_free=None, split="paper",
                  template="auto", normalize=False, n_ctx=0, n_threads=0, kv_f16=False, precision="bf16",
-                 hidden=False):
+                 hidden=False, max_length=0):
         super().__init__()
         lib = load_library()
         self._lib = lib
@@ -409,6 +436,7 @@ class Scorer(_Handle):
         d.n_ctx = int(n_ctx)
         d.n_threads = int(n_threads)
         d.kv_f16 = 1 if kv_f16 else 0
+        d.max_length = int(max_length)
         self._owners = [x for x in (model, ref, head) if x is not None]
         with model._lock:
             d.model = model._ptr()

@@ -4,7 +4,9 @@ Dask workers, Spark executors) concatenate to rmtool's own output."""
 import json
 import math
 
-from . import RmError, _row_conversation
+from . import RmError, _row_conversation, is_pair_row
+
+RM_ERR_CONTEXT = -400
 
 __all__ = ["format_double", "score_line", "score_lines", "split_lines"]
 
@@ -47,20 +49,26 @@ def _dbls(key, v):
 _NO_ID = object()
 
 
-def format_score(sc, lineno, index, row_id=_NO_ID, per_token=False, hidden=False):
+def _id(row_id):
+    # rmtool writes a string or number id as it was, and nothing for other values
+    if isinstance(row_id, str):
+        return '"id":%s,' % _string(row_id)
+    if isinstance(row_id, (int, float)) and not isinstance(row_id, bool):
+        return '"id":%s,' % format_double(float(row_id))
+    return ""
+
+
+def format_score(sc, lineno, index, row_id=_NO_ID, per_token=False, hidden=False, which=None):
     """One output line of `rmtool score --input` for a Score (without the newline); row_id: the
-    row's "id" value when it has one."""
-    out = ['{"line":%d,"index":%d,' % (lineno, index)]
-    if row_id is not _NO_ID:
-        if isinstance(row_id, str):
-            out.append('"id":%s,' % _string(row_id))
-        elif isinstance(row_id, (int, float)) and not isinstance(row_id, bool):
-            out.append('"id":%s,' % format_double(float(row_id)))
-        else:
-            out.append('"id":%s,' % format_double(0.0))  # rmtool writes rmj_num() of a non-number: 0
+    row's "id" value when it has one; which: "chosen" / "rejected" for a preference row."""
+    out = ['{"line":%d,"index":%d,' % (lineno, index), _id(row_id)]
+    if which:
+        out.append('"which":"%s",' % which)
     out.append('"reward":' + format_double(sc.reward))
     if sc.nonfinite:
         out.append(',"nonfinite":true')
+    if sc.truncated:
+        out.append(',"truncated":true,"prompt_cut":%d,"response_cut":%d' % (sc.n_prompt_cut, sc.n_response_cut))
     out.append(_ids("prompt_ids", sc.prompt_ids))
     out.append(_ids("response_ids", sc.response_ids))
     if per_token and sc.logprobs is not None:
@@ -74,8 +82,9 @@ def format_score(sc, lineno, index, row_id=_NO_ID, per_token=False, hidden=False
     return "".join(out)
 
 
-def _error_line(lineno, msg):
-    return '{"line":%d,"error":%s}' % (lineno, _string(msg))
+def _error_line(lineno, msg, row_id=_NO_ID, index=None, which=None):
+    head = '{"line":%d,' % lineno + ('"index":%d,' % index if index is not None else "") + _id(row_id)
+    return head + ('"which":"%s",' % which if which else "") + '"error":%s}' % _string(msg)
 
 
 def _check_roles(row):
@@ -92,7 +101,8 @@ def _check_roles(row):
 
 
 def score_line(scorer, data, lineno, per_token=False, hidden=False):
-    """Scores one JSONL line (bytes or str, without its newline) as rmtool score does.
+    """Scores one JSONL line (bytes or str, without its newline) as rmtool score does (the
+    message of an invalid-JSON line is Python's, not rmtool's parser's).
     Returns (output lines, error): error is None, or the message of a line that failed (its
     output line is then {"line": N, "error": ...}). An empty line gives ([], None)."""
     if isinstance(data, bytes):
@@ -102,8 +112,9 @@ def score_line(scorer, data, lineno, per_token=False, hidden=False):
             return [], None
         try:
             data = data.decode("utf-8")
-        except UnicodeDecodeError:
-            return [_error_line(lineno, "invalid JSON")], "invalid JSON: not UTF-8"
+        except UnicodeDecodeError as e:
+            msg = "invalid JSON: not UTF-8 (byte %d)" % e.start
+            return [_error_line(lineno, msg)], msg
     else:
         if data.endswith("\r"):
             data = data[:-1]
@@ -111,23 +122,39 @@ def score_line(scorer, data, lineno, per_token=False, hidden=False):
             return [], None
     try:
         row = json.loads(data)
-    except ValueError as e:
-        return [_error_line(lineno, "invalid JSON")], "invalid JSON: %s" % e
+    except ValueError as e:  # Python's words for the fault, where rmtool has its parser's
+        msg = "invalid JSON: %s" % e
+        return [_error_line(lineno, msg)], msg
     if not isinstance(row, dict):
         msg = "the line is not a JSON object"
         return [_error_line(lineno, msg)], msg
-    if isinstance(row.get("input"), dict) and "messages" in row["input"]:
-        msg = "score rows take prompt/messages and response/responses"
-        return [_error_line(lineno, msg)], msg
+    rid = row["id"] if "id" in row else _NO_ID
     msg = _check_roles(row)
     if msg:
-        return [_error_line(lineno, msg)], msg
+        return [_error_line(lineno, msg, rid)], msg
+    pair = is_pair_row(row)
     try:
         msgs, resp = _row_conversation(row)
         scores = scorer._score(msgs, resp)
     except RmError as e:
-        return [_error_line(lineno, e.message)], e.message
-    out = [format_score(s, lineno, k, row["id"] if "id" in row else _NO_ID, per_token, hidden) for k, s in enumerate(scores)]
+        if e.code != RM_ERR_CONTEXT or len(locals().get("resp", [])) < 2:
+            return [_error_line(lineno, e.message, rid)], e.message
+        # as rmtool: one response too long for the context fails alone, the others are scored
+        out, errs = [], []
+        for k, r in enumerate(resp):
+            which = ("rejected" if k else "chosen") if pair else None
+            try:
+                s = scorer._score(msgs, [r])[0]
+            except RmError as ek:
+                out.append(_error_line(lineno, ek.message, rid, k, which))
+                errs.append("response %d: %s" % (k, ek.message))
+                continue
+            out.append(format_score(s, lineno, k, rid, per_token, hidden, which))
+            if s.nonfinite:
+                errs.append("a reward is NaN or Inf")
+        return out, ("; ".join(errs) or None)
+    out = [format_score(s, lineno, k, rid, per_token, hidden, ("rejected" if k else "chosen") if pair else None)
+           for k, s in enumerate(scores)]
     bad = [s for s in scores if s.nonfinite]
     return out, ("a reward is NaN or Inf" if bad else None)
 

@@ -11,6 +11,7 @@ import unittest
 
 import util  # noqa: F401  (sets sys.path and RMH_LIB)
 import rmh
+import rmh.jsonl
 
 
 def hexes(v):
@@ -30,39 +31,38 @@ class CliParity(unittest.TestCase):
     def check_kind(self, kind, scorer):
         rc, out, err = util.rmtool("score", "--input", self.rows_path, *util.cli_args(kind))
         self.assertEqual(rc, 1, "rmtool exits 1 when a line fails: " + err)
-        cli = {}
-        for line in out.splitlines():
-            o = json.loads(line)
-            cli.setdefault(o["line"], []).append(o)
-        n_scored = n_failed = 0
-        with open(self.rows_path, encoding="utf-8") as f:
-            for lineno, text in enumerate(f, 1):
-                want = cli[lineno]
-                try:
-                    got = scorer.score_row(json.loads(text))
-                except json.JSONDecodeError:
-                    self.assertEqual(want, [{"line": lineno, "error": "invalid JSON"}])
-                    n_failed += 1
-                    continue
-                except rmh.RmError as e:
-                    self.assertEqual(len(want), 1)
-                    self.assertEqual(want[0].get("error"), e.message, "line %d" % lineno)
-                    n_failed += 1
-                    continue
-                self.assertEqual(len(got), len(want), "line %d: %s" % (lineno, want))
-                for k, (g, w) in enumerate(zip(got, want)):
-                    self.assertEqual(w["index"], k)
-                    self.assertEqual(float(w["reward"]).hex(), g.reward.hex(), "line %d reward" % lineno)
-                    self.assertEqual(w["prompt_ids"], list(int(x) for x in g.prompt_ids))
-                    self.assertEqual(w["response_ids"], list(int(x) for x in g.response_ids))
-                    if kind == "im":
-                        for key in ("logprobs", "ref_logprobs", "contributions"):
-                            self.assertEqual(hexes(w[key]), hexes(getattr(g, key)), "line %d %s" % (lineno, key))
-                    else:
-                        self.assertIsNone(g.contributions)
-                    n_scored += 1
+        with open(self.rows_path, "rb") as f:
+            text, errors = rmh.jsonl.score_lines(scorer, rmh.jsonl.split_lines(f.read()), per_token=(kind == "im"))
+        want, got = out.splitlines(), text.splitlines()
+        self.assertEqual(len(got), len(want))
+        n_scored = 0
+        for w, g in zip(want, got):
+            if w.startswith('{"line":3,"error":"invalid JSON: '):  # the parsers word the fault differently
+                self.assertTrue(g.startswith('{"line":3,"error":"invalid JSON: '), g)
+                continue
+            # the same bytes: rmtool's shortest round-trip digits, so the same doubles bit for bit
+            self.assertEqual(w, g)
+            n_scored += '"reward"' in w
         self.assertGreaterEqual(n_scored, 40)
-        self.assertEqual(n_failed, 3)  # the long first row, the bad JSON, the row without a response
+        self.assertEqual([n for n, _ in errors], [1, 3, 5])  # the long first row, the bad JSON, no response
+        # and straight from the Score objects, float.hex against the numbers rmtool printed
+        with open(self.rows_path, encoding="utf-8") as f:
+            rows = f.read().splitlines()
+        for w in want:
+            o = json.loads(w)
+            if "reward" not in o:
+                continue
+            row = json.loads(rows[o["line"] - 1])
+            g = scorer.score_row(row)[o["index"]] if o["line"] != 1 else None
+            if g is None:
+                continue
+            self.assertEqual(float(o["reward"]).hex(), g.reward.hex())
+            self.assertEqual(o["response_ids"], [int(x) for x in g.response_ids])
+            if kind == "im":
+                for key in ("logprobs", "ref_logprobs", "contributions"):
+                    self.assertEqual(hexes(o[key]), hexes(getattr(g, key)), "line %d %s" % (o["line"], key))
+            else:
+                self.assertIsNone(g.contributions)
 
     def test_explicit(self):
         with rmh.Model(util.EX_MODEL) as m, rmh.Scorer(m, mode="explicit", n_threads=1) as s:

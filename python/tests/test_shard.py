@@ -60,7 +60,7 @@ class Shard(unittest.TestCase):
                 p.stdin.flush()
                 o = json.loads(p.stdout.readline())  # blocks until rmtool has flushed this line's result
                 got.append(o)
-                n = 1 if "error" in o else len(json.loads(line).get("responses", [0]))
+                n = 1 if ("error" in o and "index" not in o) else len(json.loads(line).get("responses", [0]))
                 for _ in range(n - 1):
                     got.append(json.loads(p.stdout.readline()))
             p.stdin.close()
