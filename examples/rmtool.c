@@ -302,11 +302,11 @@ static void usage(void) {
             "  score --model M [--ref R] [--head H] --mode implicit|explicit [--beta B] [--ref-free sum|mean|norm]\n"
             "        [--template auto|none|NAME] [--split paper|rewardbench|none] (--prompt P --response R | --input F.jsonl)\n"
             "        [--per-token] [--hidden] [--json] [--threads N] [--ctx N] [--kv-f16] [--normalize]\n"
-            "        [--precision bf16|f32]\n"
+            "        [--precision auto|bf16|f32]\n"
             "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
             "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
             "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n"
-            "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n");
+            "  bench --model FILE --tokens N --threads T [--precision auto|bf16|f32] [--runs R] [--json]\n");
 }
 
 int main(int argc, char **argv) {

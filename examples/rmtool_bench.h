@@ -3,7 +3,7 @@
 
        rmtool bench --model FILE [--mode prefill|explicit|implicit|shared] [--tokens N]
                     [--prompt-tokens P] [--response-tokens R] [--responses K] [--pairs N]
-                    [--ref FILE] [--head FILE] [--threads T] [--precision bf16|f32] [--runs R]
+                    [--ref FILE] [--head FILE] [--threads T] [--precision auto|bf16|f32] [--runs R]
                     [--seed S] [--json]
 
    prefill   N random token ids (default 512) as one sequence in a fresh context, asking only
@@ -22,7 +22,8 @@
 
    One untimed warm-up run comes first (it faults the mapped weights in, as llama-bench's
    warm-up does). Medians of R runs (default 3) are printed; with --json the last line of the
-   output is one JSON object: model, type (of most weight bytes), arch, mode, threads, precision, runs,
+   output is one JSON object: model, type (of most weight bytes), arch, mode, threads, precision, isa
+   (the kernels' instruction set, see RM_ISA), runs,
    the mode's figures (prefill: prefill_tokens_per_s, n_tokens, runs_tokens_per_s; explicit
    and implicit: pairs_per_s, tokens_per_s; shared: shared_s, prefill_s, shared_ratio), and
    memory: peak_rss_mb (getrusage, where available), file_mb, kv_mb (the KV cache as
@@ -160,7 +161,7 @@ static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long n
 static void rmtb_usage(FILE *f) {
     fprintf(f, "usage: rmtool bench --model FILE [--mode prefill|explicit|implicit|shared] [--tokens N]\n"
                "         [--prompt-tokens P] [--response-tokens R] [--responses K] [--pairs N] [--ref FILE]\n"
-               "         [--head FILE] [--threads T] [--precision bf16|f32] [--runs R] [--seed S] [--json]\n"
+               "         [--head FILE] [--threads T] [--precision auto|bf16|f32] [--runs R] [--seed S] [--json]\n"
                "  prefill: N random tokens (default 512); explicit/implicit: N prompts of P tokens (default 2,\n"
                "  256) with K responses (2) of R tokens (128) through rm_score_ids; shared: P=512 and K=8\n"
                "  responses of R=64 scored together vs a prefill of P+K*R. T threads (default: OpenMP's),\n"
@@ -168,11 +169,11 @@ static void rmtb_usage(FILE *f) {
 }
 
 static int rmtool_bench(int argc, char **argv) {
-    const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL, *prec_s = "bf16";
-    int prec = RM_PRECISION_BF16;
+    const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL, *prec_s = "auto";
+    int prec = RM_PRECISION_AUTO;
     long n_tok = 512, nth = 0, runs = 3, i, P = -1, R = -1, K = -1, pairs = 2, r;
     unsigned long long seed = 1;
-    int json = 0, rc = 1, mode;
+    int json = 0, rc = 1, mode, isa = RM_ISA_SCALAR;
     char tmp_head[512];
     rm_model *m = NULL, *ref = NULL;
     rm_head *head = NULL;
@@ -209,9 +210,10 @@ static int rmtool_bench(int argc, char **argv) {
         i++;
     }
     if (!path) { rmtb_usage(stderr); return 2; }
-    if (!strcmp(prec_s, "bf16")) prec = RM_PRECISION_BF16;
+    if (!strcmp(prec_s, "auto")) prec = RM_PRECISION_AUTO;
+    else if (!strcmp(prec_s, "bf16")) prec = RM_PRECISION_BF16;
     else if (!strcmp(prec_s, "f32")) prec = RM_PRECISION_F32;
-    else { fprintf(stderr, "bench: --precision must be bf16 or f32\n"); return 2; }
+    else { fprintf(stderr, "bench: --precision must be auto, bf16 or f32\n"); return 2; }
     if (!strcmp(mode_s, "prefill")) mode = 0;
     else if (!strcmp(mode_s, "explicit")) mode = 1;
     else if (!strcmp(mode_s, "implicit")) mode = 2;
@@ -234,6 +236,21 @@ static int rmtool_bench(int argc, char **argv) {
     }
     hp = rm_model_hparams(m);
     file_mb = rmtb_file_mb(path);
+    {
+        /* the instruction set the contexts will run (RM_ISA or the fastest), and its errors */
+        rm_ctx_params cp;
+        rm_ctx *c = NULL;
+        memset(&cp, 0, sizeof(cp));
+        cp.n_ctx = 1;
+        if ((e = rm_ctx_new(m, &cp, &c)) != RM_OK) {
+            fprintf(stderr, "bench: context: %s (%s)\n", rm_ctx_error(c), rm_result_name(e));
+            rm_ctx_free(c);
+            rm_model_close(m);
+            return 1;
+        }
+        isa = rm_ctx_isa(c);
+        rm_ctx_free(c);
+    }
     rng.s = seed * 2862933555777941757ull + 3037000493ull;
     ids = (int32_t *)malloc((size_t)(mode == 0 ? n_tok : P + K * R) * sizeof(int32_t));
     resp = (const int32_t **)malloc((size_t)K * sizeof(*resp));
@@ -332,8 +349,9 @@ static int rmtool_bench(int argc, char **argv) {
     if (json) {
         printf("{\"model\": ");
         rmtb_json_str(stdout, path);
-        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"threads\": %ld, \"precision\": \"%s\", \"runs\": %ld, ",
-               rmtb_main_type(rm_model_gguf(m)), rm_arch_name(hp->arch) ? rm_arch_name(hp->arch) : "?", mode_s, nth, prec_s, runs);
+        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"threads\": %ld, \"precision\": \"%s\", \"isa\": \"%s\", \"runs\": %ld, ",
+               rmtb_main_type(rm_model_gguf(m)), rm_arch_name(hp->arch) ? rm_arch_name(hp->arch) : "?", mode_s, nth, prec_s,
+               rm_isa_name(isa), runs);
     }
     if (mode == 0) {
         for (i = 0; i < runs; i++) w[i] = (double)n_tok / a[i];

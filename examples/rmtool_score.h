@@ -9,7 +9,8 @@
      --ref-free sum|mean|norm        implicit without a reference
      --template auto|none|NAME       chat template (default auto: the model's own, if any)
      --split paper|rewardbench|none  prompt/response segmentation (default paper)
-     --precision bf16|f32 how F16/BF16 weights are multiplied (default bf16; see rm_precision)
+     --precision auto|bf16|f32 how F16/BF16 weights are multiplied (default auto: no weight
+                          rounded; bf16 rounds F16 weights too; see rm_precision)
      --threads N  --ctx N  --kv-f16  --normalize */
 #ifndef RMTOOL_SCORE_H
 #define RMTOOL_SCORE_H
@@ -75,9 +76,10 @@ static int rmt_setup_open(int argc, char **argv, int mode_hidden, rmt_setup *st)
     d.n_ctx = ctx;
     d.kv_f16 = flag(argc, argv, "--kv-f16");
     if (prec) {
-        if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
+        if (strcmp(prec, "auto") == 0) d.precision = RM_PRECISION_AUTO;
+        else if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
         else if (strcmp(prec, "f32") == 0) d.precision = RM_PRECISION_F32;
-        else return die("--precision takes bf16 or f32, not '%s'", prec);
+        else return die("--precision takes auto, bf16 or f32, not '%s'", prec);
     }
     d.normalize = flag(argc, argv, "--normalize");
     if (beta) {
