@@ -115,10 +115,12 @@ SUPPORTED
    smaug-bpe, qwen2, deepseek-r1-qwen, stablelm2, deepseek-llm, deepseek-coder, falcon,
    starcoder, refact, command-r; Unicode 14 tables.
    Chat templates: see rm_chat_template below.
-   Arithmetic: F32 weights in float; F16/BF16 weights with bf16-rounded activations (default,
-   vdpbf16ps where the CPU has it) or in float (RM_PRECISION_F32); quantized weights against
-   int16 activations. Kernels: AVX-512 (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16
-   precision), chosen at run time; elsewhere the scalar reference.
+   Arithmetic: no weight is ever rounded by default: F32 and F16 weights in float, BF16 weights
+   against bf16-rounded activations (vdpbf16ps where the CPU has it), quantized weights against
+   int16 activations; RM_PRECISION_BF16 rounds F16 weights too, RM_PRECISION_F32 multiplies
+   BF16 weights in float. Kernels, chosen at run time (RM_ISA forces one): AVX-512 (F, BW, VL,
+   DQ; VNNI for quantized, BF16 for the bf16 products), AVX2 + FMA (x86-64-v3; AVX-VNNI where
+   present); elsewhere the scalar reference.
 
 RECENT CHANGES
    0.3.0  rm_scorer_desc.max_length: prompt+response truncated to N tokens after the template
@@ -131,7 +133,10 @@ RECENT CHANGES
           "empty" / "truncated" (RM_ERR_GGUF_TRUNCATED) instead of bad magic.
           rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
           kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
-          CPU lacks
+          CPU lacks. rm_precision's default is now RM_PRECISION_AUTO, which never rounds a
+          weight: F16 weights in float, BF16 weights at the bf16 precision (RM_PRECISION_BF16
+          and RM_PRECISION_F32 keep their meaning, their values move to 1 and 2). AVX2 + FMA
+          kernels (x86-64-v3) for every product and the element-wise work.
           RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
           the Python binding python/rmh over it (ctypes)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
@@ -615,11 +620,14 @@ RMDEF const char *rm_arch_name(int arch);
 
 /* How F16 and BF16 weight matrices are multiplied (F32 weights always in float, quantized
    weights always against int16 activations):
-   RM_PRECISION_BF16, the default: activations, and F16 weights, rounded to the nearest bfloat16,
-     products summed in float (vdpbf16ps where the CPU has it: twice the float rate). This is
-     what llama.cpp does with BF16 files; log-probs move by ~1e-2.
-   RM_PRECISION_F32: float activations, weights as stored: ~1e-5 from exact math, slower. */
-typedef enum rm_precision { RM_PRECISION_BF16 = 0, RM_PRECISION_F32 = 1 } rm_precision;
+   RM_PRECISION_AUTO, the default: never round a weight. F16 weights in float (~1e-5 from exact
+     math); BF16 weights against activations rounded to the nearest bfloat16, products exact,
+     sums in float (vdpbf16ps where the CPU has it: twice the float rate; what llama.cpp does
+     with BF16 files; log-probs move by ~1e-2).
+   RM_PRECISION_BF16: the same bf16 products for F16 weights too, which are then rounded to
+     bfloat16: about twice as fast on F16 files, ~10x further from exact than llama.cpp.
+   RM_PRECISION_F32: float activations for BF16 weights too: ~1e-5 from exact math, slower. */
+typedef enum rm_precision { RM_PRECISION_AUTO = 0, RM_PRECISION_BF16 = 1, RM_PRECISION_F32 = 2 } rm_precision;
 
 /* Instruction sets of the kernels (rm_ctx_params.isa, rm_scorer_desc.isa). RM_ISA_AUTO takes
    the environment variable RM_ISA (scalar, avx2, avx512, neon) when it is set, else the fastest
@@ -2732,9 +2740,7 @@ RMDEF size_t rm_quantize_row(int type, const float *src, void *dst, int64_t n) {
 /* ---------------------------------------------------------------------------------------- */
 /* 7. Tokenizer                                                                             */
 /* ---------------------------------------------------------------------------------------- */
-/* rm.h section 7: tokenizer (work in progress, inlined into rm.h when done).
-
-   Two models, as llama.cpp names them in tokenizer.ggml.model:
+/* Two models, as llama.cpp names them in tokenizer.ggml.model:
    - "llama": SentencePiece BPE. Spaces become U+2581, one is prepended to each piece of text
      (tokenizer.ggml.add_space_prefix, default true), then adjacent symbols merge, best piece
      score first (leftmost on ties), while the merged text is a vocabulary piece. Characters left
@@ -5502,7 +5508,6 @@ RMDEF rm_result rm_chat_render(int tmpl, const rm_chat_msg *msgs, size_t n_msgs,
 /* ---------------------------------------------------------------------------------------- */
 /* 9. GGUF writing                                                                          */
 /* ---------------------------------------------------------------------------------------- */
-/* rm.h section 9 (work in progress, inlined into rm.h when done): GGUF writing. */
 /* The writer keeps each metadata value as the exact bytes that follow its type tag in a file,
    so that copying a key from an open file is a memcpy, nested arrays included, and writing
    is a walk over byte strings. Layout (GGUF v3, little-endian):
@@ -6014,14 +6019,15 @@ typedef struct rm__mat {
     size_t row_bytes;
 } rm__mat;
 
-/* Fast matrix kernels (SIMD, quantized activations); rm__matmul below is their scalar oracle. */
-
 /* Y[t][j] = sum_i W[j][i] * X[t][i], the product behind every projection of the forward pass.
-   The scalar rm__matmul_ref (section 11) is the definition and the test oracle; what follows
-   computes the same product faster on x86-64 with AVX-512, chosen at run time (cpuid through
-   __builtin_cpu_supports, which also checks that the OS saves the zmm state), so that a build
-   without -march flags still gets them. RM_NO_SIMD, another CPU or another compiler: the
-   entry point returns 0 and the reference runs.
+   The scalar rm__matmul_ref below is the definition and the test oracle; the SIMD kernels
+   compute the same product faster: AVX-512 and AVX2 + FMA on x86-64 (compiled with target
+   attributes, so that a build without -march flags still has them), each instruction set a
+   row of one dispatch table (rm__kernel_tables) that a context picks at rm_ctx_new from cpuid
+   (__builtin_cpu_supports, which also checks that the OS saves the ymm/zmm state) or RM_ISA.
+   One driver per product (rm__gemm_f_drv, rm__gemm_q_drv) packs the operands and deals the
+   work to the threads for every instruction set; the table gives it the packing functions and
+   micro-kernels. RM_NO_SIMD, another CPU or another compiler: the reference runs.
 
    Both paths are register-blocked outer products. Weights are decoded once per call, a panel
    of 32 output rows at a time, into a buffer laid out k-major ([k][32 rows]), so that one
@@ -6029,10 +6035,11 @@ typedef struct rm__mat {
    blocks of MR tokens ([k][MR]), so that the MR broadcasts of a step sit at fixed offsets of
    one pointer. The micro-kernel keeps MR x 32 sums in registers over the whole row length.
 
-   - F32 weights, and F16/BF16 weights at RM_PRECISION_F32: float32 activations and FMA
+   - F32 weights, F16 weights at RM_PRECISION_AUTO, and F16/BF16 weights at RM_PRECISION_F32:
+     float32 activations and FMA
      (MR = 12: 24 accumulators). F16/BF16 decode exactly to float, so the only difference from
      the reference is the order of the float additions.
-   - F16/BF16 weights at RM_PRECISION_BF16 (the default): activations, and F16 weights, rounded
+   - BF16 weights at RM_PRECISION_AUTO, F16/BF16 weights at RM_PRECISION_BF16: activations, and F16 weights, rounded
      to bfloat16 and multiplied with vdpbf16ps (AVX512-BF16: pairs of bf16 products, exact in
      float, summed into each float lane), twice the multiplies per instruction of float FMA;
      the same 12 x 32 blocking over k pairs. The reference with bf16 = 1 rounds the same
@@ -6061,6 +6068,7 @@ typedef struct rm__mat {
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
+#include <cpuid.h>
 #else
 #define RM__KERNELS_X86 0
 #endif
@@ -6100,6 +6108,8 @@ static int rm__gemm_threads(int nth) {
 #if RM__KERNELS_X86
 
 #define RM__TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,avx2")))
+#define RM__TGT_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define RM__TGT_AVXVNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
 
 static int rm__cpu_avx512f(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -6323,69 +6333,18 @@ RM__TGT_BF16 static void rm__bf_kernel(int64_t KP, const uint32_t *xp, const uin
     RM__FROWS(RM__F_STORE)
 }
 
-/* The float and bf16 products: activations packed once, then panels of 32 rows dealt out to
-   the threads, each packed and multiplied with every block of 12 tokens. how: 0 float,
-   1 float on bf16-rounded operands (the bf16 precision on a CPU without bf16 dot products),
-   2 vdpbf16ps. Packed elements are 4 bytes: a float, or a pair of bf16 (half as many). */
-RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                                            int64_t ldy, int nth, int how) {
-    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
-    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
-    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
-    float *xp;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    xp = (float *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        float *wp;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
-            int64_t r, k;
-            for (r = 0; r < RM__FMR; r++) {
-                const int64_t t = ib * RM__FMR + r;
-                const float *src = t < T ? X + t * ldx : NULL;
-                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
-                else if (how == 2) rm__pack_bf_x(src, K, (uint32_t *)(void *)dst + r);
-                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
-                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
-            }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            if (how == 2) rm__pack_bf_panel(W, j0, (uint32_t *)(void *)wp);
-            else rm__pack_f_panel(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__FMR;
-                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
-                const int rows = (int)RM__MIN(RM__FMR, T - t0);
-                if (how == 2)
-                    rm__bf_kernel(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp, Y + t0 * ldy + j0, ldy, rows, cols);
-                else
-                    rm__f_kernel(K, xb, wp, Y + t0 * ldy + j0, ldy, rows, cols);
-            }
-        }
-    }
-    RM_FREE(mem);
-    return 1;
+/* The float driver's entry points (rm__gemm_f_drv): how 0 float, 1 float on bf16-rounded
+   operands (F16 weights rounded as they are packed), 2 vdpbf16ps on pairs. */
+RM__TGT_AVX512 static void rm__f_pack_avx512(const rm__mat *W, int64_t j0, float *wp, int how) {
+    if (how == 2) rm__pack_bf_panel(W, j0, (uint32_t *)(void *)wp);
+    else rm__pack_f_panel(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
+}
+RM__TGT_AVX512 static void rm__f_kernel_avx512(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows,
+                                               int cols, int how) {
+    if (how == 2)
+        rm__bf_kernel(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp, Y, ldy, rows, cols);
+    else
+        rm__f_kernel(KL, xb, wp, Y, ldy, rows, cols);
 }
 #endif /* RM__KERNELS_X86 */
 
@@ -6586,7 +6545,7 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
 /* One chunk of ch elements of a row (256: the block of Q4_K and Q6_K, or 8 blocks of the 32-
    element types; 128: 4 of those) to levels u[ch], scales s and mins m, as rm__qrow_decode;
    Q4_K and Q6_K with AVX2. */
-RM__TGT_AVX512 static void rm__qchunk_decode(int type, const uint8_t *p, int ch, uint8_t *u, float *s, float *m) {
+RM__TGT_AVX2 static void rm__qchunk_decode(int type, const uint8_t *p, int ch, uint8_t *u, float *s, float *m) {
     const __m256i lo4 = _mm256_set1_epi8(0x0F), b45 = _mm256_set1_epi8(0x30);
     int k;
     if (type == RM_TYPE_Q4_K) {
@@ -6780,71 +6739,6 @@ RM__TGT_AVX512 static void rm__q_kernel(int64_t nsub, int bs2, int has_min, cons
     }
 }
 
-RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T,
-                                            int64_t ldx, float *Y, int64_t ldy, int nth) {
-    const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs;
-    const int64_t nblk = (T + RM__QMR - 1) / RM__QMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    /* per token block: xq, xd, xs; per thread: wq, ws, wm, then one decoded row (u, s, m) */
-    const size_t xq_b = (size_t)K * 2 * RM__QMR, xv_b = (size_t)nsub * RM__QMR * 4;
-    const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
-    const size_t wq_b = (size_t)K * 2 * RM__NR, wv_b = (size_t)nsub * RM__NR * 4;
-    const size_t srow = (size_t)RM__MAX(nsub, 16 * RM__NR), urow = (size_t)RM__MAX(K, 256 * RM__NR);
-    const size_t pbytes = (wq_b + 2 * wv_b + 2 * srow * 4 + urow + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
-    uint8_t *base;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    base = (uint8_t *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        uint8_t *pb, *u;
-        int16_t *wq;
-        float *ws, *wm, *s, *m;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
-        wq = (int16_t *)(void *)pb;
-        ws = (float *)(void *)(pb + wq_b);
-        wm = (float *)(void *)(pb + wq_b + wv_b);
-        s = (float *)(void *)(pb + wq_b + 2 * wv_b);
-        m = s + srow;
-        u = (uint8_t *)(m + srow);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            uint8_t *p = base + (size_t)ib * xblk;
-            rm__quant_x_block(X, ldx, ib * RM__QMR, T, K, qi, (int32_t *)(void *)p, (float *)(void *)(p + xq_b),
-                              (float *)(void *)(p + xq_b + xv_b));
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            if (K % 256 == 0) rm__pack_q_panel_ch(W, qi, j0, 256, wq, ws, wm, u, s, m);
-            else if (K % 128 == 0 && qi->bs == 32) rm__pack_q_panel_ch(W, qi, j0, 128, wq, ws, wm, u, s, m);
-            else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__QMR;
-                const uint8_t *p = base + (size_t)jb * xblk;
-                rm__q_kernel(nsub, qi->bs / 2, qi->has_min, (const int32_t *)(const void *)p,
-                             (const float *)(const void *)(p + xq_b), (const float *)(const void *)(p + xq_b + xv_b), wq,
-                             ws, wm, Y + t0 * ldy + j0, ldy, (int)RM__MIN(RM__QMR, T - t0), cols);
-            }
-        }
-    }
-    RM_FREE(mem);
-    return 1;
-}
-
 /* ---- element-wise ---- */
 
 /* e^x for 16 floats: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r (the
@@ -6922,6 +6816,422 @@ RM__TGT_AVX512 static double rm__sumexp_avx512(const float *l, int64_t n, float 
         acc = _mm512_mask_add_ps(acc, k, acc, rm__exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, l + i), m)));
     }
     return (double)_mm512_reduce_add_ps(acc);
+}
+
+/* ---- AVX2 + FMA (x86-64-v3: Haswell, Zen 1-4) ---- */
+
+/* The same panels and activation blocks as the AVX-512 kernels (32 rows, 12 or 6 tokens), so
+   that one driver serves both; with 16 ymm registers the micro-kernels cover a quarter of a
+   block at a time: 6 tokens x 16 rows of float sums (12 accumulators), or 3 tokens x 16 rows
+   of integer and float sums (12). There is no bf16 dot product: the bf16 precision multiplies
+   the rounded operands in float, as the reference defines it. Integer products: vpmaddwd
+   (pairs of int16 products summed into int32 lanes), or AVX-VNNI's vpdpwssd, which also adds. */
+
+/* AVX2, FMA and F16C with the OS saving ymm state (__builtin_cpu_supports checks xgetbv; F16C
+   through cpuid: not every compiler names it for the builtin). */
+static int rm__cpu_avx2(void) {
+    unsigned a, b, c, d;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __get_cpuid(1, &a, &b, &c, &d) &&
+           ((c >> 29) & 1u);
+}
+static int rm__cpu_avxvnni(void) {
+    unsigned a, b, c, d;
+    return rm__cpu_avx2() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1u);
+}
+
+/* 8 consecutive elements of a float-type row, as floats. */
+RM__TGT_AVX2 static __m256 rm__load8_f(int type, const uint8_t *p) {
+    if (type == RM_TYPE_F32) return _mm256_loadu_ps((const float *)(const void *)p);
+    if (type == RM_TYPE_F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p)), 16));
+}
+
+/* In-register transpose of 8 rows of 8 floats. */
+RM__TGT_AVX2 static void rm__transpose8(__m256 *r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (i = 0; i < 2; i++) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
+        r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
+    }
+}
+
+/* rm__round_bf16 on 8 lanes (ties to even; NaN stays NaN). */
+RM__TGT_AVX2 static __m256 rm__round_bf16_v8(__m256 x) {
+    const __m256i u = _mm256_castps_si256(x), m = _mm256_set1_epi32((int)0xffff0000u);
+    const __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1))));
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000));
+    const __m256i q = _mm256_or_si256(_mm256_and_si256(u, m), _mm256_set1_epi32(0x00400000));
+    return _mm256_castsi256_ps(_mm256_blendv_epi8(_mm256_and_si256(r, m), q, nan));
+}
+
+static float rm__elem_f(int type, const uint8_t *row, int64_t k) {
+    float v;
+    if (type == RM_TYPE_F32) memcpy(&v, row + 4 * k, 4);
+    else if (type == RM_TYPE_F16) v = rm__fp16_to_fp32(rm__rd16(row + 2 * k));
+    else v = rm__bf16_to_fp32(rm__rd16(row + 2 * k));
+    return v;
+}
+
+/* Rows j0..j0+31 of W (zeros past n_out) into wp[k][32]: 8 x 8 tiles transposed in registers,
+   the ragged edges element by element. how 1: F16 weights rounded to bfloat16. */
+RM__TGT_AVX2 static void rm__f_pack_avx2(const rm__mat *W, int64_t j0, float *wp, int how) {
+    const int64_t K = W->n_in, K8 = K & ~(int64_t)7;
+    const size_t esz = W->type == RM_TYPE_F32 ? 4 : 2;
+    const int rnd = how == 1 && W->type == RM_TYPE_F16;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t h, j, k;
+    for (h = 0; h < RM__NR; h += 8) {
+        const int64_t nr = RM__MAX(0, RM__MIN(8, W->n_out - (j0 + h)));
+        if (nr == 8) {
+            for (k = 0; k < K8; k += 8) {
+                __m256 r[8];
+                int i;
+                for (i = 0; i < 8; i++) {
+                    const uint8_t *q = base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * esz;
+                    if (k + 128 < K8) _mm_prefetch((const char *)q + 128 * esz, _MM_HINT_T0);
+                    r[i] = rm__load8_f(W->type, q);
+                }
+                rm__transpose8(r);
+                for (i = 0; i < 8; i++) _mm256_store_ps(wp + (k + i) * RM__NR + h, rnd ? rm__round_bf16_v8(r[i]) : r[i]);
+            }
+        } else {
+            for (k = 0; k < K8; k++)
+                for (j = 0; j < 8; j++) {
+                    const float v = j < nr ? rm__elem_f(W->type, base + (size_t)(j0 + h + j) * W->row_bytes, k) : 0.0f;
+                    wp[k * RM__NR + h + j] = rnd ? rm__round_bf16(v) : v;
+                }
+        }
+        for (k = K8; k < K; k++)
+            for (j = 0; j < 8; j++) {
+                const float v = j < nr ? rm__elem_f(W->type, base + (size_t)(j0 + h + j) * W->row_bytes, k) : 0.0f;
+                wp[k * RM__NR + h + j] = rnd ? rm__round_bf16(v) : v;
+            }
+    }
+}
+
+/* Sums of rows r0..r0+5 of a 12-token block (xp: [K][12]) and 16 rows of the panel (wp:
+   [K][32]) into Y; rows, cols: how many are real. */
+#define RM__A2ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define RM__A2_DECL(r) __m256 a##r = _mm256_setzero_ps(), b##r = _mm256_setzero_ps();
+#define RM__A2_STEP(r)                                                                                               \
+    x = _mm256_broadcast_ss(xk + r);                                                                                 \
+    a##r = _mm256_fmadd_ps(w0, x, a##r);                                                                             \
+    b##r = _mm256_fmadd_ps(w1, x, b##r);
+#define RM__A2_STORE(r)                                                                                              \
+    if (r < rows) {                                                                                                  \
+        if (cols >= 16) {                                                                                            \
+            _mm256_storeu_ps(Y + r * ldy, a##r);                                                                     \
+            _mm256_storeu_ps(Y + r * ldy + 8, b##r);                                                                 \
+        } else {                                                                                                     \
+            float tmp[16];                                                                                           \
+            _mm256_storeu_ps(tmp, a##r);                                                                             \
+            _mm256_storeu_ps(tmp + 8, b##r);                                                                         \
+            memcpy(Y + r * ldy, tmp, (size_t)cols * sizeof(float));                                                  \
+        }                                                                                                            \
+    }
+RM__TGT_AVX2 static void rm__f_kernel6x16_avx2(int64_t K, const float *xp, const float *wp, float *Y, int64_t ldy, int rows,
+                                               int cols) {
+    int64_t k;
+    RM__A2ROWS(RM__A2_DECL)
+    for (k = 0; k < K; k++) {
+        const float *xk = xp + k * RM__FMR;
+        const __m256 w0 = _mm256_load_ps(wp + k * RM__NR), w1 = _mm256_load_ps(wp + k * RM__NR + 8);
+        __m256 x;
+        RM__A2ROWS(RM__A2_STEP)
+    }
+    RM__A2ROWS(RM__A2_STORE)
+}
+
+/* 12 tokens x 32 rows as four 6 x 16 quarters (the float precisions only: how is 0 or 1). */
+RM__TGT_AVX2 static void rm__f_kernel_avx2(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows,
+                                           int cols, int how) {
+    int r0, c0;
+    RM__UNUSED(how);
+    for (r0 = 0; r0 < rows; r0 += 6)
+        for (c0 = 0; c0 < cols; c0 += 16)
+            rm__f_kernel6x16_avx2(KL, xb + r0, wp + c0, Y + r0 * ldy + c0, ldy, RM__MIN(6, rows - r0), RM__MIN(16, cols - c0));
+}
+
+/* Quantizes 6 token rows (zeros past T) as rm__quant_x_block: xq [K/2][6] pairs of int16,
+   xd and xs [nsub][6]. cvtps rounds to nearest even, as the AVX-512 form does. */
+RM__TGT_AVX2 static void rm__q_quant_x_avx2(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
+                                            int32_t *xq, float *xd, float *xs) {
+    const int64_t nsub = K / qi->bs;
+    const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    int64_t r, b, i;
+    for (r = 0; r < RM__QMR; r++) {
+        const float *x = X + (t0 + r) * ldx;
+        if (t0 + r >= T) {
+            for (i = 0; i < K / 2; i++) xq[i * RM__QMR + r] = 0;
+            for (i = 0; i < nsub; i++) xd[i * RM__QMR + r] = xs[i * RM__QMR + r] = 0.0f;
+            continue;
+        }
+        for (b = 0; b < K / 32; b++) {
+            __m256 v[4], mx;
+            __m256i q[4], p0, p1;
+            float amax, d, id, mm[8];
+            int32_t d32[16], qs[8];
+            int s0 = 0, s1 = 0;
+            for (i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(x + 32 * b + 8 * i);
+            mx = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v[0], absm), _mm256_and_ps(v[1], absm)),
+                               _mm256_max_ps(_mm256_and_ps(v[2], absm), _mm256_and_ps(v[3], absm)));
+            _mm256_storeu_ps(mm, mx);
+            for (i = 0, amax = 0; i < 8; i++) amax = mm[i] > amax ? mm[i] : amax;
+            d = amax / 32767.0f;
+            id = amax > 0 ? 32767.0f / amax : 0.0f;
+            for (i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id)));
+            _mm256_storeu_si256((__m256i *)(void *)qs, _mm256_add_epi32(q[0], q[1]));
+            for (i = 0; i < 8; i++) s0 += qs[i];
+            _mm256_storeu_si256((__m256i *)(void *)qs, _mm256_add_epi32(q[2], q[3]));
+            for (i = 0; i < 8; i++) s1 += qs[i];
+            /* packs works within 128-bit lanes: the permute puts the 16 int16 back in order */
+            p0 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8);
+            p1 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[2], q[3]), 0xD8);
+            _mm256_storeu_si256((__m256i *)(void *)d32, p0);
+            _mm256_storeu_si256((__m256i *)(void *)(d32 + 8), p1);
+            for (i = 0; i < 16; i++) xq[(16 * b + i) * RM__QMR + r] = d32[i];
+            if (qi->bs == 32) {
+                xd[b * RM__QMR + r] = d;
+                xs[b * RM__QMR + r] = d * (float)(s0 + s1);
+            } else {
+                xd[2 * b * RM__QMR + r] = xd[(2 * b + 1) * RM__QMR + r] = d;
+                xs[2 * b * RM__QMR + r] = d * (float)s0;
+                xs[(2 * b + 1) * RM__QMR + r] = d * (float)s1;
+            }
+        }
+    }
+}
+
+/* rm__pack_q_panel for K a multiple of ch, as rm__pack_q_panel_ch does with AVX-512: chunks of
+   the 32 rows decoded, then moved to the panel by 8 x 8 transposes of dwords (int16 pairs). */
+RM__TGT_AVX2 static void rm__q_pack_avx2(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws,
+                                         float *wm, uint8_t *u, float *s, float *m) {
+    const int64_t K = W->n_in, nch = K / ch;
+    const int nsc = ch / qi->bs;
+    const size_t cb = W->row_bytes / (size_t)nch;
+    const __m256i off = _mm256_set1_epi16((short)qi->off);
+    int64_t c;
+    int j, i, jb, pb;
+    for (c = 0; c < nch; c++) {
+        for (j = 0; j < RM__NR; j++) {
+            if (j0 + j < W->n_out) {
+                const uint8_t *src = (const uint8_t *)W->data + (size_t)(j0 + j) * W->row_bytes + (size_t)c * cb;
+                if (c + 1 < nch)
+                    for (i = 0; i < (int)cb; i += 64) _mm_prefetch((const char *)(src + cb + i), _MM_HINT_T0);
+                rm__qchunk_decode(W->type, src, ch, u + 256 * j, s + 16 * j, m + 16 * j);
+            } else {
+                memset(u + 256 * j, qi->off, 256);
+                for (i = 0; i < nsc; i++) s[16 * j + i] = m[16 * j + i] = 0.0f;
+            }
+            for (i = 0; i < nsc; i++) ws[(c * nsc + i) * RM__NR + j] = s[16 * j + i];
+            if (qi->has_min)
+                for (i = 0; i < nsc; i++) wm[(c * nsc + i) * RM__NR + j] = m[16 * j + i];
+        }
+        for (jb = 0; jb < RM__NR; jb += 8)
+            for (pb = 0; pb < ch / 2; pb += 8) {
+                __m256 r[8];
+                for (i = 0; i < 8; i++) {
+                    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 256 * (jb + i) + 2 * pb));
+                    r[i] = _mm256_castsi256_ps(_mm256_sub_epi16(_mm256_cvtepu8_epi16(b), off));
+                }
+                rm__transpose8(r);
+                for (i = 0; i < 8; i++)
+                    _mm256_store_ps((float *)(void *)(wq + ((c * (ch / 2) + pb + i) * RM__NR + jb) * 2), r[i]);
+            }
+    }
+}
+
+/* 3 tokens (of the 6 of a block: xq [K/2][6], xd, xs [nsub][6]) x 16 rows of the panel (wq
+   [K/2][32][2], ws, wm [nsub][32]) into Y. DOT(acc, w, x) adds the pair products of w and x to
+   acc: vpmaddwd + vpaddd, or vpdpwssd. */
+#define RM__Q2ROWS(X) X(0) X(1) X(2)
+#define RM__Q2_DECL(r) __m256 a##r = _mm256_setzero_ps(), b##r = _mm256_setzero_ps();
+#define RM__Q2_INIT(r) __m256i i##r = _mm256_setzero_si256(), j##r = _mm256_setzero_si256();
+#define RM__Q2_STEP(r)                                                                                               \
+    x = _mm256_set1_epi32(xk[r]);                                                                                    \
+    i##r = RM__Q2_DOT(i##r, w0, x);                                                                                  \
+    j##r = RM__Q2_DOT(j##r, w1, x);
+#define RM__Q2_SCALE(r)                                                                                              \
+    d = _mm256_set1_ps(xd[r]);                                                                                       \
+    a##r = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(i##r), s0), d, a##r);                                    \
+    b##r = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(j##r), s1), d, b##r);
+#define RM__Q2_MIN(r)                                                                                                \
+    d = _mm256_set1_ps(xs[r]);                                                                                       \
+    a##r = _mm256_fmadd_ps(n0, d, a##r);                                                                             \
+    b##r = _mm256_fmadd_ps(n1, d, b##r);
+#define RM__Q2_STORE(r)                                                                                              \
+    if (r < rows) {                                                                                                  \
+        float tmp[16];                                                                                               \
+        _mm256_storeu_ps(tmp, a##r);                                                                                 \
+        _mm256_storeu_ps(tmp + 8, b##r);                                                                             \
+        memcpy(Y + r * ldy, tmp, (size_t)cols * sizeof(float));                                                      \
+    }
+#define RM__Q2_BODY                                                                                                  \
+    int64_t sb;                                                                                                      \
+    int o;                                                                                                           \
+    RM__Q2ROWS(RM__Q2_DECL)                                                                                          \
+    for (sb = 0; sb < nsub; sb++) {                                                                                  \
+        __m256 s0, s1, d;                                                                                            \
+        RM__Q2ROWS(RM__Q2_INIT)                                                                                      \
+        for (o = 0; o < bs2; o++) {                                                                                  \
+            const int32_t *xk = xq + o * RM__QMR;                                                                    \
+            const __m256i w0 = _mm256_load_si256((const __m256i *)(const void *)(wq + o * 2 * RM__NR));               \
+            const __m256i w1 = _mm256_load_si256((const __m256i *)(const void *)(wq + o * 2 * RM__NR + 16));          \
+            __m256i x;                                                                                               \
+            RM__Q2ROWS(RM__Q2_STEP)                                                                                  \
+        }                                                                                                            \
+        wq += bs2 * 2 * RM__NR;                                                                                      \
+        xq += bs2 * RM__QMR;                                                                                         \
+        s0 = _mm256_loadu_ps(ws);                                                                                    \
+        s1 = _mm256_loadu_ps(ws + 8);                                                                                \
+        ws += RM__NR;                                                                                                \
+        RM__Q2ROWS(RM__Q2_SCALE)                                                                                     \
+        if (has_min) {                                                                                               \
+            const __m256 n0 = _mm256_loadu_ps(wm), n1 = _mm256_loadu_ps(wm + 8);                                     \
+            wm += RM__NR;                                                                                            \
+            RM__Q2ROWS(RM__Q2_MIN)                                                                                   \
+        }                                                                                                            \
+        xd += RM__QMR;                                                                                               \
+        xs += RM__QMR;                                                                                               \
+    }                                                                                                                \
+    RM__Q2ROWS(RM__Q2_STORE)
+
+#define RM__Q2_DOT(acc, w, x) _mm256_add_epi32(acc, _mm256_madd_epi16(w, x))
+RM__TGT_AVX2 static inline __attribute__((always_inline)) void
+rm__q_kernel3x16_avx2(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                      const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    RM__Q2_BODY
+}
+#undef RM__Q2_DOT
+#define RM__Q2_DOT(acc, w, x) _mm256_dpwssd_avx_epi32(acc, w, x)
+RM__TGT_AVXVNNI static inline __attribute__((always_inline)) void
+rm__q_kernel3x16_avxvnni(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                         const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    RM__Q2_BODY
+}
+#undef RM__Q2_DOT
+
+/* 6 tokens x 32 rows as four 3 x 16 quarters; bs2 and has_min constant in each inlined copy. */
+#define RM__Q2_QUARTERS(fn, B2, HM)                                                                                  \
+    for (r0 = 0; r0 < rows; r0 += 3)                                                                                 \
+        for (c0 = 0; c0 < cols; c0 += 16)                                                                            \
+            fn(nsub, B2, HM, xq + r0, xd + r0, xs + r0, wq + 2 * c0, ws + c0, wm + c0, Y + r0 * ldy + c0, ldy,       \
+               RM__MIN(3, rows - r0), RM__MIN(16, cols - c0));
+#define RM__Q2_ENTRY(name, fn, TGT)                                                                                  \
+    TGT static void name(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs,    \
+                         const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows,       \
+                         int cols) {                                                                                 \
+        int r0, c0;                                                                                                  \
+        if (bs2 == 16) {                                                                                             \
+            if (has_min) { RM__Q2_QUARTERS(fn, 16, 1) } else { RM__Q2_QUARTERS(fn, 16, 0) }                          \
+        } else {                                                                                                     \
+            if (has_min) { RM__Q2_QUARTERS(fn, 8, 1) } else { RM__Q2_QUARTERS(fn, 8, 0) }                            \
+        }                                                                                                            \
+    }
+RM__Q2_ENTRY(rm__q_kernel_avx2, rm__q_kernel3x16_avx2, RM__TGT_AVX2)
+RM__Q2_ENTRY(rm__q_kernel_avxvnni, rm__q_kernel3x16_avxvnni, RM__TGT_AVXVNNI)
+
+/* e^x for 8 floats, as rm__exp16: the same reduction and polynomial; 2^n applied as two
+   factors 2^(n/2) 2^(n - n/2) built in the exponent bits, so that results down to the
+   subnormals (x >= -104) are right; below, 0; above 88.7, +Inf. */
+RM__TGT_AVX2 static __m256 rm__exp8(__m256 x) {
+    const __m256 hi = _mm256_set1_ps(88.72283935546875f), lo = _mm256_set1_ps(-104.0f);
+    const __m256 over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ), under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    __m256 n, r, p;
+    __m256i ni, n1, n2;
+    x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
+    n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    ni = _mm256_cvtps_epi32(n);
+    n1 = _mm256_srai_epi32(ni, 1);
+    n2 = _mm256_sub_epi32(ni, n1);
+    p = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23)));
+    p = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23)));
+    p = _mm256_andnot_ps(under, p);
+    return _mm256_blendv_ps(p, _mm256_set1_ps(INFINITY), over);
+}
+
+/* Lanes i < n (of 8) set, for the masked loads and stores of a row's tail. */
+RM__TGT_AVX2 static __m256i rm__mask8(int64_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)RM__MIN(n, 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+RM__TGT_AVX2 static void rm__silu_mul_avx2(float *a, const float *g, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    int64_t i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        const __m256 gv = _mm256_maskload_ps(g + i, k), av = _mm256_maskload_ps(a + i, k);
+        const __m256 s = _mm256_div_ps(gv, _mm256_add_ps(one, rm__exp8(_mm256_sub_ps(_mm256_setzero_ps(), gv))));
+        _mm256_maskstore_ps(a + i, k, _mm256_mul_ps(av, s));
+    }
+}
+
+/* As rm__softmax_row_avx512: the sum in double, so that the lanes a cell falls in do not
+   change the result. Masked lanes hold -INFINITY and so contribute 0. */
+RM__TGT_AVX2 static void rm__softmax_row_avx2(float *s, const float *bias, int64_t n, float scale) {
+    const __m256 sc = _mm256_set1_ps(scale), ninf = _mm256_set1_ps(-INFINITY);
+    __m256 mv = ninf, mx, inv;
+    __m256d s0 = _mm256_setzero_pd();
+    double sum, t[4];
+    float mm[8], m = -INFINITY;
+    int64_t i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        __m256 v = _mm256_fmadd_ps(_mm256_maskload_ps(s + i, k), sc, _mm256_maskload_ps(bias + i, k));
+        _mm256_maskstore_ps(s + i, k, v);
+        mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, v, _mm256_castsi256_ps(k)));
+    }
+    _mm256_storeu_ps(mm, mv);
+    for (i = 0; i < 8; i++) m = mm[i] > m ? mm[i] : m;
+    mx = _mm256_set1_ps(m == -INFINITY ? 0.0f : m);
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        const __m256 p = _mm256_and_ps(rm__exp8(_mm256_sub_ps(_mm256_maskload_ps(s + i, k), mx)), _mm256_castsi256_ps(k));
+        _mm256_maskstore_ps(s + i, k, p);
+        s0 = _mm256_add_pd(s0, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(p)), _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1))));
+    }
+    _mm256_storeu_pd(t, s0);
+    sum = (t[0] + t[1]) + (t[2] + t[3]);
+    inv = _mm256_set1_ps(sum > 0 ? (float)(1.0 / sum) : 0.0f);
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        _mm256_maskstore_ps(s + i, k, _mm256_mul_ps(_mm256_maskload_ps(s + i, k), inv));
+    }
+}
+
+RM__TGT_AVX2 static double rm__sumexp_avx2(const float *l, int64_t n, float mx) {
+    const __m256 m = _mm256_set1_ps(mx);
+    __m256 acc = _mm256_setzero_ps();
+    float t[8];
+    double sum = 0;
+    int64_t i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        acc = _mm256_add_ps(acc, _mm256_and_ps(rm__exp8(_mm256_sub_ps(_mm256_maskload_ps(l + i, k), m)), _mm256_castsi256_ps(k)));
+    }
+    _mm256_storeu_ps(t, acc);
+    for (i = 0; i < 8; i++) sum += t[i];
+    return sum;
 }
 
 #if defined(__GNUC__) && !defined(__clang__)
@@ -7085,39 +7395,195 @@ static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
    so contexts in different threads (or with different instruction sets, as the tests use)
    never race. The kernels return 0 where they do not handle a case (a weight type, a row
    length, no memory for the packed operands): the reference computes it. */
-typedef int (*rm__gemm_f_fn)(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth,
-                             int how);
 #if RM__KERNELS_ANY
-typedef int (*rm__gemm_q_fn)(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
-                             int64_t ldy, int nth);
-#else
-typedef int (*rm__gemm_q_fn)(void);
-#endif
 typedef struct rm__kernels {
     int isa;             /* rm_isa */
-    /* F32/F16/BF16 weights. how: 0 float, 1 float on operands rounded to bfloat16 (the bf16
-       precision), 2 the same with bf16 dot products (only when bf16dot is set) */
-    rm__gemm_f_fn gemm_f;
-    int bf16dot;
-    rm__gemm_q_fn gemm_q; /* quantized weights against int16 activations */
+    int bf16dot;         /* the float entries take how = 2: bf16 dot products on pairs */
+    /* F32/F16/BF16 weights (rm__gemm_f_drv): a panel of 32 rows into wp [k][32] (how 2: bf16
+       pairs [k/2][32]), one token as bf16 pairs (how 2), 12 tokens x 32 rows of sums */
+    void (*f_pack)(const rm__mat *W, int64_t j0, float *wp, int how);
+    void (*f_pack_x_bf)(const float *src, int64_t K, uint32_t *dst);
+    void (*f_kernel)(int64_t KL, const float *xp, const float *wp, float *Y, int64_t ldy, int rows, int cols, int how);
+    /* quantized weights (rm__gemm_q_drv): 6 tokens to int16, a panel decoded from chunks of
+       ch (256 or 128) elements of its rows, 6 tokens x 32 rows of sums */
+    void (*q_quant_x)(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi, int32_t *xq, float *xd,
+                      float *xs);
+    void (*q_pack)(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws, float *wm, uint8_t *u,
+                   float *s, float *m);
+    void (*q_kernel)(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs, const int16_t *wq,
+                     const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols);
     void (*silu_mul)(float *a, const float *g, int64_t n);
     void (*softmax_row)(float *s, const float *bias, int64_t n, float scale);
     double (*sumexp)(const float *l, int64_t n, float mx);
 } rm__kernels;
 
-/* Indexed by rm_isa. An instruction set this build has no kernels for keeps NULL entries. */
-static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
-    {RM_ISA_AUTO, NULL, 0, NULL, NULL, NULL, NULL},
-    {RM_ISA_SCALAR, NULL, 0, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
-    /* AVX2 + FMA (x86-64-v3) */
-    {RM_ISA_AVX2, NULL, 0, NULL, NULL, NULL, NULL},
-#if RM__KERNELS_X86
-    {RM_ISA_AVX512, rm__gemm_f_avx512, 0, rm__gemm_q_avx512, rm__silu_mul_avx512, rm__softmax_row_avx512, rm__sumexp_avx512},
+/* The float and bf16 products, for every instruction set: activations packed once, then
+   panels of 32 rows dealt out to the threads, each packed (k->f_pack) and multiplied with
+   every block of 12 tokens (k->f_kernel). how: 0 float, 1 float on bf16-rounded operands (the
+   bf16 precision on a CPU without bf16 dot products), 2 bf16 dot products. Packed elements are
+   4 bytes: a float, or a pair of bf16 (half as many). */
+static int rm__gemm_f_drv(const rm__kernels *kn, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                          int64_t ldy, int nth, int how) {
+    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
+    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
+    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
+    float *xp;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    xp = (float *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
+#endif
+    {
+        int tid = 0;
+        float *wp;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
+            int64_t r, k;
+            for (r = 0; r < RM__FMR; r++) {
+                const int64_t t = ib * RM__FMR + r;
+                const float *src = t < T ? X + t * ldx : NULL;
+                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
+                else if (how == 2) kn->f_pack_x_bf(src, K, (uint32_t *)(void *)dst + r);
+                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
+                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            kn->f_pack(W, j0, wp, how);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * RM__FMR;
+                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
+                const int rows = (int)RM__MIN(RM__FMR, T - t0);
+                kn->f_kernel(KL, xb, wp, Y + t0 * ldy + j0, ldy, rows, cols, how);
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
+/* The integer products, for every instruction set: activations quantized once in blocks of 6
+   tokens (k->q_quant_x), then panels of 32 rows decoded (k->q_pack, or rm__pack_q_panel for
+   row lengths it does not take) and multiplied with every block (k->q_kernel). */
+static int rm__gemm_q_drv(const rm__kernels *kn, const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T,
+                          int64_t ldx, float *Y, int64_t ldy, int nth) {
+    const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs;
+    const int64_t nblk = (T + RM__QMR - 1) / RM__QMR, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    /* per token block: xq, xd, xs; per thread: wq, ws, wm, then one decoded row (u, s, m) */
+    const size_t xq_b = (size_t)K * 2 * RM__QMR, xv_b = (size_t)nsub * RM__QMR * 4;
+    const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
+    const size_t wq_b = (size_t)K * 2 * RM__NR, wv_b = (size_t)nsub * RM__NR * 4;
+    const size_t srow = (size_t)RM__MAX(nsub, 16 * RM__NR), urow = (size_t)RM__MAX(K, 256 * RM__NR);
+    const size_t pbytes = (wq_b + 2 * wv_b + 2 * srow * 4 + urow + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
+    uint8_t *base;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    base = (uint8_t *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
+#endif
+    {
+        int tid = 0;
+        uint8_t *pb, *u;
+        int16_t *wq;
+        float *ws, *wm, *s, *m;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
+        wq = (int16_t *)(void *)pb;
+        ws = (float *)(void *)(pb + wq_b);
+        wm = (float *)(void *)(pb + wq_b + wv_b);
+        s = (float *)(void *)(pb + wq_b + 2 * wv_b);
+        m = s + srow;
+        u = (uint8_t *)(m + srow);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            uint8_t *p = base + (size_t)ib * xblk;
+            kn->q_quant_x(X, ldx, ib * RM__QMR, T, K, qi, (int32_t *)(void *)p, (float *)(void *)(p + xq_b),
+                              (float *)(void *)(p + xq_b + xv_b));
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            if (K % 256 == 0) kn->q_pack(W, qi, j0, 256, wq, ws, wm, u, s, m);
+            else if (K % 128 == 0 && qi->bs == 32) kn->q_pack(W, qi, j0, 128, wq, ws, wm, u, s, m);
+            else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * RM__QMR;
+                const uint8_t *p = base + (size_t)jb * xblk;
+                kn->q_kernel(nsub, qi->bs / 2, qi->has_min, (const int32_t *)(const void *)p,
+                             (const float *)(const void *)(p + xq_b), (const float *)(const void *)(p + xq_b + xv_b), wq,
+                             ws, wm, Y + t0 * ldy + j0, ldy, (int)RM__MIN(RM__QMR, T - t0), cols);
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
 #else
-    {RM_ISA_AVX512, NULL, 0, NULL, NULL, NULL, NULL},
+typedef struct rm__kernels {
+    int isa, bf16dot;
+    void (*f_kernel)(void);
+    void (*q_kernel)(void);
+    void (*silu_mul)(float *a, const float *g, int64_t n);
+    void (*softmax_row)(float *s, const float *bias, int64_t n, float scale);
+    double (*sumexp)(const float *l, int64_t n, float mx);
+} rm__kernels;
+#endif
+
+/* Indexed by rm_isa. An instruction set this build has no kernels for keeps NULL entries. */
+#if RM__KERNELS_ANY
+#define RM__KT_NONE(isa) {isa, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#else
+#define RM__KT_NONE(isa) {isa, 0, NULL, NULL, NULL, NULL, NULL}
+#endif
+static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
+    RM__KT_NONE(RM_ISA_AUTO),
+#if RM__KERNELS_ANY
+    {RM_ISA_SCALAR, 0, NULL, NULL, NULL, NULL, NULL, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
+#else
+    {RM_ISA_SCALAR, 0, NULL, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
+#endif
+#if RM__KERNELS_X86
+    /* AVX2 + FMA (x86-64-v3); AVX-VNNI's kernel replaces q_kernel where the CPU has it */
+    {RM_ISA_AVX2, 0, rm__f_pack_avx2, NULL, rm__f_kernel_avx2, rm__q_quant_x_avx2, rm__q_pack_avx2, rm__q_kernel_avx2,
+     rm__silu_mul_avx2, rm__softmax_row_avx2, rm__sumexp_avx2},
+    /* AVX-512 F/BW/VL/DQ; VNNI for quantized weights (else AVX2's), BF16 sets bf16dot */
+    {RM_ISA_AVX512, 0, rm__f_pack_avx512, rm__pack_bf_x, rm__f_kernel_avx512, rm__quant_x_block, rm__pack_q_panel_ch,
+     rm__q_kernel, rm__silu_mul_avx512, rm__softmax_row_avx512, rm__sumexp_avx512},
+#else
+    RM__KT_NONE(RM_ISA_AVX2),
+    RM__KT_NONE(RM_ISA_AVX512),
 #endif
     /* ARM64 NEON: filled by the NEON section */
-    {RM_ISA_NEON, NULL, 0, NULL, NULL, NULL, NULL},
+    RM__KT_NONE(RM_ISA_NEON),
 };
 
 static const char *const rm__isa_names[RM_ISA_COUNT] = {"auto", "scalar", "avx2", "avx512", "neon"};
@@ -7130,8 +7596,8 @@ RMDEF int rm_isa_available(int isa) {
     switch (isa) {
     case RM_ISA_SCALAR: return 1;
 #if RM__KERNELS_X86
-    case RM_ISA_AVX2: return 0;
-    case RM_ISA_AVX512: return rm__cpu_avx512f();
+    case RM_ISA_AVX2: return rm__cpu_avx2();
+    case RM_ISA_AVX512: return rm__cpu_avx512f() && rm__cpu_avx2();
 #endif
     default: return 0;
     }
@@ -7170,8 +7636,13 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
 #if RM__KERNELS_X86
     if (isa == RM_ISA_AVX512) {
         out->bf16dot = rm__cpu_avx512bf16();
-        if (!rm__cpu_avx512vnni()) out->gemm_q = NULL;
+        if (!rm__cpu_avx512vnni()) { /* Skylake-X: AVX2's integer kernels */
+            out->q_quant_x = rm__kernel_tables[RM_ISA_AVX2].q_quant_x;
+            out->q_pack = rm__kernel_tables[RM_ISA_AVX2].q_pack;
+            out->q_kernel = rm__kernel_tables[RM_ISA_AVX2].q_kernel;
+        }
     }
+    if ((isa == RM_ISA_AVX2 || out->q_kernel == rm__q_kernel_avx2) && rm__cpu_avxvnni()) out->q_kernel = rm__q_kernel_avxvnni;
 #endif
     return RM_OK;
 }
@@ -7183,24 +7654,28 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
 static int rm__gemm_fast(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
                          int64_t ldy, int nth, int rnd) {
     if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
-    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
-        if (!k->gemm_f) return 0;
-        rnd = rnd && W->type != RM_TYPE_F32;
-        return k->gemm_f(W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
-    }
+    if (!k->f_kernel) return 0;
 #if RM__KERNELS_ANY
+    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
+        rnd = rnd && W->type != RM_TYPE_F32;
+        return rm__gemm_f_drv(k, W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
+    }
     {
         rm__qinfo qi;
-        if (k->gemm_q && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return k->gemm_q(W, &qi, X, T, ldx, Y, ldy, nth);
+        if (k->q_kernel && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return rm__gemm_q_drv(k, W, &qi, X, T, ldx, Y, ldy, nth);
     }
+#else
+    RM__UNUSED(X); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth); RM__UNUSED(rnd);
 #endif
     return 0;
 }
 
-/* The product of the forward pass: the fast kernels when they handle this case, else the
-   reference. bf16: the bf16 precision for F16/BF16 weights (see rm__gemm_fast). */
+/* The product of the forward pass at precision prec (rm_precision): the fast kernels when they
+   handle this case, else the reference. */
 static void rm__matmul(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                       int64_t ldy, float *wbuf, int nth, int bf16) {
+                       int64_t ldy, float *wbuf, int nth, int prec) {
+    /* the bf16 products round BF16 weights losslessly; F16 weights only when asked */
+    const int bf16 = W->type == RM_TYPE_BF16 ? prec != RM_PRECISION_F32 : W->type == RM_TYPE_F16 && prec == RM_PRECISION_BF16;
     if (rm__gemm_fast(k, W, X, T, ldx, Y, ldy, nth, bf16)) return;
     rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
 }
@@ -7602,7 +8077,7 @@ struct rm_ctx {
     char err[512];
     int nth;
     int kv_f16;
-    int bf16;              /* RM_PRECISION_BF16 */
+    int prec;              /* rm_precision */
     rm__kernels kern;      /* the kernels of its instruction set */
     int64_t n_ctx;         /* limit on cells */
     int64_t cap;           /* cells allocated */
@@ -7714,16 +8189,14 @@ RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **o
             c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: n_ctx and n_threads must not be negative");
             return c->status;
         }
-        if (p->precision != RM_PRECISION_BF16 && p->precision != RM_PRECISION_F32) {
-            c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: precision %d is neither RM_PRECISION_BF16 nor RM_PRECISION_F32", p->precision);
+        if (p->precision != RM_PRECISION_AUTO && p->precision != RM_PRECISION_BF16 && p->precision != RM_PRECISION_F32) {
+            c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: precision %d is not an rm_precision (AUTO 0, BF16 1, F32 2)", p->precision);
             return c->status;
         }
         if (p->n_ctx > 0) c->n_ctx = p->n_ctx;
         c->nth = p->n_threads;
         c->kv_f16 = p->kv_f16 != 0;
-        c->bf16 = p->precision == RM_PRECISION_BF16;
-    } else {
-        c->bf16 = 1;
+        c->prec = p->precision;
     }
     {
         char why[200];
@@ -8030,7 +8503,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
-            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->prec);
             rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
             /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
@@ -8039,9 +8512,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
                 if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
             }
         } else {
-            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->prec);
+            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->prec);
+            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->prec);
             rm__add_bias(c->q, T, H * D, &L->bq, nth);
             rm__add_bias(c->kk, T, G * D, &L->bk, nth);
             rm__add_bias(c->vv, T, G * D, &L->bv, nth);
@@ -8067,7 +8540,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         }
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
-        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->prec);
         rm__add_bias(c->ff2, T, E, &L->bo, nth);
         if (L->attn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -8079,9 +8552,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
         }
         /* feed-forward */
-        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->prec);
         rm__add_bias(c->ff1, T, F, &L->b_up, nth);
-        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->prec);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
 #endif
@@ -8096,7 +8569,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             else
                 for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
         }
-        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->prec);
         rm__add_bias(c->ff2, T, E, &L->b_down, nth);
         if (L->ffn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -8135,7 +8608,7 @@ static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64
     rm__mat W = m->output;
     W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
     W.n_out = nv;
-    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
+    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->prec);
     if (cap > 0) {
         int64_t i;
 #ifdef _OPENMP

@@ -1,6 +1,6 @@
 /* rmtool score, eval and fit-head: included by examples/rmtool.c after rm.h, rmjson.h and
    rmtool_opts.h. The options shared by the three are RMT_MODEL_OPTS below; their defaults are
-   rm_scorer_desc's zeros (template auto, split paper, beta 1, precision bf16, no length limit),
+   rm_scorer_desc's zeros (template auto, split paper, beta 1, precision auto, no length limit),
    and the mode, when --mode is not given, follows what the command line names: --head ->
    explicit, --ref or --ref-free -> implicit, else explicit when the model has a reward head
    (cls.output) and implicit otherwise (eval with both a head and a reference: both).
@@ -47,7 +47,7 @@ static void rmt_on_sigint(int sig) {
     {"--max-length", "N", "at most N tokens of prompt+response: the prompt's oldest go first (default no limit)", 0}, \
     {"--threads", "N", "threads (default OpenMP's)", 0},                                                         \
     {"--ctx", "N", "context size (default the model's trained context, or --max-length if larger)", 0},          \
-    {"--precision", "bf16|f32", "how F16/BF16 weights are multiplied (default bf16)", 0},                        \
+    {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},                        \
     {"--kv-f16", NULL, "store the KV cache in F16 (half the memory)", 0},                                        \
     {"--normalize", NULL, "explicit: (r - mean) / std with the head's rm.head.mean/std", 0},                      \
     {"--progress", "S", "seconds between progress lines when stderr is not a terminal (default 10, 0 = none)", 0}
@@ -100,9 +100,10 @@ static int rmt_setup_open(const rmo_args *a, int mode_hidden, int allow_both, rm
     d.max_length = maxlen;
     d.kv_f16 = rmo_has(a, "--kv-f16");
     if (prec) {
-        if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
+        if (strcmp(prec, "auto") == 0) d.precision = RM_PRECISION_AUTO;
+        else if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
         else if (strcmp(prec, "f32") == 0) d.precision = RM_PRECISION_F32;
-        else return die("--precision takes bf16 or f32, not '%s'", prec);
+        else return die("--precision takes auto, bf16 or f32, not '%s'", prec);
     }
     d.normalize = rmo_has(a, "--normalize");
     if (beta) {
@@ -1054,7 +1055,7 @@ static const rmo_opt rmt_fit_head_opts[] = {
     {"--max-length", "N", "at most N tokens of prompt+response (the prompt's oldest go first)", 0},
     {"--threads", "N", "threads (default OpenMP's)", 0},
     {"--ctx", "N", "context size (default the model's trained context)", 0},
-    {"--precision", "bf16|f32", "how F16/BF16 weights are multiplied (default bf16)", 0},
+    {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},
     {"--kv-f16", NULL, "store the KV cache in F16", 0},
     {"--progress", "S", "seconds between progress lines when stderr is not a terminal (default 10, 0 = none)", 0},
     {NULL, NULL, NULL, 0}};

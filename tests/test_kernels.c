@@ -346,6 +346,14 @@ int main(void) {
         RUN(test_odd_shapes);
         RUN(test_bf16_scope);
         RUN(test_fallback);
+#if RM__KERNELS_X86
+        if (K.q_kernel == rm__q_kernel_avxvnni) { /* the vpmaddwd kernel that CPUs without AVX-VNNI run */
+            K.q_kernel = rm__q_kernel_avx2;
+            printf("  %s without AVX-VNNI\n", rm_isa_name(isa));
+            RUN(test_all_types);
+            RUN(test_odd_shapes);
+        }
+#endif
     }
     if (!n) printf("  no SIMD instruction set here: only the reference runs\n");
     return rmt_summary("test_kernels");
