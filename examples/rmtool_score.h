@@ -946,8 +946,10 @@ static int cmd_eval(int argc, char **argv) {
         if (!doc) {
             fprintf(stderr, "error: %s:%ld: invalid JSON: %s\n", input, L.lineno, je.msg);
             if (fs) {
-                fprintf(fs, "{\"line\":%ld,\"error\":\"invalid JSON: ", L.lineno);
-                rmj_write_string(fs, je.msg, strlen(je.msg));
+                char msg[320]; /* one JSON string: "invalid JSON: <the parser's message>" */
+                snprintf(msg, sizeof(msg), "invalid JSON: %s", je.msg);
+                fprintf(fs, "{\"line\":%ld,\"error\":", L.lineno);
+                rmj_write_string(fs, msg, strlen(msg));
                 fprintf(fs, "}\n");
             }
             failed++;
