@@ -16,6 +16,14 @@ LDFLAGS += -fopenmp
 endif
 endif
 
+# libmicrohttpd, when pkg-config finds it, gives rmtool its `serve` command (`make MHD=0` builds
+# without; the command then says how to get the library). rm.h itself needs nothing.
+MHD     ?= $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo 1)
+ifeq ($(MHD),1)
+MHD_CFLAGS := -DRMT_HAVE_MHD $(shell pkg-config --cflags libmicrohttpd)
+MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd)
+endif
+
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
@@ -30,6 +38,9 @@ $(BUILD):
 
 $(BUILD)/%: examples/%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/rmtool: examples/rmtool.c $(HDRS) | $(BUILD)
+	$(CC) $(CFLAGS) $(MHD_CFLAGS) $< -o $@ $(LDFLAGS) $(LDLIBS) $(MHD_LIBS)
 
 $(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LDLIBS)

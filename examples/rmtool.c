@@ -7,6 +7,7 @@
    rmtool fit-head ...                       fit an EX-RM head on frozen hidden states
    rmtool synth ...                          write a random-weight model of a real shape
    rmtool bench ...                          prefill and scoring speed
+   rmtool serve ...                          score over HTTP (needs libmicrohttpd)
 
    Every failure prints one line "error: ..." on stderr and exits with status 1. */
 #define RM_IMPLEMENTATION
@@ -293,6 +294,7 @@ static double rmt_now(void) {
 #include "rmtool_score.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
+#include "rmtool_serve.h"
 
 static void usage(void) {
     fprintf(stderr,
@@ -306,7 +308,9 @@ static void usage(void) {
             "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
             "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
             "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n"
-            "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n");
+            "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n"
+            "  serve --model M [--ref R] [--head H] --mode implicit|explicit [--host 127.0.0.1] [--port 8080] [--threads N]\n"
+            "        [--max-batch K] [--max-tokens T] [--api-key KEY] ...   (rmtool serve --help)\n");
 }
 
 int main(int argc, char **argv) {
@@ -321,6 +325,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "fit-head") == 0) return cmd_fit_head(argc - 2, argv + 2);
     if (strcmp(argv[1], "synth") == 0) return rmtool_synth(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0) return rmtool_bench(argc - 1, argv + 1);
+    if (strcmp(argv[1], "serve") == 0) return cmd_serve(argc - 2, argv + 2);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage();
         return 0;

@@ -35,6 +35,7 @@ typedef struct rmt_setup {
     rm_head *head;
     rm_scorer *ex, *im;  /* the scorers the mode asks for */
     int mode;            /* RM_MODE_*, or 3 for both */
+    rm_scorer_desc desc; /* what the last scorer was made from (serve makes one per worker) */
 } rmt_setup;
 
 static void rmt_setup_free(rmt_setup *s) {
@@ -133,6 +134,7 @@ static int rmt_setup_open(int argc, char **argv, int mode_hidden, rmt_setup *st)
         d.mode = RM_MODE_IMPLICIT;
         if (rm_scorer_new(&d, &st->im) != RM_OK) return die("%s", rm_scorer_error(st->im));
     }
+    st->desc = d;
     return 0;
 }
 
@@ -359,54 +361,56 @@ static void rmt_progress(long done, long total, double t0, long tokens) {
 /* score                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-static void rmt_json_ids(const char *key, const int32_t *ids, int64_t n) {
+static void rmt_json_ids(FILE *f, const char *key, const int32_t *ids, int64_t n) {
     int64_t i;
-    printf(",\"%s\":[", key);
-    for (i = 0; i < n; i++) printf(i ? ",%d" : "%d", ids[i]);
-    printf("]");
+    fprintf(f, ",\"%s\":[", key);
+    for (i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ids[i]);
+    fprintf(f, "]");
 }
-static void rmt_json_dbl(const char *key, const double *v, int64_t n) {
+static void rmt_json_dbl(FILE *f, const char *key, const double *v, int64_t n) {
     int64_t i;
-    printf(",\"%s\":[", key);
+    fprintf(f, ",\"%s\":[", key);
     for (i = 0; i < n; i++) {
-        if (i) printf(",");
-        rmj_write_double(stdout, v[i]);
+        if (i) fprintf(f, ",");
+        rmj_write_double(f, v[i]);
     }
-    printf("]");
+    fprintf(f, "]");
 }
 
-static void rmt_print_score(const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
+/* One score object, as `score --json` and `score --input` write it (and `serve`'s /score
+   returns it), followed by a newline. */
+static void rmt_print_score(FILE *f, const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
                             const rmj_value *id) {
-    printf("{");
-    if (line > 0) printf("\"line\":%ld,\"index\":%d,", line, index);
+    fprintf(f, "{");
+    if (line > 0) fprintf(f, "\"line\":%ld,\"index\":%d,", line, index);
     if (id) {
         size_t n;
         const char *s = rmj_is_string(id) ? rmj_str(id, &n) : NULL;
-        printf("\"id\":");
-        if (s) rmj_write_string(stdout, s, n);
-        else rmj_write_double(stdout, rmj_num(id));
-        printf(",");
+        fprintf(f, "\"id\":");
+        if (s) rmj_write_string(f, s, n);
+        else rmj_write_double(f, rmj_num(id));
+        fprintf(f, ",");
     }
-    printf("\"reward\":");
-    rmj_write_double(stdout, sc->reward);
-    if (sc->nonfinite) printf(",\"nonfinite\":true");
-    rmt_json_ids("prompt_ids", sc->prompt_ids, sc->n_prompt);
-    rmt_json_ids("response_ids", sc->response_ids, sc->n_response);
+    fprintf(f, "\"reward\":");
+    rmj_write_double(f, sc->reward);
+    if (sc->nonfinite) fprintf(f, ",\"nonfinite\":true");
+    rmt_json_ids(f, "prompt_ids", sc->prompt_ids, sc->n_prompt);
+    rmt_json_ids(f, "response_ids", sc->response_ids, sc->n_response);
     if (per_token && sc->logprobs) {
-        rmt_json_dbl("logprobs", sc->logprobs, sc->n_response);
-        if (sc->ref_logprobs) rmt_json_dbl("ref_logprobs", sc->ref_logprobs, sc->n_response);
-        rmt_json_dbl("contributions", sc->contributions, sc->n_response);
+        rmt_json_dbl(f, "logprobs", sc->logprobs, sc->n_response);
+        if (sc->ref_logprobs) rmt_json_dbl(f, "ref_logprobs", sc->ref_logprobs, sc->n_response);
+        rmt_json_dbl(f, "contributions", sc->contributions, sc->n_response);
     }
     if (hidden && sc->last_hidden) {
         int64_t i, E = rm_model_hparams(m)->n_embd;
-        printf(",\"last_hidden\":[");
+        fprintf(f, ",\"last_hidden\":[");
         for (i = 0; i < E; i++) {
-            if (i) printf(",");
-            rmj_write_float(stdout, sc->last_hidden[i]);
+            if (i) fprintf(f, ",");
+            rmj_write_float(f, sc->last_hidden[i]);
         }
-        printf("]");
+        fprintf(f, "]");
     }
-    printf("}\n");
+    fprintf(f, "}\n");
 }
 
 /* Human-readable per-token view: where the implicit reward comes from. */
@@ -468,7 +472,7 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return 1;
         }
-        if (json) rmt_print_score(&s, m, per_token, hidden, 0, 0, NULL);
+        if (json) rmt_print_score(stdout, &s, m, per_token, hidden, 0, 0, NULL);
         else {
             printf("reward: %.6f%s\n", s.reward, s.nonfinite ? " (non-finite: NaN or Inf arose)" : "");
             if (per_token && s.logprobs) rmt_print_tokens(&s, m);
@@ -517,7 +521,7 @@ static int cmd_score(int argc, char **argv) {
                 failed++;
             } else {
                 for (k = 0; k < row.n_resp; k++) {
-                    rmt_print_score(&out[k], m, per_token, hidden, L.lineno, (int)k, rmj_get(rmj_root(doc), "id"));
+                    rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, rmj_get(rmj_root(doc), "id"));
                     tokens += out[k].n_response + (k ? 0 : out[k].n_prompt);
                     if (out[k].nonfinite) failed++;
                 }
