@@ -30,7 +30,7 @@ EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out exa
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench run head clean vocab
+.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -67,9 +67,16 @@ run: $(BUILD)/rmtool $(BUILD)/quickstart
 	    --ref models/stories260K.gguf --head models/stories260K-head.gguf --mode both --template none --beta 0.1
 
 # Speed: synthesises real-shaped models (cached in build/bench-models) and prints one table of
-# medians; LLAMA_BENCH=/path/to/llama-bench adds llama.cpp's figures on the same files.
+# medians; LLAMA_BENCH=/path/to/llama-bench adds llama.cpp's figures on the same files; then
+# the HTTP load run (bench-serve).
 bench: $(BUILD)/rmtool
 	RMTOOL=$(BUILD)/rmtool sh tools/bench.sh
+	@$(MAKE) --no-print-directory bench-serve
+
+# HTTP: a bounded loopback load on rmtool serve against rmtool score on the same rows.
+bench-serve: $(BUILD)/rmtool
+	@if [ "$(MHD)" = 1 ]; then RMTOOL=$(BUILD)/rmtool BUILD=$(BUILD) sh tools/bench_serve.sh; \
+	else echo "bench-serve skipped: rmtool built without libmicrohttpd (apt-get install libmicrohttpd-dev)"; fi
 
 # Refit the demo head shipped in models/ (deterministic).
 head: $(BUILD)/rmtool

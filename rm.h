@@ -116,6 +116,9 @@ SUPPORTED
    precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
+   0.3.0  rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
+          OpenRLHF's /get_reward, vLLM's /classify and /pooling, TEI's /predict and /score
+          (the rows and objects of rmtool score); the library itself is unchanged
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
