@@ -16,17 +16,30 @@ LDFLAGS += -fopenmp
 endif
 endif
 
+# zlib for .gz input to rmtool when the compiler finds it (`make ZLIB=0` builds without; that
+# rmtool then says "decompress first" for a .gz file). rm.h itself never uses zlib.
+ZLIB ?= 1
+ifeq ($(ZLIB),1)
+HAVE_ZLIB := $(shell printf '\043include <zlib.h>\nint main(void){return !zlibVersion();}' | $(CC) -x c - -lz -o /dev/null 2>/dev/null && echo 1)
+endif
+ifeq ($(HAVE_ZLIB),1)
+$(BUILD)/rmtool: CFLAGS += -DRMT_HAVE_ZLIB
+$(BUILD)/rmtool: LDLIBS += -lz
+endif
+
 # libmicrohttpd, when pkg-config finds it, gives rmtool its `serve` command (`make MHD=0` builds
 # without; the command then says how to get the library). rm.h itself needs nothing.
 MHD     ?= $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo 1)
 ifeq ($(MHD),1)
 MHD_CFLAGS := -DRMT_HAVE_MHD $(shell pkg-config --cflags libmicrohttpd)
 MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd)
+$(BUILD)/rmtool: CFLAGS += $(MHD_CFLAGS)
+$(BUILD)/rmtool: LDLIBS += $(MHD_LIBS)
 endif
 
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
-EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
+EXAMPLES  := $(BUILD)/rmtool $(BUILD)/rmtool-scalar $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
@@ -39,11 +52,15 @@ $(BUILD):
 $(BUILD)/%: examples/%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LDLIBS)
 
-$(BUILD)/rmtool: examples/rmtool.c $(HDRS) | $(BUILD)
-	$(CC) $(CFLAGS) $(MHD_CFLAGS) $< -o $@ $(LDFLAGS) $(LDLIBS) $(MHD_LIBS)
 
 $(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LDLIBS)
+
+# The portable scalar kernels only, at fixed flags, without zlib: what `make head` fits with,
+# so the shipped head is the same bytes on every machine (the AVX-512 kernels sum in another
+# order, which moves hidden states in their last bits), and test_cli's no-zlib build.
+$(BUILD)/rmtool-scalar: examples/rmtool.c $(HDRS) | $(BUILD)
+	$(CC) -std=c99 -O2 $(WARN) -I. -DRM_NO_SIMD $< -o $@ $(LDLIBS)
 
 # two translation units, both with the implementation at static linkage
 $(BUILD)/test_static: tests/test_static.c tests/static_b.inc $(HDRS) | $(BUILD)
@@ -78,9 +95,9 @@ bench-serve: $(BUILD)/rmtool
 	@if [ "$(MHD)" = 1 ]; then RMTOOL=$(BUILD)/rmtool BUILD=$(BUILD) sh tools/bench_serve.sh; \
 	else echo "bench-serve skipped: rmtool built without libmicrohttpd (apt-get install libmicrohttpd-dev)"; fi
 
-# Refit the demo head shipped in models/ (deterministic).
-head: $(BUILD)/rmtool
-	$(BUILD)/rmtool fit-head --model models/stories260K-policy.gguf --template none \
+# Refit the demo head shipped in models/: bit-reproducible (scalar kernels; any thread count).
+head: $(BUILD)/rmtool-scalar
+	$(BUILD)/rmtool-scalar fit-head --model models/stories260K-policy.gguf --template none \
 	    --input examples/data/story-prefs.jsonl -o models/stories260K-head.gguf --seed 1
 
 # libFuzzer targets (clang): `make fuzz` builds them, `make fuzz-run` runs each for

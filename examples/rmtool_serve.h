@@ -29,11 +29,18 @@
 #include <stdarg.h>
 #include <time.h>
 
+/* without libmicrohttpd only the fuzz target calls the request half */
+#if defined(__GNUC__) || defined(__clang__)
+#define RMS_FN static __attribute__((unused))
+#else
+#define RMS_FN static
+#endif
+
 enum { RMS_SCORE, RMS_GET_REWARD, RMS_CLASSIFY, RMS_POOLING, RMS_PREDICT, RMS_HEALTH, RMS_METRICS, RMS_OTHER, RMS_N_ROUTES };
 static const char *const rms_route_path[RMS_N_ROUTES] = {"/score",  "/get_reward", "/classify", "/pooling",
                                                          "/predict", "/health",     "/metrics",  "other"};
 
-static int rms_route(const char *url) {
+RMS_FN int rms_route(const char *url) {
     int i;
     for (i = 0; i < RMS_OTHER; i++)
         if (strcmp(url, rms_route_path[i]) == 0) return i;
@@ -73,6 +80,7 @@ typedef struct rms_group {
     long line;               /* /score: the row's line (1-based) and its first response's index */
     int index0;
     const rmj_value *id;     /* /score: the row's "id" */
+    int pair;                /* /score: a preference row (its results say "which": chosen, rejected) */
     struct rms_group *next;  /* the server's queue */
 } rms_group;
 
@@ -83,6 +91,7 @@ typedef struct rms_req {
     int hidden;      /* /score: last_hidden */
     int activation;  /* /classify: sigmoid of the reward in probs; /predict: !raw_scores */
     int batch;       /* /predict: a batch of inputs, answered with a list of lists */
+    int raw_rows;    /* /score: HH-RLHF transcripts kept as raw text (the scorer has no template) */
     rmj_doc **docs;  /* the JSON body, or one document per JSONL line */
     size_t n_docs;
     rmt_row *rows;   /* /score */
@@ -108,7 +117,7 @@ typedef struct rms_req {
     void *conn;
 } rms_req;
 
-static int rms_fail(rms_req *q, int status, const char *type, const char *fmt, ...) {
+RMS_FN int rms_fail(rms_req *q, int status, const char *type, const char *fmt, ...) {
     va_list ap;
     if (q->status) return q->status; /* the first error is the one reported */
     q->status = status;
@@ -119,7 +128,7 @@ static int rms_fail(rms_req *q, int status, const char *type, const char *fmt, .
     return status;
 }
 
-static void rms_req_free(rms_req *q) {
+RMS_FN void rms_req_free(rms_req *q) {
     size_t i;
     if (!q) return;
     for (i = 0; i < q->n_docs; i++) rmj_free(q->docs[i]);
@@ -135,7 +144,7 @@ static void rms_req_free(rms_req *q) {
     free(q);
 }
 
-static int rms_alloc_items(rms_req *q, size_t n) {
+RMS_FN int rms_alloc_items(rms_req *q, size_t n) {
     if (n == 0) return rms_fail(q, 400, "validation", "nothing to score");
     if (n > RMS_MAX_ITEMS) return rms_fail(q, 413, "validation", "%zu responses in one request; at most %d", n, RMS_MAX_ITEMS);
     q->items = (rms_item *)calloc(n, sizeof(rms_item));
@@ -149,7 +158,7 @@ static int rms_alloc_items(rms_req *q, size_t n) {
 
 /* Raw items (prompt[i], response[i]) grouped by equal prompts, at most max_batch a group, in
    the order the prompts first appear. */
-static int rms_group_raw(rms_req *q, const rm_str *prompt, const rm_str *response, size_t n, size_t max_batch) {
+RMS_FN int rms_group_raw(rms_req *q, const rm_str *prompt, const rm_str *response, size_t n, size_t max_batch) {
     size_t i, j, *gid, *fill;
     if (rms_alloc_items(q, n)) return q->status;
     gid = (size_t *)calloc(n, sizeof(size_t));
@@ -190,7 +199,7 @@ static int rms_group_raw(rms_req *q, const rm_str *prompt, const rm_str *respons
 }
 
 /* /score: each row is a group (split into max_batch pieces), exactly as rmtool score reads it. */
-static int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *lines, size_t n, size_t max_batch) {
+RMS_FN int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *lines, size_t n, size_t max_batch) {
     size_t i, total = 0, g = 0, it = 0;
     int64_t k;
     if (n == 0) return rms_fail(q, 400, "validation", "no rows");
@@ -199,7 +208,7 @@ static int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *
     if (!q->rows) return rms_fail(q, 503, "overloaded", "out of memory");
     q->n_rows = n;
     for (i = 0; i < n; i++) {
-        const char *e = rmt_read_row(vals[i], 0, 0, &q->rows[i]);
+        const char *e = rmt_read_row(vals[i], 0, q->raw_rows, &q->rows[i]);
         if (e) return rms_fail(q, 400, "validation", "line %ld: %s", lines[i], e);
         total += (size_t)q->rows[i].n_resp;
     }
@@ -220,13 +229,14 @@ static int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *
             gr->line = lines[i];
             gr->index0 = (int)k;
             gr->id = rmj_get(vals[i], "id");
+            gr->pair = r->is_pair;
         }
     }
     q->n_groups = g;
     return 0;
 }
 
-static int rms_add_doc(rms_req *q, rmj_doc *d) {
+RMS_FN int rms_add_doc(rms_req *q, rmj_doc *d) {
     rmj_doc **p = (rmj_doc **)realloc(q->docs, (q->n_docs + 1) * sizeof(*p));
     if (!p) {
         rmj_free(d);
@@ -238,7 +248,7 @@ static int rms_add_doc(rms_req *q, rmj_doc *d) {
 }
 
 /* A JSON string array (or one string, when one is allowed) into texts[]; NULL or a message. */
-static const char *rms_strings(const rmj_value *v, int one_ok, rm_str *out, size_t cap, size_t *n) {
+RMS_FN const char *rms_strings(const rmj_value *v, int one_ok, rm_str *out, size_t cap, size_t *n) {
     size_t i;
     if (one_ok && rmj_is_string(v)) {
         out[0].ptr = rmj_str(v, &out[0].len);
@@ -256,7 +266,7 @@ static const char *rms_strings(const rmj_value *v, int one_ok, rm_str *out, size
 }
 
 /* vLLM's chat form: the conversation ends with the assistant reply that is scored. */
-static int rms_parse_messages(rms_req *q, const rmj_value *m) {
+RMS_FN int rms_parse_messages(rms_req *q, const rmj_value *m) {
     size_t i, n = rmj_len(m);
     if (!rmj_is_array(m) || n < 2) return rms_fail(q, 400, "validation", "\"messages\" must be an array of at least a user and an assistant message");
     if (n > 64) return rms_fail(q, 400, "validation", "more than 64 messages");
@@ -288,7 +298,7 @@ static int rms_parse_messages(rms_req *q, const rmj_value *m) {
 /* Parses a request body for one of the scoring routes into groups (q->route set by the
    caller, with jsonl / per_token / hidden from the request's headers and query). Returns 0,
    or the HTTP status with q->err set. Never reads outside [body, body + len). */
-static int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch) {
+RMS_FN int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch) {
     rmj_error je;
     rmj_doc *d;
     const rmj_value *root, *v;
@@ -457,12 +467,12 @@ static int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch)
 /* Responses                                                                                  */
 /* ------------------------------------------------------------------------------------------ */
 
-static void rms_num(FILE *f, double x) { rmj_write_double(f, x); }
-static double rms_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+RMS_FN void rms_num(FILE *f, double x) { rmj_write_double(f, x); }
+RMS_FN double rms_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* Writes q->body: the error object, or the route's response from q->items. created and seq
    make vLLM's response ids; model_name stands in when the request named no model. */
-static void rms_respond(rms_req *q, const char *model_name, long long created, unsigned long long seq) {
+RMS_FN void rms_respond(rms_req *q, const char *model_name, long long created, unsigned long long seq) {
     char *buf = NULL;
     size_t len = 0, i;
     FILE *f = open_memstream(&buf, &len);
@@ -549,7 +559,7 @@ typedef struct rms_scorer {
     int64_t tokens;   /* scored, for the metrics */
 } rms_scorer;
 
-static int rms_same_prompt(const rms_group *a, const rms_group *b) {
+RMS_FN int rms_same_prompt(const rms_group *a, const rms_group *b) {
     size_t i;
     if (a->raw != b->raw) return 0;
     if (a->raw) return a->prompt.len == b->prompt.len && memcmp(a->prompt.ptr, b->prompt.ptr, a->prompt.len) == 0;
@@ -563,7 +573,7 @@ static int rms_same_prompt(const rms_group *a, const rms_group *b) {
     return 1;
 }
 
-static int rms_status_of(rm_result r) {
+RMS_FN int rms_status_of(rm_result r) {
     switch (r) {
     case RM_ERR_CONTEXT: return 413;
     case RM_ERR_NOMEM: return 503;
@@ -574,7 +584,7 @@ static int rms_status_of(rm_result r) {
 
 /* Tokenizes text after what w->tok holds (at), growing it; special-token text is parsed, as
    Hugging Face tokenizers do with the templated queries OpenRLHF sends. */
-static rm_result rms_tok(rms_scorer *w, const char *text, size_t len, size_t at, int64_t *n) {
+RMS_FN rm_result rms_tok(rms_scorer *w, const char *text, size_t len, size_t at, int64_t *n) {
     size_t need = 0;
     rm_result r = rm_tokenize(rm_model_vocab(w->m), text, len, 0, 1, w->tok + at, w->cap - at, &need);
     if (r == RM_ERR_LIMIT) {
@@ -591,7 +601,7 @@ static rm_result rms_tok(rms_scorer *w, const char *text, size_t len, size_t at,
 
 /* A raw prompt's tokens: BOS first when the vocabulary adds one and the text does not start
    with it (rm_score_chat's rule); an empty prompt is BOS alone. */
-static rm_result rms_score_raw(rms_scorer *w, rm_str prompt, int64_t k, const char **why) {
+RMS_FN rm_result rms_score_raw(rms_scorer *w, rm_str prompt, int64_t k, const char **why) {
     const rm_vocab *v = rm_model_vocab(w->m);
     int32_t bos = rm_vocab_bos(v);
     rm_str bt = rm_vocab_token_text(v, bos);
@@ -641,7 +651,7 @@ static rm_result rms_score_raw(rms_scorer *w, rm_str prompt, int64_t k, const ch
    result in its request's items (which no other thread touches). Returns 0, or the HTTP status
    of the failure with its message in err (the caller fails the requests: their error state is
    shared). */
-static int rms_score_batch(rms_scorer *w, rms_group *const *g, size_t ng, char *err, size_t err_cap) {
+RMS_FN int rms_score_batch(rms_scorer *w, rms_group *const *g, size_t ng, char *err, size_t err_cap) {
     size_t i, j, k = 0;
     rm_result r;
     const char *why = NULL;
@@ -670,12 +680,14 @@ static int rms_score_batch(rms_scorer *w, rms_group *const *g, size_t ng, char *
             it->n_response = s->n_response;
             w->tokens += s->n_response + (k ? 0 : s->n_prompt);
             if (q->route == RMS_SCORE) {
+                int index = g[i]->index0 + (int)j;
                 FILE *f = open_memstream(&it->json, &it->json_len);
                 if (!f) {
                     snprintf(err, err_cap, "out of memory");
                     return 503;
                 }
-                rmt_print_score(f, s, w->m, q->per_token, q->hidden, g[i]->line, g[i]->index0 + (int)j, g[i]->id);
+                rmt_print_score(f, s, w->m, q->per_token, q->hidden, g[i]->line, index, g[i]->id,
+                                g[i]->pair ? (index ? "rejected" : "chosen") : NULL);
                 fclose(f);
             }
         }
@@ -684,39 +696,60 @@ static int rms_score_batch(rms_scorer *w, rms_group *const *g, size_t ng, char *
 }
 
 /* Fails a group's request with a scoring error, naming the row or input. */
-static void rms_fail_group(const rms_group *g, int status, const char *err) {
+RMS_FN void rms_fail_group(const rms_group *g, int status, const char *err) {
     if (g->req->route == RMS_SCORE) rms_fail(g->req, status, status == 413 ? "too_many_tokens" : "validation", "line %ld: %s", g->line, err);
     else rms_fail(g->req, status, status == 413 ? "too_many_tokens" : "validation", "input %zu: %s", g->item[0], err);
 }
 
-static const char *rms_usage =
-    "usage: rmtool serve --model M [--ref R] [--head H] --mode explicit|implicit [--beta B] [--ref-free sum|mean|norm]\n"
-    "       [--template auto|none|NAME] [--split paper|rewardbench|none] [--precision bf16|f32] [--ctx N] [--kv-f16] [--normalize]\n"
-    "       [--host 127.0.0.1] [--port 8080] [--port-file F] [--threads N] [--max-batch K] [--max-tokens T]\n"
-    "       [--max-body BYTES] [--max-queue Q] [--max-connections C] [--timeout S] [--idle-timeout S] [--api-key KEY]\n"
-    "\n"
-    "Scores over HTTP with N worker threads (default 2), each with its own scorer on one core.\n"
+static const rmo_opt rms_opts[] = {
+    {"--model", "M", "the reward model (explicit) or the policy (implicit)", RMO_REQUIRED},
+    {"--ref", "R", "the reference model (implicit)", 0},
+    {"--head", "H", "a head GGUF (explicit) instead of the model's cls.output", 0},
+    {"--mode", "explicit|implicit", "which reward (default as for rmtool score)", 0},
+    {"--beta", "B", "implicit reward scale (default 1)", 0},
+    {"--ref-free", "sum|mean|norm", "implicit without a reference", 0},
+    {"--template", "auto|none|NAME", "chat template (default auto)", 0},
+    {"--split", "paper|rewardbench|none", "how a conversation becomes prompt and response tokens (default paper)", 0},
+    {"--ctx", "N", "context size (default the model's trained context)", 0},
+    {"--precision", "bf16|f32", "how F16/BF16 weights are multiplied (default bf16)", 0},
+    {"--kv-f16", NULL, "store the KV cache in F16", 0},
+    {"--normalize", NULL, "explicit: (r - mean) / std with the head's rm.head.mean/std", 0},
+    {"--host", "ADDR", "IPv4 address to listen on (default 127.0.0.1: this machine only)", 0},
+    {"--port", "N", "TCP port (default 8080; 0 picks a free one)", 0},
+    {"--port-file", "F", "write the port listened on to F once listening", 0},
+    {"--threads", "N", "scoring workers, each with its own scorer on one core (default 2)", 0},
+    {"--max-batch", "K", "responses to one prompt scored as one batch, across waiting requests (default 16)", 0},
+    {"--max-tokens", "T", "prompt + response tokens at most, else 413 (default the context); never truncated", 0},
+    {"--max-body", "BYTES", "request body at most, else 413 (default 1048576)", 0},
+    {"--max-queue", "Q", "requests queued or being scored at most, else 503 (default 64)", 0},
+    {"--max-connections", "C", "open connections at most (default 256)", 0},
+    {"--timeout", "S", "seconds a request may take, else 504 (default 60)", 0},
+    {"--idle-timeout", "S", "seconds of silence before a connection is closed (default 10)", 0},
+    {"--api-key", "KEY", "require \"Authorization: Bearer KEY\" on every route but /health, else 401", 0},
+    {NULL, NULL, NULL, 0}};
+static const rmo_cmd rms_cmd = {
+    "serve", "score over HTTP for other processes (OpenRLHF, vLLM and TEI clients unchanged; needs libmicrohttpd)", NULL, 0, rms_opts,
+    "Routes:\n"
     "  POST /score       rows of `rmtool score --input` (one row, an array, {\"rows\": [...]}, or JSONL with\n"
     "                    Content-Type application/x-ndjson); ?per_token=1 ?hidden=1; returns its objects\n"
     "  POST /get_reward  OpenRLHF: {\"query\": [...], \"prompts\": [...]?} -> {\"rewards\", \"scores\", \"extra_logs\"}\n"
     "  POST /classify    vLLM: {\"input\": str|[str]} or {\"messages\": [...]} -> {\"data\": [{\"index\", \"probs\"}], \"usage\"}\n"
     "  POST /pooling     vLLM: the same -> {\"data\": [{\"index\", \"data\": [reward]}], \"usage\"}\n"
     "  POST /predict     TEI: {\"inputs\": str|[prompt, response]|[[...], ...], \"raw_scores\"?} -> [{\"score\", \"label\"}]\n"
-    "  GET  /health, GET /metrics (Prometheus)\n"
-    "Limits: --max-body (default 1048576) -> 413; --max-tokens per prompt+response (default the context) -> 413;\n"
-    "--max-queue requests waiting (default 64) -> 503; --timeout seconds per request (default 60) -> 504;\n"
-    "--idle-timeout seconds of silence before a connection is closed (default 10); --api-key: Authorization:\n"
-    "Bearer KEY on every route but /health -> 401. Binds 127.0.0.1 unless --host says otherwise.\n"
-    "SIGTERM/SIGINT: stop accepting, finish what is in flight, exit 0.\n";
+    "  GET  /health, GET /metrics (Prometheus text)\n"
+    "Every error is answered with its status and {\"error\", \"error_type\", \"code\"}; the server keeps serving.\n"
+    "SIGTERM or SIGINT: no new connections, the requests in flight are answered, then exit 0.\n"
+#ifndef RMT_HAVE_MHD
+    "(This build has no HTTP library: apt-get install libmicrohttpd-dev and rebuild.)\n"
+#endif
+};
 
 #ifndef RMT_HAVE_MHD
 
 static int cmd_serve(int argc, char **argv) {
-    if (flag(argc, argv, "--help") || flag(argc, argv, "-h")) {
-        fputs(rms_usage, stdout);
-        printf("\n(this build has no HTTP library: see below)\n");
-        return 0;
-    }
+    rmo_args a;
+    int prc = rmo_parse(&rms_cmd, argc, argv, &a);
+    if (prc >= 0) return prc;
     return die("rmtool serve needs libmicrohttpd, which this build was made without: install it "
                "(Debian/Ubuntu: apt-get install libmicrohttpd-dev) and rebuild (make)");
 }
@@ -754,6 +787,7 @@ typedef struct rms_server {
     const char *api_key;
     const char *model_name;
     int n_workers;
+    int raw_rows;             /* HH-RLHF rows as raw text, as rmtool score reads them */
 } rms_server;
 
 /* One request on a connection (libmicrohttpd's per-request pointer). */
@@ -944,6 +978,7 @@ static enum MHD_Result rms_handler(void *cls, struct MHD_Connection *c, const ch
         if (!q) return rms_send_error(c, k, 503, "overloaded", "out of memory");
         k->q = q;
         q->route = k->route;
+        q->raw_rows = S->raw_rows;
         q->jsonl = ct && (strncmp(ct, "application/x-ndjson", 20) == 0 || strncmp(ct, "application/jsonl", 17) == 0);
         q->per_token = rms_truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "per_token"));
         q->hidden = rms_truthy(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "hidden"));
@@ -1101,9 +1136,9 @@ static int rms_parse_seconds(const char *s, const char *name, double lo, double 
 }
 
 static int cmd_serve(int argc, char **argv) {
-    static const char *const nv[] = {"--kv-f16", "--normalize", NULL};
-    const char *wv[40];
-    const char *host = opt(argc, argv, "--host"), *port_file = opt(argc, argv, "--port-file");
+    rmo_args a;
+    int prc = rmo_parse(&rms_cmd, argc, argv, &a);
+    const char *host = rmo_get(&a, "--host"), *port_file = rmo_get(&a, "--port-file");
     long port = 8080, threads = 2, max_batch = 16, max_tokens = 0, max_body = 1L << 20, max_queue = 64, max_conn = 256, idle = 10;
     double timeout = 60;
     rms_server S;
@@ -1116,34 +1151,23 @@ static int cmd_serve(int argc, char **argv) {
     struct sockaddr_in addr;
     sigset_t sigs;
     const union MHD_DaemonInfo *info;
-    int i, n = 0, rc = 1, started = 0, sig = 0;
-    if (flag(argc, argv, "--help") || flag(argc, argv, "-h")) {
-        fputs(rms_usage, stdout);
-        return 0;
-    }
-    for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
-    {
-        static const char *const more[] = {"--host", "--port", "--port-file", "--max-batch", "--max-tokens", "--max-body", "--max-queue",
-                                           "--max-connections", "--timeout", "--idle-timeout", "--api-key", NULL};
-        for (i = 0; more[i]; i++) wv[n++] = more[i];
-    }
-    wv[n] = NULL;
-    if (check_opts(argc, argv, wv, nv, 0)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--port"), "--port", 0, 65535, &port) || rmt_parse_int(opt(argc, argv, "--threads"), "--threads", 1, 256, &threads) ||
-        rmt_parse_int(opt(argc, argv, "--max-batch"), "--max-batch", 1, RMS_MAX_ITEMS, &max_batch) ||
-        rmt_parse_int(opt(argc, argv, "--max-tokens"), "--max-tokens", 2, 1L << 24, &max_tokens) ||
-        rmt_parse_int(opt(argc, argv, "--max-body"), "--max-body", 1024, 1L << 30, &max_body) ||
-        rmt_parse_int(opt(argc, argv, "--max-queue"), "--max-queue", 1, 1000000, &max_queue) ||
-        rmt_parse_int(opt(argc, argv, "--max-connections"), "--max-connections", 1, 100000, &max_conn) ||
-        rmt_parse_int(opt(argc, argv, "--idle-timeout"), "--idle-timeout", 1, 86400, &idle) ||
-        rms_parse_seconds(opt(argc, argv, "--timeout"), "--timeout", 0.001, 86400, &timeout))
+    int i, rc = 1, started = 0, sig = 0;
+    if (prc >= 0) return prc;
+    if (rmt_parse_int(rmo_get(&a, "--port"), "--port", 0, 65535, &port) || rmt_parse_int(rmo_get(&a, "--threads"), "--threads", 1, 256, &threads) ||
+        rmt_parse_int(rmo_get(&a, "--max-batch"), "--max-batch", 1, RMS_MAX_ITEMS, &max_batch) ||
+        rmt_parse_int(rmo_get(&a, "--max-tokens"), "--max-tokens", 2, 1L << 24, &max_tokens) ||
+        rmt_parse_int(rmo_get(&a, "--max-body"), "--max-body", 1024, 1L << 30, &max_body) ||
+        rmt_parse_int(rmo_get(&a, "--max-queue"), "--max-queue", 1, 1000000, &max_queue) ||
+        rmt_parse_int(rmo_get(&a, "--max-connections"), "--max-connections", 1, 100000, &max_conn) ||
+        rmt_parse_int(rmo_get(&a, "--idle-timeout"), "--idle-timeout", 1, 86400, &idle) ||
+        rms_parse_seconds(rmo_get(&a, "--timeout"), "--timeout", 0.001, 86400, &timeout))
         return 1;
-    if (opt(argc, argv, "--mode") && strcmp(opt(argc, argv, "--mode"), "both") == 0) return die("serve takes --mode explicit or implicit");
+    if (rmo_get(&a, "--mode") && strcmp(rmo_get(&a, "--mode"), "both") == 0) return die("serve takes --mode explicit or implicit");
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)port);
     if (inet_pton(AF_INET, host ? host : "127.0.0.1", &addr.sin_addr) != 1) return die("--host takes an IPv4 address, not '%s'", host);
-    if (rmt_setup_open(argc, argv, 0, &st)) {
+    if (rmt_setup_open(&a, 0, 0, &st)) {
         rmt_setup_free(&st);
         return 1;
     }
@@ -1161,8 +1185,8 @@ static int cmd_serve(int argc, char **argv) {
     S.max_queue = (size_t)max_queue;
     S.max_body = (size_t)max_body;
     S.timeout = timeout;
-    S.api_key = opt(argc, argv, "--api-key");
-    S.model_name = opt(argc, argv, "--model");
+    S.api_key = rmo_get(&a, "--api-key");
+    S.model_name = rmo_get(&a, "--model");
     S.n_workers = (int)threads;
     ws = (rms_scorer **)calloc((size_t)threads, sizeof(*ws));
     wa = (rms_worker_arg *)calloc((size_t)threads, sizeof(*wa));
@@ -1182,6 +1206,7 @@ static int cmd_serve(int argc, char **argv) {
             goto done;
         }
     }
+    S.raw_rows = rm_scorer_template(ws[0]->sc) == RM_CHAT_NONE || (rmo_get(&a, "--split") && strcmp(rmo_get(&a, "--split"), "none") == 0);
     /* SIGTERM and SIGINT are taken by sigwait below: blocked in every thread started from here */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);

@@ -586,7 +586,7 @@ int main(void) {
     CHECK(rm_scorer_new(&d, &g_sc) == RM_OK, "scorer");
     g_refs = ref_lines(&g_nref);
     CHECK(g_nref >= 10, "reference lines: %zu", g_nref);
-    if (server_start(&g_srv, "main", "--threads 2 --max-tokens 1536 --max-body 65536 --idle-timeout 2 --api-key " KEY) != 0) {
+    if (server_start(&g_srv, "main", "--threads 2 --max-tokens 1536 --max-body 65536 --idle-timeout 2 --timeout 900 --api-key " KEY) != 0) {
         CHECK(0, "the server did not start");
     } else {
         RUN(test_routes);
