@@ -43,7 +43,7 @@ EXAMPLES  := $(BUILD)/rmtool $(BUILD)/rmtool-scalar $(patsubst examples/%.c,$(BU
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab
+.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -72,8 +72,34 @@ $(BUILD)/vocab/%: tests/data/tokenizers/%.gz | $(BUILD)
 	gzip -dc $< > $@.tmp && mv $@.tmp $@
 vocab: $(VOCABS)
 
-test: all vocab
-	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+# The shared library: only rm_* exported (RM_SHARED + -fvisibility=hidden), soname librm.so.MAJOR.MINOR
+# (0.x releases may change the ABI between minor versions). `make install PREFIX=/usr/local`.
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define RM_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' rm.h | paste -sd. -)
+SONAME  := librm.so.$(basename $(VERSION))
+lib: $(BUILD)/librm.so $(BUILD)/rm.pc
+$(BUILD)/librm.so: lib/rm.c rm.h | $(BUILD)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-soname,$(SONAME) lib/rm.c -o $@ $(LDFLAGS) $(LDLIBS)
+$(BUILD)/rm.pc: lib/rm.pc.in rm.h | $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/rm.pc.in > $@
+install: $(BUILD)/librm.so
+	mkdir -p $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	cp rm.h $(DESTDIR)$(PREFIX)/include/rm.h
+	cp $(BUILD)/librm.so $(DESTDIR)$(PREFIX)/lib/librm.so.$(VERSION)
+	ln -sf librm.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/librm.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/rm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rm.pc
+
+# Beside the C test programs: the shared library and its installation (tests/test_lib.sh) and the
+# Python binding's unittest suite (python/tests, Debian's /usr/bin/python3 or PYTHON=).
+# PYTESTS=0 leaves both out (the sanitizer builds, whose library Python cannot load as is).
+PYTESTS ?= 1
+ifeq ($(PYTESTS),1)
+SCRIPT_TESTS := tests/test_lib.sh python/tests/run.sh
+TEST_DEPS    := lib
+endif
+test: all vocab $(TEST_DEPS)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS) $(SCRIPT_TESTS)
 
 # The main job: score sample pairs with both reward models on the models shipped in models/,
 # then evaluate both on the demo preference set.
@@ -114,9 +140,9 @@ fuzz-run: fuzz vocab
 
 # The whole suite again under AddressSanitizer + UBSan, and under ThreadSanitizer.
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+	$(MAKE) BUILD=build/asan PYTESTS=0 OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 tsan:
-	$(MAKE) BUILD=build/tsan CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
+	$(MAKE) BUILD=build/tsan PYTESTS=0 CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
 
 clean:
 	rm -rf $(BUILD)

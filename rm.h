@@ -1,4 +1,4 @@
-/* rm.h - v0.2.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
+/* rm.h - v0.3.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
 
    Do this:
       #define RM_IMPLEMENTATION
@@ -44,6 +44,9 @@ QUICK START
 COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
+   RM_SHARED           building or using rm.h as a shared library: public functions get
+                       default visibility (build with -fvisibility=hidden so only rm_* is
+                       exported; `make lib`), dllexport/dllimport on Windows
    RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
                        run time from cpuid, and need gcc or clang on x86-64; at run time the
                        environment variable RM_ISA=scalar|avx2|avx512|neon, or
@@ -128,7 +131,9 @@ RECENT CHANGES
           "empty" / "truncated" (RM_ERR_GGUF_TRUNCATED) instead of bad magic.
           rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
           kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
-          CPU lacks;
+          CPU lacks
+          RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
+          the Python binding python/rmh over it (ctypes);
           rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
           OpenRLHF's /get_reward, vLLM's /classify and /pooling, TEI's /predict and /score
           (the rows and objects of rmtool score)
@@ -152,7 +157,7 @@ RECENT CHANGES
 #include <stdint.h>
 
 #define RM_VERSION_MAJOR 0
-#define RM_VERSION_MINOR 2
+#define RM_VERSION_MINOR 3
 #define RM_VERSION_PATCH 0
 
 #ifndef RMDEF
@@ -162,6 +167,18 @@ RECENT CHANGES
 #define RMDEF static __attribute__((unused))
 #else
 #define RMDEF static
+#endif
+#elif defined(RM_SHARED)
+/* A shared library built with -fvisibility=hidden exports the public API and nothing else;
+   a program using the DLL on Windows imports it. */
+#if defined(_WIN32) && defined(RM_IMPLEMENTATION)
+#define RMDEF extern __declspec(dllexport)
+#elif defined(_WIN32)
+#define RMDEF extern __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define RMDEF extern __attribute__((visibility("default")))
+#else
+#define RMDEF extern
 #endif
 #else
 #define RMDEF extern

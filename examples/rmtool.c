@@ -302,6 +302,7 @@ static double rmt_now(void) {
 }
 
 #include "rmtool_score.h"
+#include "rmtool_rewardbench.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
 #include "rmtool_serve.h"

@@ -397,9 +397,13 @@ static int rmt_lines_open(rmt_lines *L, const char *path) {
         if (S_ISDIR(sb.st_mode)) return die("'%s' is a directory; --input takes a JSONL file (or - for stdin)", path);
     }
 #ifdef RMT_HAVE_ZLIB
-    L->gz = is_stdin ? gzdopen(0, "rb") : gzopen(path, "rb"); /* plain files are read as they are */
-    if (!L->gz) return die("cannot open '%s': %s", path, errno ? strerror(errno) : "out of memory");
-#else
+    if (!is_stdin) {
+        L->gz = gzopen(path, "rb"); /* plain files are read as they are */
+        if (!L->gz) return die("cannot open '%s': %s", path, errno ? strerror(errno) : "out of memory");
+        return 0;
+    }
+    /* stdin stays on stdio: zlib's reads wait for a full buffer, and a pipe must stream line by line */
+#endif
     L->f = is_stdin ? stdin : fopen(path, "rb");
     if (!L->f) return die("cannot open '%s': %s", path, strerror(errno));
     {
@@ -408,12 +412,12 @@ static int rmt_lines_open(rmt_lines *L, const char *path) {
             int c1 = fgetc(L->f);
             if (!is_stdin) fclose(L->f);
             L->f = NULL;
+            if (c1 == 0x8b && is_stdin) return die("stdin is gzip-compressed: decompress it first (gzip -dc FILE | rmtool ...)");
             if (c1 == 0x8b) return die("'%s' is gzip-compressed and this rmtool was built without zlib: decompress it first (gzip -dk)", path);
             return die("'%s' is not JSONL text (it starts with byte 0x1f)", path);
         }
         if (c0 != EOF) ungetc(c0, L->f);
     }
-#endif
     return 0;
 }
 
@@ -616,12 +620,28 @@ static void rmt_print_tokens(const rm_score *sc, const rm_model *m) {
     }
 }
 
+/* --shard I/N (1 <= I <= N): this run scores the I-th of N contiguous blocks of rows, so that
+   the outputs of the N runs, concatenated in order, are the output of one run; needs a file,
+   not stdin, to count the rows. */
+static int rmt_parse_shard(const char *s, const char *input, long *i, long *n) {
+    char *end;
+    *i = *n = 1;
+    if (!s) return 0;
+    *i = strtol(s, &end, 10);
+    if (end == s || *end != '/') return die("--shard takes I/N (1 <= I <= N), not '%s'", s);
+    *n = strtol(end + 1, &end, 10);
+    if (*end || *n < 1 || *n > 1000000 || *i < 1 || *i > *n) return die("--shard takes I/N (1 <= I <= N), not '%s'", s);
+    if (!input || strcmp(input, "-") == 0) return die("--shard needs --input FILE (its rows are counted to cut the blocks)");
+    return 0;
+}
+
 static const rmo_opt rmt_score_opts[] = {
     RMT_MODEL_OPTS,
     {"--mode", "explicit|implicit", "which reward (default: see rmtool --help score's notes)", 0},
     {"--prompt", "P", "one prompt (with --response)", 0},
     {"--response", "R", "its response", 0},
     {"--input", "F", "JSONL rows (- for stdin; .gz with zlib): score rows or preference rows", 0},
+    {"--shard", "I/N", "score only the I-th of N contiguous blocks of rows (Slurm arrays, GNU parallel)", 0},
     {"--per-token", NULL, "implicit: per-token log-probs and contributions", 0},
     {"--hidden", NULL, "the last hidden state (JSON output only)", 0},
     {"--json", NULL, "JSON output for --prompt/--response (--input always writes JSONL)", 0},
@@ -645,7 +665,7 @@ static int cmd_score(int argc, char **argv) {
     rmt_setup st;
     rm_scorer *sc;
     rm_model *m;
-    long failed = 0, scored = 0, truncated = 0, written = 0;
+    long failed = 0, scored = 0, truncated = 0, written = 0, shard_i = 1, shard_n = 1, first = 1, last = 0;
     int raw;
     rmt_progress pg;
     if (prc >= 0) return prc;
@@ -654,6 +674,7 @@ static int cmd_score(int argc, char **argv) {
     if (!input == !(prompt && response) || (input && (prompt || response)))
         return rmo_error(&rmt_score_cmd, "give --prompt and --response, or --input FILE.jsonl");
     if (hidden && !input && !json) return die("--hidden needs --json: the text output has no place for the hidden state");
+    if (rmt_parse_shard(rmo_get(&a, "--shard"), input, &shard_i, &shard_n)) return 1;
     if (rmt_progress_init(&pg, &a)) return 1;
     if (rmt_setup_open(&a, 0, 0, &st)) {
         rmt_setup_free(&st);
@@ -689,6 +710,12 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return 1;
         }
+        if (shard_n > 1) {
+            /* rows first..last (1-based, blank lines not counted): blocks balanced to one row */
+            first = (long)((long long)total * (shard_i - 1) / shard_n) + 1;
+            last = (long)((long long)total * shard_i / shard_n);
+            total = last - first + 1;
+        }
         signal(SIGINT, rmt_on_sigint);
         while (!rmt_interrupted && rmt_next_line(&L, &len)) {
             rmj_error je;
@@ -699,12 +726,19 @@ static int cmd_score(int argc, char **argv) {
             const rmj_value *id;
             int64_t k;
             rm_result r = RM_OK;
+            if (shard_n > 1 && L.n_rows < first) continue;
+            if (shard_n > 1 && L.n_rows > last) break;
             doc = rmj_parse(L.buf, len, &je);
             if (!doc) {
                 fprintf(stderr, "error: %s:%ld: invalid JSON: %s\n", input, L.lineno, je.msg);
-                printf("{\"line\":%ld,\"error\":\"invalid JSON: ", L.lineno);
-                rmj_write_string(stdout, je.msg, strlen(je.msg));
-                printf("}\n");
+                {
+                    /* one JSON string: "invalid JSON: <the parser's message>" */
+                    char msg[320];
+                    snprintf(msg, sizeof(msg), "invalid JSON: %s", je.msg);
+                    printf("{\"line\":%ld,\"error\":", L.lineno);
+                    rmj_write_string(stdout, msg, strlen(msg));
+                    printf("}\n");
+                }
                 failed++;
                 written++;
                 fflush(stdout);
@@ -764,7 +798,7 @@ static int cmd_score(int argc, char **argv) {
         }
         rmt_progress_tick(&pg, done, total, tokens, "rows", 1);
         rmt_lines_close(&L);
-        if (done == 0 && !rmt_interrupted) {
+        if (done == 0 && !rmt_interrupted && shard_n == 1) { /* a shard past the last row is empty */
             rmt_setup_free(&st);
             return die("'%s' has no rows: the input is empty", input);
         }
@@ -842,6 +876,9 @@ static const rmo_opt rmt_eval_opts[] = {
     {"--limit", "N", "stop after N rows", 0},
     {"--scores", "F", "write each pair's rewards to F (JSONL: line, id, subset, rewards, correct)", 0},
     {"--json", NULL, "one JSON object instead of the table", 0},
+    {"--format", "rewardbench", "write RewardBench's result files into --out and print its lines instead", 0},
+    {"--out", "DIR", "--format rewardbench: the directory that gets results/eval-set[-scores]/NAME.json", 0},
+    {"--model-name", "NAME", "--format rewardbench: the model's name in the files (default the file's name)", 0},
     {NULL, NULL, NULL, 0}};
 static const rmo_cmd rmt_eval_cmd = {
     "eval", "accuracy and margins of a reward model over preference pairs, per subset", NULL, 0, rmt_eval_opts,
@@ -852,6 +889,9 @@ static const rmo_cmd rmt_eval_cmd = {
     "subset (both responses of every pair): margins comparable across reward scales.\n"
     "The last line counts the pairs scored, the rows that failed (each reported on stderr with its line) and\n"
     "the pairs that --max-length truncated; --json has them as pairs (= scored), failed, truncated.\n"};
+
+/* --format rewardbench: RewardBench's files and lines (examples/rmtool_rewardbench.h) */
+static int rmt_eval_rewardbench(const rmo_args *a);
 
 static int cmd_eval(int argc, char **argv) {
     rmo_args a;
@@ -867,6 +907,7 @@ static int cmd_eval(int argc, char **argv) {
     FILE *fs = NULL;
     rmt_progress pg;
     if (prc >= 0) return prc;
+    if (rmo_get(&a, "--format")) return rmt_eval_rewardbench(&a);
     input = rmo_get(&a, "--input"), scores = rmo_get(&a, "--scores");
     json = rmo_has(&a, "--json");
     if (rmt_parse_int(rmo_get(&a, "--limit"), "--limit", 0, 1L << 30, &limit)) return 1;
