@@ -27,13 +27,23 @@ $(BUILD)/rmtool: CFLAGS += -DRMT_HAVE_ZLIB
 $(BUILD)/rmtool: LDLIBS += -lz
 endif
 
+# libmicrohttpd, when pkg-config finds it, gives rmtool its `serve` command (`make MHD=0` builds
+# without; the command then says how to get the library). rm.h itself needs nothing.
+MHD     ?= $(shell pkg-config --exists libmicrohttpd 2>/dev/null && echo 1)
+ifeq ($(MHD),1)
+MHD_CFLAGS := -DRMT_HAVE_MHD $(shell pkg-config --cflags libmicrohttpd)
+MHD_LIBS   := $(shell pkg-config --libs libmicrohttpd)
+$(BUILD)/rmtool: CFLAGS += $(MHD_CFLAGS)
+$(BUILD)/rmtool: LDLIBS += $(MHD_LIBS)
+endif
+
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 EXAMPLES  := $(BUILD)/rmtool $(BUILD)/rmtool-scalar $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench run head clean vocab lib install
+.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -41,6 +51,7 @@ $(BUILD):
 
 $(BUILD)/%: examples/%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) $< -o $@ $(LDFLAGS) $(LDLIBS)
+
 
 $(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LDLIBS)
@@ -99,9 +110,16 @@ run: $(BUILD)/rmtool $(BUILD)/quickstart
 	    --ref models/stories260K.gguf --head models/stories260K-head.gguf --mode both --template none --beta 0.1
 
 # Speed: synthesises real-shaped models (cached in build/bench-models) and prints one table of
-# medians; LLAMA_BENCH=/path/to/llama-bench adds llama.cpp's figures on the same files.
+# medians; LLAMA_BENCH=/path/to/llama-bench adds llama.cpp's figures on the same files; then
+# the HTTP load run (bench-serve).
 bench: $(BUILD)/rmtool
 	RMTOOL=$(BUILD)/rmtool sh tools/bench.sh
+	@$(MAKE) --no-print-directory bench-serve
+
+# HTTP: a bounded loopback load on rmtool serve against rmtool score on the same rows.
+bench-serve: $(BUILD)/rmtool
+	@if [ "$(MHD)" = 1 ]; then RMTOOL=$(BUILD)/rmtool BUILD=$(BUILD) sh tools/bench_serve.sh; \
+	else echo "bench-serve skipped: rmtool built without libmicrohttpd (apt-get install libmicrohttpd-dev)"; fi
 
 # Refit the demo head shipped in models/: bit-reproducible (scalar kernels; any thread count).
 head: $(BUILD)/rmtool-scalar

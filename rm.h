@@ -138,7 +138,10 @@ RECENT CHANGES
           and RM_PRECISION_F32 keep their meaning, their values move to 1 and 2). AVX2 + FMA
           kernels (x86-64-v3) for every product and the element-wise work.
           RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
-          the Python binding python/rmh over it (ctypes)
+          the Python binding python/rmh over it (ctypes);
+          rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
+          OpenRLHF's /get_reward, vLLM's /classify and /pooling, TEI's /predict and /score
+          (the rows and objects of rmtool score)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path

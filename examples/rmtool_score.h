@@ -57,6 +57,7 @@ typedef struct rmt_setup {
     rm_head *head;
     rm_scorer *ex, *im;  /* the scorers the mode asks for */
     int mode;            /* RM_MODE_*, or 3 for both */
+    rm_scorer_desc desc; /* what the last scorer was made from (serve makes one per worker) */
 } rmt_setup;
 
 static void rmt_setup_free(rmt_setup *s) {
@@ -190,6 +191,7 @@ static int rmt_setup_open(const rmo_args *a, int mode_hidden, int allow_both, rm
         d.mode = RM_MODE_IMPLICIT;
         if (rm_scorer_new(&d, &st->im) != RM_OK) return die("%s", rm_scorer_error(st->im));
     }
+    st->desc = d;
     return 0;
 }
 
@@ -532,20 +534,20 @@ static int rmt_check_writable(const char *path) {
 /* score                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-static void rmt_json_ids(const char *key, const int32_t *ids, int64_t n) {
+static void rmt_json_ids(FILE *f, const char *key, const int32_t *ids, int64_t n) {
     int64_t i;
-    printf(",\"%s\":[", key);
-    for (i = 0; i < n; i++) printf(i ? ",%d" : "%d", ids[i]);
-    printf("]");
+    fprintf(f, ",\"%s\":[", key);
+    for (i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ids[i]);
+    fprintf(f, "]");
 }
-static void rmt_json_dbl(const char *key, const double *v, int64_t n) {
+static void rmt_json_dbl(FILE *f, const char *key, const double *v, int64_t n) {
     int64_t i;
-    printf(",\"%s\":[", key);
+    fprintf(f, ",\"%s\":[", key);
     for (i = 0; i < n; i++) {
-        if (i) printf(",");
-        rmj_write_double(stdout, v[i]);
+        if (i) fprintf(f, ",");
+        rmj_write_double(f, v[i]);
     }
-    printf("]");
+    fprintf(f, "]");
 }
 
 /* "id": the row's id as it was (string or number), with a comma after it; nothing without one. */
@@ -560,35 +562,36 @@ static void rmt_json_id(FILE *f, const rmj_value *id) {
     fprintf(f, ",");
 }
 
-/* which: "chosen" / "rejected" for the two responses of a preference row, else NULL. */
-static void rmt_print_score(const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
+/* One score object as `score` writes it (and `serve`'s /score returns it), newline included.
+   which: "chosen" / "rejected" for the two responses of a preference row, else NULL. */
+static void rmt_print_score(FILE *f, const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
                             const rmj_value *id, const char *which) {
-    printf("{");
-    if (line > 0) printf("\"line\":%ld,\"index\":%d,", line, index);
-    rmt_json_id(stdout, id);
-    if (which) printf("\"which\":\"%s\",", which);
-    printf("\"reward\":");
-    rmj_write_double(stdout, sc->reward);
-    if (sc->nonfinite) printf(",\"nonfinite\":true");
+    fprintf(f, "{");
+    if (line > 0) fprintf(f, "\"line\":%ld,\"index\":%d,", line, index);
+    rmt_json_id(f, id);
+    if (which) fprintf(f, "\"which\":\"%s\",", which);
+    fprintf(f, "\"reward\":");
+    rmj_write_double(f, sc->reward);
+    if (sc->nonfinite) fprintf(f, ",\"nonfinite\":true");
     if (sc->truncated)
-        printf(",\"truncated\":true,\"prompt_cut\":%lld,\"response_cut\":%lld", (long long)sc->n_prompt_cut, (long long)sc->n_response_cut);
-    rmt_json_ids("prompt_ids", sc->prompt_ids, sc->n_prompt);
-    rmt_json_ids("response_ids", sc->response_ids, sc->n_response);
+        fprintf(f, ",\"truncated\":true,\"prompt_cut\":%lld,\"response_cut\":%lld", (long long)sc->n_prompt_cut, (long long)sc->n_response_cut);
+    rmt_json_ids(f, "prompt_ids", sc->prompt_ids, sc->n_prompt);
+    rmt_json_ids(f, "response_ids", sc->response_ids, sc->n_response);
     if (per_token && sc->logprobs) {
-        rmt_json_dbl("logprobs", sc->logprobs, sc->n_response);
-        if (sc->ref_logprobs) rmt_json_dbl("ref_logprobs", sc->ref_logprobs, sc->n_response);
-        rmt_json_dbl("contributions", sc->contributions, sc->n_response);
+        rmt_json_dbl(f, "logprobs", sc->logprobs, sc->n_response);
+        if (sc->ref_logprobs) rmt_json_dbl(f, "ref_logprobs", sc->ref_logprobs, sc->n_response);
+        rmt_json_dbl(f, "contributions", sc->contributions, sc->n_response);
     }
     if (hidden && sc->last_hidden) {
         int64_t i, E = rm_model_hparams(m)->n_embd;
-        printf(",\"last_hidden\":[");
+        fprintf(f, ",\"last_hidden\":[");
         for (i = 0; i < E; i++) {
-            if (i) printf(",");
-            rmj_write_float(stdout, sc->last_hidden[i]);
+            if (i) fprintf(f, ",");
+            rmj_write_float(f, sc->last_hidden[i]);
         }
-        printf("]");
+        fprintf(f, "]");
     }
-    printf("}\n");
+    fprintf(f, "}\n");
 }
 
 /* Human-readable per-token view: where the implicit reward comes from. */
@@ -689,7 +692,7 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return 1;
         }
-        if (json) rmt_print_score(&s, m, per_token, hidden, 0, 0, NULL, NULL);
+        if (json) rmt_print_score(stdout, &s, m, per_token, hidden, 0, 0, NULL, NULL);
         else {
             printf("reward: %.6f%s\n", s.reward, s.nonfinite ? " (non-finite: NaN or Inf arose)" : "");
             if (s.truncated)
@@ -761,7 +764,7 @@ static int cmd_score(int argc, char **argv) {
                         printf("}\n");
                         failed++;
                     } else {
-                        rmt_print_score(&out[k], m, per_token, hidden, L.lineno, (int)k, id, which);
+                        rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, id, which);
                         tokens += out[k].n_prompt + out[k].n_response;
                         if (out[k].nonfinite) failed++;
                         else scored++;
@@ -780,7 +783,7 @@ static int cmd_score(int argc, char **argv) {
                 written++;
             } else {
                 for (k = 0; k < row.n_resp; k++) {
-                    rmt_print_score(&out[k], m, per_token, hidden, L.lineno, (int)k, id,
+                    rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, id,
                                     row.is_pair ? (k ? "rejected" : "chosen") : NULL);
                     tokens += out[k].n_response + (k ? 0 : out[k].n_prompt);
                     if (out[k].nonfinite) failed++;
