@@ -67,7 +67,8 @@ ERRORS
 OWNERSHIP AND THREADS
    Loaded files, models, vocabularies and heads are immutable: any number of threads may use
    one at a time. Each thread scores through its own rm_scorer (or rm_ctx), which holds the KV
-   cache and scratch memory. Strings and tensor views handed out borrow from the file mapping
+   cache and scratch memory. rm_fit_head and rm_fit_dpo touch only what they are given.
+   Strings and tensor views handed out borrow from the file mapping
    and live until their file is closed; arrays in an rm_score live until the scorer's next call.
    Text in is UTF-8 with an explicit length (NUL bytes are ordinary characters). Inside one
    call the heavy loops use OpenMP; rm_scorer_desc.n_threads / rm_ctx_params.n_threads set how
@@ -116,6 +117,9 @@ SUPPORTED
    precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
+   0.3.0  rm_fit_dpo: an IM-RM by DPO with the body frozen, training the output projection (whole
+          or a rank-R update) on cached hidden states; rm_dpo_save writes the policy GGUF;
+          rm_model_unembedding; rm_scorer_tokenize (the tokens a scorer would score)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -708,6 +712,11 @@ RMDEF const char *rm_scorer_error(const rm_scorer *s);
    With the template RM_CHAT_NONE the paper and rewardbench splits behave as RM_SPLIT_NONE. */
 RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
                               int64_t k, rm_score *out);
+/* The tokens rm_score_chat would score, without running the model: *ids (borrowed until the
+   scorer's next call) holds the *n_prompt prompt ids, then n_responses[i] ids of each response
+   in order. For callers that truncate before rm_score_ids. */
+RMDEF rm_result rm_scorer_tokenize(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                   int64_t k, const int32_t **ids, int64_t *n_prompt, int64_t *n_responses);
 /* The same for a single user prompt. */
 RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
                               rm_score *out);
@@ -793,6 +802,11 @@ RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank);
    output_out. Fails (with res->error) before training on malformed data, a budget too small
    (RM_ERR_LIMIT) or non-finite states (RM_ERR_NONFINITE). */
 RMDEF rm_result rm_fit_dpo(const rm_dpo_desc *d, float *output_out, rm_dpo_result *res);
+/* The language-model head of m as floats, [n_vocab][n_embd] (row v: token v): output.weight, or
+   token_embd.weight when the embeddings are tied. RM_ERR_NO_LM_HEAD for a classifier checkpoint
+   that has no output projection (as rm_scorer_new refuses for implicit scoring); that check
+   runs first, so out may be NULL to ask only whether there is a head. */
+RMDEF rm_result rm_model_unembedding(const rm_model *m, float *out, char *err, size_t err_cap);
 /* Writes a complete policy GGUF: every key and tensor of ref's file, with output.weight
    replaced by output ([n_vocab][n_embd]); a model with tied embeddings gets output.weight
    added (its token_embd.weight stays). Stored as the original head's type when that is F32,
@@ -8651,8 +8665,10 @@ static int rm__starts_with_token(const char *text, size_t len, rm_str tok) {
     return tok.len > 0 && len >= tok.len && memcmp(text, tok.ptr, tok.len) == 0;
 }
 
-RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
-                              int64_t k, rm_score *out) {
+/* rm_score_chat, or with ids_out only the tokens it would score: prompt then responses in
+   s->tokbuf, *np_out prompt tokens, nr_out[k] per response. */
+static rm_result rm__score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                int64_t k, rm_score *out, const int32_t **ids_out, int64_t *np_out, int64_t *nr_out) {
     const rm_vocab *v;
     rm_result r;
     int64_t i, np = 0, off, *nr = NULL;
@@ -8663,7 +8679,7 @@ RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n
     int raw;
     if (!s) return RM_ERR_INVALID_ARG;
     if (s->status) return s->status;
-    if (!history || n_history < 1 || !responses || k < 1 || !out)
+    if (!history || n_history < 1 || !responses || k < 1 || (!out && !ids_out))
         return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: a conversation and at least one response are required");
     v = s->d.model->vocab;
     raw = s->d.split == RM_SPLIT_NONE || s->tmpl == RM_CHAT_NONE;
@@ -8756,6 +8772,13 @@ RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n
         rp[i] = s->tokbuf + off;
         off += nr[i];
     }
+    if (ids_out) {
+        *ids_out = s->tokbuf;
+        *np_out = np;
+        memcpy(nr_out, nr, (size_t)k * sizeof(int64_t));
+        r = RM_OK;
+        goto done;
+    }
     r = rm_score_ids(s, s->tokbuf, np, rp, nr, k, out);
     goto done;
 oom:
@@ -8766,6 +8789,18 @@ done:
     RM_FREE((void *)rp);
     RM_FREE(msgs);
     return r;
+}
+
+RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                              int64_t k, rm_score *out) {
+    return rm__score_chat(s, history, n_history, responses, k, out, NULL, NULL, NULL);
+}
+
+RMDEF rm_result rm_scorer_tokenize(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                   int64_t k, const int32_t **ids, int64_t *n_prompt, int64_t *n_responses) {
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (!ids || !n_prompt || !n_responses) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "tokenize: ids, n_prompt and n_responses are required");
+    return rm__score_chat(s, history, n_history, responses, k, NULL, ids, n_prompt, n_responses);
 }
 
 RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
@@ -8916,12 +8951,14 @@ RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, d
 /* ---------------------------------------------------------------------------------------- */
 
 /* Training state. Parameters P (double): rank 0: D [V][E]; rank R: A [V][R] then B [R][E].
-   The logits of state t are z_v = W0_v . h_t + D_v . h_t (or A_v . (B h_t)), soft-capped. */
+   The logits of state t are z_v = Wd_v . h_t (+ A_v . (B h_t) in rank mode), soft-capped, with
+   Wd [V][E] in double: W0 + D at rank 0 (refreshed after every step), W0 at rank R. */
 typedef struct rm__dpo {
     const rm_dpo_desc *d;
     int64_t V, E, R, np;      /* np: parameter count */
     int nth;
     double *P, *G, *M1, *M2;  /* parameters, gradient, Adam moments: [np] each */
+    double *W0d, *Wd;         /* [V][E]: the reference in double; the current matrix (rank 0) */
     double *lp0;              /* [n_tokens] reference log-probs */
     /* per-step token buffers, [cap] each (u: [cap][R]) */
     int64_t *tok;             /* state index of each token of the step */
@@ -8929,23 +8966,36 @@ typedef struct rm__dpo {
     int64_t cap;
 } rm__dpo;
 
-/* u_v before soft-capping for state h (and u_r = (B h)_r in rank mode). */
-static double rm__dpo_logit(const rm__dpo *s, const double *P, int64_t v, const float *h, const double *u) {
-    const int64_t E = s->E;
-    const float *w0 = s->d->output + v * E;
-    double z = 0;
-    int64_t e;
-    if (!P) {
-        for (e = 0; e < E; e++) z += (double)w0[e] * h[e];
-    } else if (s->R == 0) {
-        const double *dv = P + v * E;
-        for (e = 0; e < E; e++) z += ((double)w0[e] + dv[e]) * h[e];
-    } else {
-        const double *a = P + v * s->R;
-        for (e = 0; e < E; e++) z += (double)w0[e] * h[e];
-        for (e = 0; e < s->R; e++) z += a[e] * u[e];
+/* a . b over n, four partial sums (a fixed order: the same result for any thread count) */
+static double rm__dot_df(const double *a, const float *b, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t e = 0;
+    for (; e + 4 <= n; e += 4) {
+        s0 += a[e] * b[e];
+        s1 += a[e + 1] * b[e + 1];
+        s2 += a[e + 2] * b[e + 2];
+        s3 += a[e + 3] * b[e + 3];
     }
+    for (; e < n; e++) s0 += a[e] * b[e];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* u_v before soft-capping for state h (u = B h in rank mode); P NULL: the reference. */
+static double rm__dpo_logit(const rm__dpo *s, const double *P, int64_t v, const float *h, const double *u) {
+    double z;
+    int64_t e;
+    if (!P) return rm__dot_df(s->W0d + v * s->E, h, s->E);
+    if (s->R == 0) return rm__dot_df(s->Wd + v * s->E, h, s->E);
+    z = rm__dot_df(s->W0d + v * s->E, h, s->E);
+    for (e = 0; e < s->R; e++) z += P[v * s->R + e] * u[e];
     return z;
+}
+
+/* Wd = W0 + D for the current parameters (rank 0); every loss evaluation starts with it */
+static void rm__dpo_refresh(rm__dpo *s) {
+    int64_t i;
+    if (s->R) return;
+    for (i = 0; i < s->V * s->E; i++) s->Wd[i] = s->W0d[i] + s->P[i];
 }
 
 static void rm__dpo_bh(const rm__dpo *s, const double *P, const float *h, double *u) {
@@ -8993,6 +9043,7 @@ static double rm__dpo_loss(rm__dpo *s, const int64_t *pairs, int64_t n, int grad
     const int nth = s->nth;
     int64_t i, k, nt = 0;
     double loss = 0;
+    rm__dpo_refresh(s);
     for (i = 0; i < n; i++) nt += d->offsets[2 * pairs[i] + 2] - d->offsets[2 * pairs[i]];
     for (i = 0, k = 0; i < n; i++) {
         int64_t t;
@@ -9104,11 +9155,12 @@ RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank) {
     if (n_vocab < 1 || n_embd < 1 || rank < 0) return 0;
     np = rank ? (double)rank * (double)(n_vocab + n_embd) : (double)n_vocab * (double)n_embd;
     np *= 4.0 * sizeof(double); /* P, G and the two Adam moments */
+    np += (rank ? 1.0 : 2.0) * (double)n_vocab * (double)n_embd * sizeof(double); /* W0 and W0 + D in double */
     return np >= (double)SIZE_MAX ? SIZE_MAX : (size_t)np;
 }
 
 static void rm__dpo_free(rm__dpo *s) {
-    RM_FREE(s->P); RM_FREE(s->G); RM_FREE(s->M1); RM_FREE(s->M2); RM_FREE(s->lp0);
+    RM_FREE(s->P); RM_FREE(s->G); RM_FREE(s->M1); RM_FREE(s->M2); RM_FREE(s->lp0); RM_FREE(s->W0d); RM_FREE(s->Wd);
     RM_FREE(s->tok); RM_FREE(s->lse); RM_FREE(s->coef); RM_FREE(s->u); RM_FREE(s->q);
 }
 
@@ -9134,7 +9186,7 @@ static rm_result rm__dpo_init(rm__dpo *s, const rm_dpo_desc *d, int64_t max_step
     res->state_bytes = need;
     if (need > budget)
         return rm__fail(res->error, sizeof(res->error), RM_ERR_LIMIT,
-                        "fit_dpo: the training state needs %.1f MB (vocabulary %lld x %lld, rank %d) but the memory budget is %.1f MB; train a low-rank update (rank > 0) or raise the budget",
+                        "fit_dpo: the training state needs %.3g MB (vocabulary %lld x %lld, rank %d) but the memory budget is %.3g MB; train a low-rank update (rank > 0) or raise the budget",
                         (double)need / 1048576.0, (long long)s->V, (long long)s->E, d->rank, (double)budget / 1048576.0);
     s->np = R ? R * (s->V + s->E) : s->V * s->E;
     s->P = (double *)rm__calloc((size_t)s->np, sizeof(double));
@@ -9142,15 +9194,20 @@ static rm_result rm__dpo_init(rm__dpo *s, const rm_dpo_desc *d, int64_t max_step
     s->M1 = (double *)rm__calloc((size_t)s->np, sizeof(double));
     s->M2 = (double *)rm__calloc((size_t)s->np, sizeof(double));
     s->lp0 = (double *)rm__calloc((size_t)nt, sizeof(double));
+    s->W0d = (double *)rm__calloc((size_t)(s->V * s->E), sizeof(double));
+    s->Wd = R ? s->W0d : (double *)rm__calloc((size_t)(s->V * s->E), sizeof(double));
     s->cap = max_step_tokens;
     s->tok = (int64_t *)rm__calloc((size_t)s->cap, sizeof(int64_t));
     s->lse = (double *)rm__calloc((size_t)s->cap, sizeof(double));
     s->coef = (double *)rm__calloc((size_t)s->cap, sizeof(double));
     s->u = (double *)rm__calloc((size_t)s->cap * (size_t)(R ? R : 1), sizeof(double));
     s->q = (double *)rm__calloc((size_t)s->cap * (size_t)(R ? R : 1), sizeof(double));
-    if (!s->P || !s->G || !s->M1 || !s->M2 || !s->lp0 || !s->tok || !s->lse || !s->coef || !s->u || !s->q)
+    if (R) s->Wd = NULL; /* shares W0d; not freed twice */
+    if (!s->P || !s->G || !s->M1 || !s->M2 || !s->lp0 || !s->W0d || (!R && !s->Wd) || !s->tok || !s->lse || !s->coef || !s->u || !s->q)
         return rm__fail(res->error, sizeof(res->error), RM_ERR_NOMEM, "fit_dpo: out of memory for %.1f MB of training state",
                         (double)need / 1048576.0);
+    for (i = 0; i < s->V * s->E; i++) s->W0d[i] = (double)d->output[i];
+    rm__dpo_refresh(s);
     if (R) {
         /* B ~ N(0, 1/E) from a seeded generator (Box-Muller on xorshift64); A stays 0 */
         uint64_t st = d->seed ? d->seed : 0x9E3779B97F4A7C15ull;
@@ -9324,6 +9381,19 @@ done:
     RM_FREE(idx);
     RM_FREE(marg);
     return r;
+}
+
+RMDEF rm_result rm_model_unembedding(const rm_model *m, float *out, char *err, size_t err_cap) {
+    int64_t v;
+    if (!m || m->status) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "unembedding: the model is missing or failed to open");
+    if (!m->has_output && m->hp.n_cls_out > 0 && !m->ai->tied)
+        return rm__fail(err, err_cap, RM_ERR_NO_LM_HEAD,
+                        "the model is a %s classifier checkpoint without output.weight: it has no output projection to train", m->ai->name);
+    if (!out) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "unembedding: no output buffer");
+    for (v = 0; v < m->hp.n_vocab; v++)
+        rm_dequantize_row(m->output.type, (const uint8_t *)m->output.data + (size_t)v * m->output.row_bytes, out + v * m->hp.n_embd,
+                          m->hp.n_embd);
+    return RM_OK;
 }
 
 typedef struct rm__dpo_save_ctx {

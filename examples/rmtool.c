@@ -5,6 +5,9 @@
    rmtool score ...                          rewards of prompt/response pairs (JSON or JSONL)
    rmtool eval ...                           accuracy and margins over preference pairs
    rmtool fit-head ...                       fit an EX-RM head on frozen hidden states
+   rmtool fit-dpo ...                        fit an IM-RM: DPO on the output projection
+   rmtool paper ...                          EX-RM vs IM-RM trained alike, under distribution shift
+   rmtool explain ...                        a scored row as HTML, tokens coloured by IM contribution
    rmtool synth ...                          write a random-weight model of a real shape
    rmtool bench ...                          prefill and scoring speed
 
@@ -293,6 +296,7 @@ static double rmt_now(void) {
 #include "rmtool_score.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
+#include "rmtool_dpo.h"
 
 static void usage(void) {
     fprintf(stderr,
@@ -305,6 +309,10 @@ static void usage(void) {
             "        [--precision bf16|f32]\n"
             "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
             "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
+            "  fit-dpo --model M --input prefs.jsonl -o policy.gguf [--beta B] [--epochs E] [--lr X] [--l2 X] [--rank R]\n"
+            "          [--seed S] [--holdout F]\n"
+            "  paper --model M [--train F] [--eval name=F ...] [--out DIR] [--limit N]\n"
+            "  explain --model POLICY --ref M [--head H] --html OUT.html (--prompt P --chosen C [--rejected R] | --input F [--line N])\n"
             "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n"
             "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n");
 }
@@ -319,6 +327,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "score") == 0) return cmd_score(argc - 2, argv + 2);
     if (strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 2, argv + 2);
     if (strcmp(argv[1], "fit-head") == 0) return cmd_fit_head(argc - 2, argv + 2);
+    if (strcmp(argv[1], "fit-dpo") == 0) return cmd_fit_dpo(argc - 2, argv + 2);
+    if (strcmp(argv[1], "paper") == 0) return cmd_paper(argc - 2, argv + 2);
+    if (strcmp(argv[1], "explain") == 0) return cmd_explain(argc - 2, argv + 2);
     if (strcmp(argv[1], "synth") == 0) return rmtool_synth(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0) return rmtool_bench(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
