@@ -17,56 +17,6 @@ static char *rmt_read_file_all(const char *path) {
     return read_all(path, &n);
 }
 
-/* --name=value becomes "--name" "value". The names are copies: after the argv's NULL end the
-   array lists them, NULL-terminated, for rmt_split_free. */
-static char **rmt_split_eq(int argc, char **argv, int *out_argc) {
-    char **v = (char **)calloc((size_t)argc * 3 + 2, sizeof(char *));
-    int i, n = 0, k = 0;
-    char *names[1024];
-    if (!v) return NULL;
-    for (i = 0; i < argc; i++) {
-        const char *eq = strncmp(argv[i], "--", 2) == 0 ? strchr(argv[i], '=') : NULL;
-        if (eq && k < 1024) {
-            size_t len = (size_t)(eq - argv[i]);
-            char *name = (char *)malloc(len + 1);
-            if (!name) break;
-            memcpy(name, argv[i], len);
-            name[len] = 0;
-            names[k++] = name;
-            v[n++] = name;
-            v[n++] = (char *)(eq + 1);
-        } else {
-            v[n++] = argv[i];
-        }
-    }
-    for (i = 0; i < k; i++) v[n + 1 + i] = names[i];
-    *out_argc = n;
-    return v;
-}
-
-static void rmt_split_free(char **v, int argc) {
-    int i;
-    if (!v) return;
-    for (i = argc + 1; v[i]; i++) free(v[i]);
-    free(v);
-}
-
-/* Runs a command on argv with --name=value split. */
-static int rmt_run_split(int (*fn)(int, char **), int argc0, char **argv0) {
-    int argc, rc;
-    char **argv = rmt_split_eq(argc0, argv0, &argc);
-    rc = fn(argc, argv);
-    rmt_split_free(argv, argc);
-    return rc;
-}
-
-static int rmt_wants_help(int argc, char **argv) {
-    int i;
-    for (i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return 1;
-    return 0;
-}
-
 static int rmt_parse_double(const char *s, const char *name, double lo, double hi, double *out) {
     char *end;
     double v;
@@ -274,20 +224,20 @@ typedef struct rmt_dpo_opts {
     long epochs, rank, seed, batch, limit, max_len;
 } rmt_dpo_opts;
 
-static int rmt_dpo_opts_parse(int argc, char **argv, rmt_dpo_opts *o, double holdout_default) {
+static int rmt_dpo_opts_parse(const rmo_args *a, rmt_dpo_opts *o, double holdout_default) {
     o->beta = 0.1, o->lr = 1e-2, o->l2 = 0, o->holdout = holdout_default, o->max_mb = 4096;
     o->epochs = 4, o->rank = 0, o->seed = 1, o->batch = 16, o->limit = 0, o->max_len = 0;
-    if (rmt_parse_double(opt(argc, argv, "--beta"), "--beta", 1e-6, 1e5, &o->beta)) return 1;
-    if (rmt_parse_double(opt(argc, argv, "--lr"), "--lr", 1e-9, 100, &o->lr)) return 1;
-    if (rmt_parse_double(opt(argc, argv, "--l2"), "--l2", 0, 1e6, &o->l2)) return 1;
-    if (rmt_parse_double(opt(argc, argv, "--holdout"), "--holdout", 0, 0.9, &o->holdout)) return 1;
-    if (rmt_parse_double(opt(argc, argv, "--max-memory"), "--max-memory", 0.001, 1e9, &o->max_mb)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--epochs"), "--epochs", 1, 100000, &o->epochs)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--rank"), "--rank", 0, 4096, &o->rank)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--seed"), "--seed", 0, 1L << 30, &o->seed)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--batch"), "--batch", 1, 1L << 20, &o->batch)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--limit"), "--limit", 0, 1L << 30, &o->limit)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--max-length"), "--max-length", 0, 1L << 24, &o->max_len)) return 1;
+    if (rmt_parse_double(rmo_get(a, "--beta"), "--beta", 1e-6, 1e5, &o->beta)) return 1;
+    if (rmt_parse_double(rmo_get(a, "--lr"), "--lr", 1e-9, 100, &o->lr)) return 1;
+    if (rmt_parse_double(rmo_get(a, "--l2"), "--l2", 0, 1e6, &o->l2)) return 1;
+    if (rmt_parse_double(rmo_get(a, "--holdout"), "--holdout", 0, 0.9, &o->holdout)) return 1;
+    if (rmt_parse_double(rmo_get(a, "--max-memory"), "--max-memory", 0.001, 1e9, &o->max_mb)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--epochs"), "--epochs", 1, 100000, &o->epochs)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--rank"), "--rank", 0, 4096, &o->rank)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--seed"), "--seed", 0, 1L << 30, &o->seed)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--batch"), "--batch", 1, 1L << 20, &o->batch)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--limit"), "--limit", 0, 1L << 30, &o->limit)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--max-length"), "--max-length", 0, 1L << 24, &o->max_len)) return 1;
     return 0;
 }
 
@@ -366,24 +316,56 @@ static void rmt_cache_counts(const rmt_cache *c, int64_t n_ctx, char *buf, size_
              c->rows, (long long)c->n_pairs, c->truncated, c->too_long, (long long)n_ctx, c->failed);
 }
 
-static int64_t rmt_n_ctx(int argc, char **argv, const rm_model *m) {
+static int64_t rmt_n_ctx(const rmo_args *a, const rm_model *m) {
     long ctx = 0;
-    if (opt(argc, argv, "--ctx")) ctx = atol(opt(argc, argv, "--ctx"));
+    if (rmo_get(a, "--ctx")) ctx = atol(rmo_get(a, "--ctx"));
     return ctx > 0 ? ctx : rm_model_hparams(m)->n_ctx_train;
 }
 
-static int rmt_open_ctx(int argc, char **argv, const rm_model *m, rm_ctx **ctx) {
+static int rmt_open_ctx(const rmo_args *a, const rm_model *m, rm_ctx **ctx) {
     rm_ctx_params cp;
-    const char *prec = opt(argc, argv, "--precision");
+    const char *prec = rmo_get(a, "--precision");
     memset(&cp, 0, sizeof(cp));
-    cp.n_ctx = rmt_n_ctx(argc, argv, m);
-    cp.n_threads = opt(argc, argv, "--threads") ? atoi(opt(argc, argv, "--threads")) : 0;
-    cp.kv_f16 = flag(argc, argv, "--kv-f16");
+    cp.n_ctx = rmt_n_ctx(a, m);
+    cp.n_threads = rmo_get(a, "--threads") ? atoi(rmo_get(a, "--threads")) : 0;
+    cp.kv_f16 = rmo_has(a, "--kv-f16");
     cp.precision = prec && strcmp(prec, "f32") == 0 ? RM_PRECISION_F32 : RM_PRECISION_BF16;
     if (rm_ctx_new(m, &cp, ctx) != RM_OK) return die("%s", rm_ctx_error(*ctx));
     return 0;
 }
 
+#define RMT_DPO_OPTS                                                                                             \
+    {"--epochs", "E", "passes over the training pairs (default 4)", 0},                                             \
+    {"--lr", "X", "Adam step size (default 0.01)", 0},                                                              \
+    {"--l2", "X", "weight decay on the update (default 0)", 0},                                                     \
+    {"--rank", "R", "0: train the whole output matrix (default); R: a rank-R update", 0},                            \
+    {"--seed", "S", "seed of the shuffles and the low-rank start (default 1)", 0},                                  \
+    {"--holdout", "F", "fraction of pairs held out", 0},                                                            \
+    {"--batch", "N", "pairs per Adam step (default 16)", 0},                                                        \
+    {"--limit", "N", "read at most N rows of each file", 0},                                                        \
+    {"--max-memory", "MB", "memory budget of the training state (default 4096)", 0},                                \
+    {"--mode", "M", "(not taken: fit-dpo and paper fit from --model alone)", 0}
+
+static const rmo_opt rmt_fit_dpo_opts[] = {RMT_MODEL_OPTS, RMT_DPO_OPTS,
+                                           {"--input", "F", "preference pairs (JSONL)", RMO_REQUIRED},
+                                           {"--output|-o", "FILE", "the policy GGUF to write", RMO_REQUIRED},
+                                           {NULL, NULL, NULL, 0}};
+static const rmo_opt rmt_paper_opts[] = {RMT_MODEL_OPTS, RMT_DPO_OPTS,
+                                         {"--train", "F", "training pairs (default DATA/ultrafeedback-train.jsonl)", 0},
+                                         {"--eval", "NAME=F", "an evaluation set (repeatable; default the six paper sets)", RMO_REPEAT},
+                                         {"--out", "DIR", "where the results go (default build/paper)", 0},
+                                         {"--data", "DIR", "the unpacked paper data (default build/paper-data)", 0},
+                                         {"--bootstrap", "B", "bootstrap resamples (default 1000)", 0},
+                                         {NULL, NULL, NULL, 0}};
+static const rmo_opt rmt_explain_opts[] = {RMT_MODEL_OPTS,
+                                           {"--mode", "M", "(set by explain: implicit, and explicit with --head)", 0},
+                                           {"--html", "OUT", "the HTML page to write", RMO_REQUIRED},
+                                           {"--prompt", "P", "the prompt", 0},
+                                           {"--chosen", "C", "the (chosen) response", 0},
+                                           {"--rejected", "R", "the rejected response", 0},
+                                           {"--input", "F", "a preference file to take the row from", 0},
+                                           {"--line", "N", "the row of --input (1-based, default 1)", 0},
+                                           {NULL, NULL, NULL, 0}};
 static const char rmt_fit_dpo_usage[] =
     "usage: rmtool fit-dpo --model M --input prefs.jsonl -o policy.gguf [--beta B] [--epochs E] [--lr X] [--l2 X]\n"
     "                      [--rank R] [--seed S] [--holdout F] [--batch N] [--limit N] [--max-length N] [--max-memory MB]\n"
@@ -396,10 +378,40 @@ static const char rmt_fit_dpo_usage[] =
     "prompt keeps its last N/2 tokens, each response its first N - prompt); rows still longer than the context\n"
     "(--ctx, default the model's) are skipped, and both are counted.\n";
 
+static const char rmt_paper_usage[] =
+    "usage: rmtool paper --model M [--train F] [--eval name=F ...] [--out DIR] [--data DIR] [--limit N]\n"
+    "                    [--max-length N] [--beta B] [--epochs E] [--lr X] [--l2 X] [--rank R] [--seed S] [--bootstrap B]\n"
+    "                    [--template auto|none|NAME] [--split paper|rewardbench|none] [--ctx N] [--threads N]\n"
+    "Razin et al.'s experiment: fits an EX-RM head (as fit-head) and an IM-RM (as fit-dpo) on the same pairs from\n"
+    "the same model, evaluates both on every --eval set, and writes DIR/paper.md, paper.json, paper.svg (and\n"
+    "paper.png when rsvg-convert or ImageMagick is installed), with the head and the policy it trained.\n"
+    "Defaults: --train DATA/ultrafeedback-train.jsonl and the sets ultrafeedback, paraphrase, french, spanish,\n"
+    "math, code from DATA (--data, default build/paper-data: `make paper-data` unpacks tests/data/paper);\n"
+    "--out build/paper; --limit 0 (all rows of each file); --epochs 4 --beta 0.1 --lr 0.01 --bootstrap 1000\n"
+    "--seed 1. --max-length N cuts longer pairs as fit-dpo does (both reward models see the same tokens); rows\n"
+    "longer than the context (--ctx, default the model's) are skipped; both are counted per set.\n";
+
+static const char rmt_explain_usage[] =
+    "usage: rmtool explain --model POLICY --ref M [--head H] [--beta B] --html OUT.html\n"
+    "                      (--prompt P --chosen C [--rejected R] | --input prefs.jsonl [--line N])\n"
+    "                      [--template auto|none|NAME] [--split paper|rewardbench|none] [--ctx N] [--threads N]\n"
+    "Writes one scored row as HTML: every response token coloured by its contribution to the implicit reward\n"
+    "beta * (log pi - log pi_ref) (green raises it, red lowers it), beside the explicit reward of the head H on the\n"
+    "same hidden states (the policy's body is the reference's); with two responses, chosen and rejected side by side.\n"
+    "--line N picks the Nth row (1-based, default 1) of a preference file.\n";
+
+static const rmo_cmd rmt_fit_dpo_cmd = {"fit-dpo", "fit an IM-RM: DPO with the body frozen, on the output projection", NULL, 0,
+                                        rmt_fit_dpo_opts, rmt_fit_dpo_usage};
+static const rmo_cmd rmt_paper_cmd = {"paper", "EX-RM vs IM-RM trained alike, evaluated under token-level and domain shift", NULL, 0,
+                                      rmt_paper_opts, rmt_paper_usage};
+static const rmo_cmd rmt_explain_cmd = {"explain", "one scored row as HTML, tokens coloured by their implicit-reward share", NULL, 0,
+                                        rmt_explain_opts, rmt_explain_usage};
+
 static int rmt_fit_dpo_main(int argc, char **argv) {
-    static const char *const nv[] = {"--kv-f16", NULL};
-    const char *wv[48];
-    int n = 0, i, raw;
+    rmo_args args;
+    const rmo_args *a = &args;
+    int pr;
+    int i, raw;
     const char *input, *outp;
     rmt_dpo_opts o;
     rmt_setup st;
@@ -409,35 +421,25 @@ static int rmt_fit_dpo_main(int argc, char **argv) {
     float *W = NULL;
     char counts[256], err[256];
     double t0 = rmt_now();
-    if (rmt_wants_help(argc, argv)) {
-        fputs(rmt_fit_dpo_usage, stdout);
-        return 0;
-    }
-    input = opt(argc, argv, "--input");
-    outp = opt(argc, argv, "-o") ? opt(argc, argv, "-o") : opt(argc, argv, "--output");
-    for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
-    {
-        static const char *const mine[] = {"--input", "-o", "--output", "--epochs", "--lr", "--l2", "--rank", "--seed", "--holdout",
-                                           "--batch", "--limit", "--max-memory", "--max-length", NULL};
-        for (i = 0; mine[i]; i++) wv[n++] = mine[i];
-    }
-    wv[n] = NULL;
-    if (check_opts(argc, argv, wv, nv, 0)) return 1;
-    if (!input || !outp || !opt(argc, argv, "--model")) {
+    pr = rmo_parse(&rmt_fit_dpo_cmd, argc, argv, &args);
+    if (pr >= 0) return pr;
+    input = rmo_get(a, "--input");
+    outp = rmo_get(a, "-o") ? rmo_get(a, "-o") : rmo_get(a, "--output");
+    if (!input || !outp || !rmo_get(a, "--model")) {
         fputs(rmt_fit_dpo_usage, stderr);
         return 1;
     }
-    if (opt(argc, argv, "--ref") || opt(argc, argv, "--head") || opt(argc, argv, "--mode"))
+    if (rmo_get(a, "--ref") || rmo_get(a, "--head") || rmo_get(a, "--mode"))
         return die("fit-dpo takes no --ref, --head or --mode: the reference is --model itself");
-    if (rmt_dpo_opts_parse(argc, argv, &o, 0.2)) return 1;
-    if (rmt_setup_open(argc, argv, 1, &st)) {
+    if (rmt_dpo_opts_parse(a, &o, 0.2)) return 1;
+    if (rmt_setup_open(a, 1, 0, &st)) {
         rmt_setup_free(&st);
         return 1;
     }
     /* refusals that need no data: a missing output projection, a budget too small */
     if (rm_model_unembedding(st.model, NULL, err, sizeof(err)) == RM_ERR_NO_LM_HEAD) {
         rmt_setup_free(&st);
-        return die("%s: %s", opt(argc, argv, "--model"), err);
+        return die("%s: %s", rmo_get(a, "--model"), err);
     }
     if (rmt_dpo_budget(st.model, &o)) {
         rmt_setup_free(&st);
@@ -445,15 +447,15 @@ static int rmt_fit_dpo_main(int argc, char **argv) {
     }
     memset(&c, 0, sizeof(c));
     c.E = rm_model_hparams(st.model)->n_embd;
-    raw = rm_scorer_template(st.ex) == RM_CHAT_NONE || (opt(argc, argv, "--split") && strcmp(opt(argc, argv, "--split"), "none") == 0);
-    if (rmt_open_ctx(argc, argv, st.model, &ctx) || rmt_cache_file(&c, st.ex, ctx, rmt_n_ctx(argc, argv, st.model), input, raw, o.limit, o.max_len)) {
+    raw = rm_scorer_template(st.ex) == RM_CHAT_NONE || (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "none") == 0);
+    if (rmt_open_ctx(a, st.model, &ctx) || rmt_cache_file(&c, st.ex, ctx, rmt_n_ctx(a, st.model), input, raw, o.limit, o.max_len)) {
         rm_ctx_free(ctx);
         rmt_cache_free(&c);
         rmt_setup_free(&st);
         return 1;
     }
     rm_ctx_free(ctx);
-    rmt_cache_counts(&c, rmt_n_ctx(argc, argv, st.model), counts, sizeof(counts));
+    rmt_cache_counts(&c, rmt_n_ctx(a, st.model), counts, sizeof(counts));
     fprintf(stderr, "%s: %s; cached %lld hidden states (%.1f MB) in %.1f s\n", input, counts, (long long)c.n_tok,
             (double)rmt_cache_bytes(&c) / 1048576.0, rmt_now() - t0);
     if (c.n_pairs < 2) {
@@ -461,7 +463,7 @@ static int rmt_fit_dpo_main(int argc, char **argv) {
         rmt_setup_free(&st);
         return die("no usable pairs to train on in '%s' (%s)", input, counts);
     }
-    if (rmt_dpo_train(st.model, &c, &o, opt(argc, argv, "--threads") ? atoi(opt(argc, argv, "--threads")) : 0, &W, &res)) {
+    if (rmt_dpo_train(st.model, &c, &o, rmo_get(a, "--threads") ? atoi(rmo_get(a, "--threads")) : 0, &W, &res)) {
         rmt_cache_free(&c);
         rmt_setup_free(&st);
         return 1;
@@ -476,7 +478,7 @@ static int rmt_fit_dpo_main(int argc, char **argv) {
     printf("loss: %.6f -> %.6f\ntrain accuracy: %.4f\nheld-out accuracy: %.4f  loss %.6f\n", res.initial_loss, res.train_loss,
            res.train_accuracy, res.holdout_accuracy, res.holdout_loss);
     printf("wrote %s (output.weight %lld x %lld; reference %s, beta %g); %.1f s\n", outp, (long long)rm_model_hparams(st.model)->n_vocab,
-           (long long)c.E, opt(argc, argv, "--model"), o.beta, rmt_now() - t0);
+           (long long)c.E, rmo_get(a, "--model"), o.beta, rmt_now() - t0);
     free(W);
     i = c.failed > 0;
     if (i) fprintf(stderr, "error: %ld line(s) failed\n", c.failed);
@@ -683,26 +685,15 @@ static const char *rmt_svg_to_png(const char *svg, const char *png) {
     return NULL;
 }
 
-static const char rmt_paper_usage[] =
-    "usage: rmtool paper --model M [--train F] [--eval name=F ...] [--out DIR] [--data DIR] [--limit N]\n"
-    "                    [--max-length N] [--beta B] [--epochs E] [--lr X] [--l2 X] [--rank R] [--seed S] [--bootstrap B]\n"
-    "                    [--template auto|none|NAME] [--split paper|rewardbench|none] [--ctx N] [--threads N]\n"
-    "Razin et al.'s experiment: fits an EX-RM head (as fit-head) and an IM-RM (as fit-dpo) on the same pairs from\n"
-    "the same model, evaluates both on every --eval set, and writes DIR/paper.md, paper.json, paper.svg (and\n"
-    "paper.png when rsvg-convert or ImageMagick is installed), with the head and the policy it trained.\n"
-    "Defaults: --train DATA/ultrafeedback-train.jsonl and the sets ultrafeedback, paraphrase, french, spanish,\n"
-    "math, code from DATA (--data, default build/paper-data: `make paper-data` unpacks tests/data/paper);\n"
-    "--out build/paper; --limit 0 (all rows of each file); --epochs 4 --beta 0.1 --lr 0.01 --bootstrap 1000\n"
-    "--seed 1. --max-length N cuts longer pairs as fit-dpo does (both reward models see the same tokens); rows\n"
-    "longer than the context (--ctx, default the model's) are skipped; both are counted per set.\n";
 
 static int rmt_paper_main(int argc, char **argv) {
-    static const char *const nv[] = {"--kv-f16", NULL};
+    rmo_args args;
+    const rmo_args *a = &args;
+    int pr;
     static const char *const def_names[] = {"ultrafeedback", "paraphrase", "french", "spanish", "math", "code"};
     static const char *const def_files[] = {"ultrafeedback-test.jsonl", "uf-paraphrase-test.jsonl", "uf-french-test.jsonl",
                                             "uf-spanish-test.jsonl", "rewardbench-math-test.jsonl", "rewardbench-code-test.jsonl"};
-    const char *wv[48];
-    int n = 0, i, ns = 0, raw, rc = 1;
+    int i, ns = 0, raw, rc = 1;
     const char *model, *out, *data, *train;
     char pathbuf[RMT_MAX_SETS + 1][1024], head_path[1024], pol_path[1024], p[1024], counts[256], err[256], title[512];
     rmt_set sets[RMT_MAX_SETS];
@@ -723,35 +714,25 @@ static int rmt_paper_main(int argc, char **argv) {
     memset(&c, 0, sizeof(c));
     memset(&st, 0, sizeof(st));
     memset(sets, 0, sizeof(sets));
-    if (rmt_wants_help(argc, argv)) {
-        fputs(rmt_paper_usage, stdout);
-        return 0;
-    }
-    for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
-    {
-        static const char *const mine[] = {"--train", "--eval", "--out", "--data", "--limit", "--epochs", "--lr", "--l2", "--rank",
-                                           "--seed", "--holdout", "--batch", "--max-memory", "--bootstrap", "--max-length", NULL};
-        for (i = 0; mine[i]; i++) wv[n++] = mine[i];
-    }
-    wv[n] = NULL;
-    if (check_opts(argc, argv, wv, nv, 0)) return 1;
-    model = opt(argc, argv, "--model");
+    pr = rmo_parse(&rmt_paper_cmd, argc, argv, &args);
+    if (pr >= 0) return pr;
+    model = rmo_get(a, "--model");
     if (!model) {
         fputs(rmt_paper_usage, stderr);
         return 1;
     }
-    if (opt(argc, argv, "--ref") || opt(argc, argv, "--head") || opt(argc, argv, "--mode"))
+    if (rmo_get(a, "--ref") || rmo_get(a, "--head") || rmo_get(a, "--mode"))
         return die("paper takes no --ref, --head or --mode: both reward models are fitted from --model");
-    out = opt(argc, argv, "--out") ? opt(argc, argv, "--out") : "build/paper";
-    data = opt(argc, argv, "--data") ? opt(argc, argv, "--data") : "build/paper-data";
-    if (rmt_dpo_opts_parse(argc, argv, &o, 0.0)) return 1;
-    if (rmt_parse_int(opt(argc, argv, "--bootstrap"), "--bootstrap", 0, 1000000, &B)) return 1;
+    out = rmo_get(a, "--out") ? rmo_get(a, "--out") : "build/paper";
+    data = rmo_get(a, "--data") ? rmo_get(a, "--data") : "build/paper-data";
+    if (rmt_dpo_opts_parse(a, &o, 0.0)) return 1;
+    if (rmt_parse_int(rmo_get(a, "--bootstrap"), "--bootstrap", 0, 1000000, &B)) return 1;
     snprintf(pathbuf[RMT_MAX_SETS], sizeof(pathbuf[0]), "%s/ultrafeedback-train.jsonl", data);
-    train = opt(argc, argv, "--train") ? opt(argc, argv, "--train") : pathbuf[RMT_MAX_SETS];
+    train = rmo_get(a, "--train") ? rmo_get(a, "--train") : pathbuf[RMT_MAX_SETS];
     memset(sets, 0, sizeof(sets));
     for (i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--eval") == 0 && i + 1 < argc) {
-            const char *v = argv[++i], *eq = strchr(v, '=');
+        if ((strcmp(argv[i], "--eval") == 0 && i + 1 < argc) || strncmp(argv[i], "--eval=", 7) == 0) {
+            const char *v = argv[i][6] == '=' ? argv[i] + 7 : argv[++i], *eq = strchr(v, '=');
             if (!eq || eq == v || !eq[1]) return die("--eval takes name=FILE, not '%s'", v);
             if (ns == RMT_MAX_SETS) return die("at most %d --eval sets", RMT_MAX_SETS);
             snprintf(sets[ns].name, sizeof(sets[ns].name), "%.*s", (int)(eq - v < 63 ? eq - v : 63), v);
@@ -766,7 +747,7 @@ static int rmt_paper_main(int argc, char **argv) {
         }
     {
         FILE *t = fopen(train, "rb");
-        if (!t) return die("cannot open the training pairs '%s'%s", train, opt(argc, argv, "--train") ? "" : " (run `make paper-data`, or give --train and --eval)");
+        if (!t) return die("cannot open the training pairs '%s'%s", train, rmo_get(a, "--train") ? "" : " (run `make paper-data`, or give --train and --eval)");
         fclose(t);
         for (i = 0; i < ns; i++) {
             if (!(t = fopen(sets[i].path, "rb"))) return die("cannot open the %s set '%s'", sets[i].name, sets[i].path);
@@ -778,7 +759,7 @@ static int rmt_paper_main(int argc, char **argv) {
         snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", out);
         if (system(cmd) != 0) return die("cannot create '%s'", out);
     }
-    if (rmt_setup_open(argc, argv, 1, &st)) goto done;
+    if (rmt_setup_open(a, 1, 0, &st)) goto done;
     if (rm_model_unembedding(st.model, NULL, err, sizeof(err)) == RM_ERR_NO_LM_HEAD) {
         die("%s: %s", model, err);
         goto done;
@@ -787,9 +768,9 @@ static int rmt_paper_main(int argc, char **argv) {
     /* 1. the training pairs, cached once for both fits */
     memset(&c, 0, sizeof(c));
     c.E = rm_model_hparams(st.model)->n_embd;
-    raw = rm_scorer_template(st.ex) == RM_CHAT_NONE || (opt(argc, argv, "--split") && strcmp(opt(argc, argv, "--split"), "none") == 0);
-    if (rmt_open_ctx(argc, argv, st.model, &ctx) || rmt_cache_file(&c, st.ex, ctx, rmt_n_ctx(argc, argv, st.model), train, raw, o.limit, o.max_len)) goto done;
-    rmt_cache_counts(&c, rmt_n_ctx(argc, argv, st.model), counts, sizeof(counts));
+    raw = rm_scorer_template(st.ex) == RM_CHAT_NONE || (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "none") == 0);
+    if (rmt_open_ctx(a, st.model, &ctx) || rmt_cache_file(&c, st.ex, ctx, rmt_n_ctx(a, st.model), train, raw, o.limit, o.max_len)) goto done;
+    rmt_cache_counts(&c, rmt_n_ctx(a, st.model), counts, sizeof(counts));
     fprintf(stderr, "train %s: %s; cached %lld hidden states (%.1f MB)\n", train, counts, (long long)c.n_tok,
             (double)rmt_cache_bytes(&c) / 1048576.0);
     if (c.n_pairs < 4) {
@@ -814,7 +795,7 @@ static int rmt_paper_main(int argc, char **argv) {
     }
     /* 3. IM: DPO on the output projection, the model itself as the reference */
     t_fit = rmt_now();
-    if (rmt_dpo_train(st.model, &c, &o, opt(argc, argv, "--threads") ? atoi(opt(argc, argv, "--threads")) : 0, &W, &dr)) goto done;
+    if (rmt_dpo_train(st.model, &c, &o, rmo_get(a, "--threads") ? atoi(rmo_get(a, "--threads")) : 0, &W, &dr)) goto done;
     t_fit = rmt_now() - t_fit;
     snprintf(pol_path, sizeof(pol_path), "%s/im-policy.gguf", out);
     if (rm_dpo_save(pol_path, st.model, W, err, sizeof(err))) {
@@ -829,7 +810,7 @@ static int rmt_paper_main(int argc, char **argv) {
     /* 4. both reward models on every set, through the scorers (the files just written) */
     {
         rm_scorer_desc d;
-        const char *prec = opt(argc, argv, "--precision");
+        const char *prec = rmo_get(a, "--precision");
         memset(&d, 0, sizeof(d));
         if (rm_head_open(head_path, &head)) {
             die("%s: %s", head_path, rm_head_error(head));
@@ -841,10 +822,10 @@ static int rmt_paper_main(int argc, char **argv) {
         }
         d.chat_template = rm_scorer_template(st.ex);
         d.split = RM_SPLIT_PAPER;
-        if (opt(argc, argv, "--split") && strcmp(opt(argc, argv, "--split"), "rewardbench") == 0) d.split = RM_SPLIT_REWARDBENCH;
-        if (opt(argc, argv, "--split") && strcmp(opt(argc, argv, "--split"), "none") == 0) d.split = RM_SPLIT_NONE;
-        d.n_ctx = rmt_n_ctx(argc, argv, st.model);
-        d.n_threads = opt(argc, argv, "--threads") ? atoi(opt(argc, argv, "--threads")) : 0;
+        if (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "rewardbench") == 0) d.split = RM_SPLIT_REWARDBENCH;
+        if (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "none") == 0) d.split = RM_SPLIT_NONE;
+        d.n_ctx = rmt_n_ctx(a, st.model);
+        d.n_threads = rmo_get(a, "--threads") ? atoi(rmo_get(a, "--threads")) : 0;
         d.precision = prec && strcmp(prec, "f32") == 0 ? RM_PRECISION_F32 : RM_PRECISION_BF16;
         d.model = st.model, d.head = head, d.mode = RM_MODE_EXPLICIT;
         if (rm_scorer_new(&d, &ex)) {
@@ -993,20 +974,12 @@ static void rmt_html_tokens(FILE *f, const rm_vocab *v, const rm_score *s, doubl
     free(buf);
 }
 
-static const char rmt_explain_usage[] =
-    "usage: rmtool explain --model POLICY --ref M [--head H] [--beta B] --html OUT.html\n"
-    "                      (--prompt P --chosen C [--rejected R] | --input prefs.jsonl [--line N])\n"
-    "                      [--template auto|none|NAME] [--split paper|rewardbench|none] [--ctx N] [--threads N]\n"
-    "Writes one scored row as HTML: every response token coloured by its contribution to the implicit reward\n"
-    "beta * (log pi - log pi_ref) (green raises it, red lowers it), beside the explicit reward of the head H on the\n"
-    "same hidden states (the policy's body is the reference's); with two responses, chosen and rejected side by side.\n"
-    "--line N picks the Nth row (1-based, default 1) of a preference file.\n";
 
 static int rmt_explain_main(int argc, char **argv) {
-    static const char *const nv[] = {"--kv-f16", "--normalize", NULL};
-    const char *wv[48];
-    int n = 0, i, k, nresp, rc = 1;
-    char **av2 = NULL;
+    rmo_args args;
+    rmo_args *a = &args;
+    int pr;
+    int i, k, nresp, rc = 1;
     const char *html;
     rmt_setup st;
     rmt_row row;
@@ -1019,46 +992,33 @@ static int rmt_explain_main(int argc, char **argv) {
     double *contrib[2] = {NULL, NULL};
     FILE *f = NULL;
     long want = 1;
-    if (rmt_wants_help(argc, argv)) {
-        fputs(rmt_explain_usage, stdout);
-        return 0;
-    }
-    for (i = 0; rmt_model_opts[i]; i++) wv[n++] = rmt_model_opts[i];
-    {
-        static const char *const mine[] = {"--html", "--prompt", "--chosen", "--rejected", "--input", "--line", NULL};
-        for (i = 0; mine[i]; i++) wv[n++] = mine[i];
-    }
-    wv[n] = NULL;
+    pr = rmo_parse(&rmt_explain_cmd, argc, argv, &args);
+    if (pr >= 0) return pr;
     memset(&st, 0, sizeof(st));
-    if (check_opts(argc, argv, wv, nv, 0)) return 1;
-    html = opt(argc, argv, "--html");
-    if (!html || !opt(argc, argv, "--model") || !opt(argc, argv, "--ref") ||
-        !opt(argc, argv, "--input") == !(opt(argc, argv, "--prompt") && opt(argc, argv, "--chosen"))) {
+    html = rmo_get(a, "--html");
+    if (!html || !rmo_get(a, "--model") || !rmo_get(a, "--ref") ||
+        !rmo_get(a, "--input") == !(rmo_get(a, "--prompt") && rmo_get(a, "--chosen"))) {
         fputs(rmt_explain_usage, stderr);
         return 1;
     }
-    if (opt(argc, argv, "--mode")) return die("explain takes no --mode: it shows the implicit reward, and the explicit one with --head");
-    if (rmt_parse_int(opt(argc, argv, "--line"), "--line", 1, 1L << 30, &want)) return 1;
-    if (opt(argc, argv, "--beta")) beta = atof(opt(argc, argv, "--beta"));
+    if (rmo_get(a, "--mode")) return die("explain takes no --mode: it shows the implicit reward, and the explicit one with --head");
+    if (rmt_parse_int(rmo_get(a, "--line"), "--line", 1, 1L << 30, &want)) return 1;
+    if (rmo_get(a, "--beta")) beta = atof(rmo_get(a, "--beta"));
     /* both scorers when a head is given: the head reads the policy's hidden states, which are the
        reference's (fit-dpo changes only the output projection) */
-    av2 = (char **)calloc((size_t)argc + 3, sizeof(char *));
-    if (!av2) return die("out of memory");
-    for (i = 0; i < argc; i++) av2[i] = argv[i];
-    av2[argc] = (char *)"--mode";
-    av2[argc + 1] = (char *)(opt(argc, argv, "--head") ? "both" : "implicit");
-    if (rmt_setup_open(argc + 2, av2, 0, &st)) goto done;
+    args.val[rmo_find(&rmt_explain_cmd, "--mode", 6)] = rmo_get(a, "--head") ? "both" : "implicit";
+    if (rmt_setup_open(a, 0, 1, &st)) goto done;
     memset(&row, 0, sizeof(row));
-    if (opt(argc, argv, "--input")) {
+    if (rmo_get(a, "--input")) {
         rmt_lines L;
         size_t len;
         rmj_error je;
         const char *e;
         long got = 0;
-        int raw = rm_scorer_template(st.im) == RM_CHAT_NONE || (opt(argc, argv, "--split") && strcmp(opt(argc, argv, "--split"), "none") == 0);
+        int raw = rm_scorer_template(st.im) == RM_CHAT_NONE || (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "none") == 0);
         memset(&L, 0, sizeof(L));
-        if (!(L.f = fopen(opt(argc, argv, "--input"), "rb"))) {
-            die("cannot open '%s'", opt(argc, argv, "--input"));
+        if (!(L.f = fopen(rmo_get(a, "--input"), "rb"))) {
+            die("cannot open '%s'", rmo_get(a, "--input"));
             goto done;
         }
         while (rmt_next_line(&L, &len))
@@ -1066,26 +1026,26 @@ static int rmt_explain_main(int argc, char **argv) {
         fclose(L.f);
         if (got != want) {
             free(L.buf);
-            die("'%s' has only %ld rows", opt(argc, argv, "--input"), got);
+            die("'%s' has only %ld rows", rmo_get(a, "--input"), got);
             goto done;
         }
         line = L.buf;
         if (!(doc = rmj_parse(line, len, &je))) {
-            die("%s: row %ld: invalid JSON: %s", opt(argc, argv, "--input"), want, je.msg);
+            die("%s: row %ld: invalid JSON: %s", rmo_get(a, "--input"), want, je.msg);
             goto done;
         }
         if ((e = rmt_read_row(rmj_root(doc), 1, raw, &row))) {
-            die("%s: row %ld: %s", opt(argc, argv, "--input"), want, e);
+            die("%s: row %ld: %s", rmo_get(a, "--input"), want, e);
             goto done;
         }
     } else {
-        const char *pp = opt(argc, argv, "--prompt");
+        const char *pp = rmo_get(a, "--prompt");
         rmt_user(&row, pp, strlen(pp));
-        row.resp[0].ptr = opt(argc, argv, "--chosen");
+        row.resp[0].ptr = rmo_get(a, "--chosen");
         row.resp[0].len = strlen(row.resp[0].ptr);
         row.n_resp = 1;
-        if (opt(argc, argv, "--rejected")) {
-            row.resp[1].ptr = opt(argc, argv, "--rejected");
+        if (rmo_get(a, "--rejected")) {
+            row.resp[1].ptr = rmo_get(a, "--rejected");
             row.resp[1].len = strlen(row.resp[1].ptr);
             row.n_resp = 2;
         }
@@ -1128,9 +1088,9 @@ static int rmt_explain_main(int argc, char **argv) {
                ".toks{white-space:pre-wrap;font-family:monospace;font-size:15px;line-height:1.8}\n"
                ".t{border-radius:2px}.r{font-size:14px;margin:4px 0 10px 0}\n</style></head><body>\n");
     fprintf(f, "<h2>Token contributions to the implicit reward</h2>\n<p>Policy <code>");
-    rmt_xml_text(f, opt(argc, argv, "--model"), strlen(opt(argc, argv, "--model")));
+    rmt_xml_text(f, rmo_get(a, "--model"), strlen(rmo_get(a, "--model")));
     fprintf(f, "</code>, reference <code>");
-    rmt_xml_text(f, opt(argc, argv, "--ref"), strlen(opt(argc, argv, "--ref")));
+    rmt_xml_text(f, rmo_get(a, "--ref"), strlen(rmo_get(a, "--ref")));
     fprintf(f, "</code>, beta %g. Each response token's background shows its term beta&middot;(log &pi; &minus; log &pi;<sub>ref</sub>): "
                "greener raises the implicit reward, redder lowers it (largest |term| on the page: %.4g; hover a token for its value).</p>\n",
             beta, scale);
@@ -1176,13 +1136,12 @@ done:
     }
     rmj_free(doc);
     free(line);
-    free(av2);
     rmt_setup_free(&st);
     return rc;
 }
 
-static int cmd_fit_dpo(int argc, char **argv) { return rmt_run_split(rmt_fit_dpo_main, argc, argv); }
-static int cmd_paper(int argc, char **argv) { return rmt_run_split(rmt_paper_main, argc, argv); }
-static int cmd_explain(int argc, char **argv) { return rmt_run_split(rmt_explain_main, argc, argv); }
+static int cmd_fit_dpo(int argc, char **argv) { return rmt_fit_dpo_main(argc, argv); }
+static int cmd_paper(int argc, char **argv) { return rmt_paper_main(argc, argv); }
+static int cmd_explain(int argc, char **argv) { return rmt_explain_main(argc, argv); }
 
 #endif
