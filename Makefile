@@ -41,9 +41,10 @@ TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
 EXAMPLES  := $(BUILD)/rmtool $(BUILD)/rmtool-scalar $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
+PAPER_DATA := $(patsubst tests/data/paper/%.gz,$(BUILD)/paper-data/%,$(wildcard tests/data/paper/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install
+.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install paper paper-data
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -72,6 +73,12 @@ $(BUILD)/vocab/%: tests/data/tokenizers/%.gz | $(BUILD)
 	gzip -dc $< > $@.tmp && mv $@.tmp $@
 vocab: $(VOCABS)
 
+# The paper's evaluation sets ship gzip-compressed too.
+$(BUILD)/paper-data/%: tests/data/paper/%.gz | $(BUILD)
+	@mkdir -p $(dir $@)
+	gzip -dc $< > $@.tmp && mv $@.tmp $@
+paper-data: $(PAPER_DATA)
+
 # The shared library: only rm_* exported (RM_SHARED + -fvisibility=hidden), soname librm.so.MAJOR.MINOR
 # (0.x releases may change the ABI between minor versions). `make install PREFIX=/usr/local`.
 PREFIX  ?= /usr/local
@@ -98,7 +105,7 @@ ifeq ($(PYTESTS),1)
 SCRIPT_TESTS := tests/test_lib.sh python/tests/run.sh
 TEST_DEPS    := lib
 endif
-test: all vocab $(TEST_DEPS)
+test: all vocab paper-data $(TEST_DEPS)
 	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS) $(SCRIPT_TESTS)
 
 # The main job: score sample pairs with both reward models on the models shipped in models/,
@@ -125,6 +132,13 @@ bench-serve: $(BUILD)/rmtool
 head: $(BUILD)/rmtool-scalar
 	$(BUILD)/rmtool-scalar fit-head --model models/stories260K-policy.gguf --template none \
 	    --input examples/data/story-prefs.jsonl -o models/stories260K-head.gguf --seed 1
+
+# Razin et al.'s comparison on the shipped model: EX-RM and IM-RM fitted on the same UltraFeedback
+# pairs, evaluated in distribution, paraphrased, in French and Spanish, on math and on code
+# (writes build/paper/paper.md, .json, .svg and .png; the README's table comes from this).
+paper: $(BUILD)/rmtool paper-data
+	$(BUILD)/rmtool paper --model models/stories260K.gguf --template none --data $(BUILD)/paper-data --out $(BUILD)/paper \
+	    --max-length 512 --threads 1
 
 # libFuzzer targets (clang): `make fuzz` builds them, `make fuzz-run` runs each for
 # FUZZ_SECONDS from a seed corpus made of the test data.

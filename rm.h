@@ -72,7 +72,8 @@ ERRORS
 OWNERSHIP AND THREADS
    Loaded files, models, vocabularies and heads are immutable: any number of threads may use
    one at a time. Each thread scores through its own rm_scorer (or rm_ctx), which holds the KV
-   cache and scratch memory. Strings and tensor views handed out borrow from the file mapping
+   cache and scratch memory. rm_fit_head and rm_fit_dpo touch only what they are given.
+   Strings and tensor views handed out borrow from the file mapping
    and live until their file is closed; arrays in an rm_score live until the scorer's next call.
    Text in is UTF-8 with an explicit length (NUL bytes are ordinary characters). Inside one
    call the heavy loops use OpenMP; rm_scorer_desc.n_threads / rm_ctx_params.n_threads set how
@@ -142,6 +143,9 @@ RECENT CHANGES
           rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
           OpenRLHF's /get_reward, vLLM's /classify and /pooling, TEI's /predict and /score
           (the rows and objects of rmtool score)
+          rm_fit_dpo: an IM-RM by DPO with the body frozen, training the output projection (whole
+          or a rank-R update) on cached hidden states; rm_dpo_save writes the policy GGUF;
+          rm_model_unembedding; rm_scorer_tokenize (the tokens a scorer would score)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -781,6 +785,11 @@ RMDEF const char *rm_scorer_error(const rm_scorer *s);
    With the template RM_CHAT_NONE the paper and rewardbench splits behave as RM_SPLIT_NONE. */
 RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
                               int64_t k, rm_score *out);
+/* The tokens rm_score_chat would score, without running the model: *ids (borrowed until the
+   scorer's next call) holds the *n_prompt prompt ids, then n_responses[i] ids of each response
+   in order. For callers that truncate before rm_score_ids. */
+RMDEF rm_result rm_scorer_tokenize(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                   int64_t k, const int32_t **ids, int64_t *n_prompt, int64_t *n_responses);
 /* The same for a single user prompt. */
 RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
                               rm_score *out);
@@ -808,6 +817,74 @@ RMDEF rm_result rm_fit_head(const float *h_chosen, const float *h_rejected, int6
 /* Writes a head GGUF that rm_head_open reads: cls.output.weight F32 {n_embd, 1}, a zero
    cls.output.bias, rm.head.mean / rm.head.std, and the source model's general.name. */
 RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, double mean, double std, const rm_gguf *src);
+
+/* Fitting an IM-RM by DPO with the body frozen (what rmtool fit-dpo does). The policy differs
+   from the reference only in its output projection: logits z = (W0 + D) h, D trained, with the
+   final hidden states h of the response tokens computed once and cached. D is the whole matrix
+   (rank 0) or a rank-R update A B (A [V][R] starting at zero, B [R][E] seeded random), so the
+   policy starts as the reference and every implicit reward starts at exactly 0. The loss of a
+   pair is -log sigmoid(beta * (s_chosen - s_rejected)), s = sum over the response's tokens of
+   log pi(y_t) - log pi_ref(y_t), averaged over a minibatch, plus l2/2 |params|^2; Adam steps.
+   The log-softmax goes over the vocabulary one row at a time, never holding [tokens x vocab].
+   Deterministic for a seed and the same for any thread count. */
+typedef struct rm_dpo_progress {
+    int epoch, epochs;       /* 1-based epoch; epoch_done: loss is the training loss after it */
+    int64_t step, steps;     /* Adam steps of this epoch done / in it */
+    double loss;             /* mean minibatch loss of the epoch so far, or the epoch's loss */
+    int epoch_done;
+} rm_dpo_progress;
+
+typedef struct rm_dpo_desc {
+    /* Data: n_tokens cached states; state t (hidden [t * n_embd ...], the final-normed hidden
+       state at the position that predicts it) predicts token targets[t]. Pair i's chosen
+       response is states offsets[2i] .. offsets[2i+1]-1, its rejected one offsets[2i+1] ..
+       offsets[2i+2]-1 (so offsets has 2 n_pairs + 1 entries, offsets[0] = 0, each response at
+       least one token). */
+    const float *hidden;
+    const int32_t *targets;
+    const int64_t *offsets;
+    int64_t n_pairs, n_embd, n_vocab;
+    const float *output;     /* [n_vocab][n_embd] the reference's unembedding (row v: token v) */
+    double final_softcap;    /* z = c tanh(z / c) as the model does; 0 = none */
+    double beta;             /* default 0.1 */
+    double lr;               /* Adam step size; default 1e-2 */
+    double l2;               /* weight decay on the update's parameters; default 0 */
+    int epochs;              /* default 4 */
+    int batch;               /* pairs per Adam step; default 16 */
+    int rank;                /* 0: the full matrix; else the rank of the update */
+    double holdout;          /* fraction of pairs held out (seeded shuffle), 0..0.9 */
+    uint64_t seed;
+    int n_threads;           /* 0: OpenMP's default */
+    size_t max_bytes;        /* memory budget of the training state; 0 = 2 GiB */
+    void (*progress)(void *user, const rm_dpo_progress *p); /* optional, after every step */
+    void *user;
+} rm_dpo_desc;
+
+typedef struct rm_dpo_result {
+    int64_t n_train, n_holdout;
+    double initial_loss;     /* log 2 up to rounding: every reward starts at 0 */
+    double train_loss, train_accuracy, holdout_loss, holdout_accuracy;
+    size_t state_bytes;      /* memory the training state took */
+    char error[256];         /* why a call failed, or "" */
+} rm_dpo_result;
+
+/* Bytes of training state rm_fit_dpo needs for this shape (parameters, gradient and Adam
+   moments in double), to check a budget before caching anything. */
+RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank);
+/* Trains as described above and writes the policy's unembedding W0 + D, [n_vocab][n_embd], to
+   output_out. Fails (with res->error) before training on malformed data, a budget too small
+   (RM_ERR_LIMIT) or non-finite states (RM_ERR_NONFINITE). */
+RMDEF rm_result rm_fit_dpo(const rm_dpo_desc *d, float *output_out, rm_dpo_result *res);
+/* The language-model head of m as floats, [n_vocab][n_embd] (row v: token v): output.weight, or
+   token_embd.weight when the embeddings are tied. RM_ERR_NO_LM_HEAD for a classifier checkpoint
+   that has no output projection (as rm_scorer_new refuses for implicit scoring); that check
+   runs first, so out may be NULL to ask only whether there is a head. */
+RMDEF rm_result rm_model_unembedding(const rm_model *m, float *out, char *err, size_t err_cap);
+/* Writes a complete policy GGUF: every key and tensor of ref's file, with output.weight
+   replaced by output ([n_vocab][n_embd]); a model with tied embeddings gets output.weight
+   added (its token_embd.weight stays). Stored as the original head's type when that is F32,
+   F16 or BF16, else as F32 (requantizing would add noise of the update's size). */
+RMDEF rm_result rm_dpo_save(const char *path, const rm_model *ref, const float *output, char *err, size_t err_cap);
 
 /* The template the scorer renders with (after RM_CHAT_AUTO is resolved). */
 RMDEF int rm_scorer_template(const rm_scorer *s);
@@ -9294,8 +9371,10 @@ static int rm__starts_with_token(const char *text, size_t len, rm_str tok) {
     return tok.len > 0 && len >= tok.len && memcmp(text, tok.ptr, tok.len) == 0;
 }
 
-RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
-                              int64_t k, rm_score *out) {
+/* rm_score_chat, or with ids_out only the tokens it would score: prompt then responses in
+   s->tokbuf, *np_out prompt tokens, nr_out[k] per response. */
+static rm_result rm__score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                int64_t k, rm_score *out, const int32_t **ids_out, int64_t *np_out, int64_t *nr_out) {
     const rm_vocab *v;
     rm_result r;
     int64_t i, np = 0, off, *nr = NULL;
@@ -9306,7 +9385,7 @@ RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n
     int raw;
     if (!s) return RM_ERR_INVALID_ARG;
     if (s->status) return s->status;
-    if (!history || n_history < 1 || !responses || k < 1 || !out)
+    if (!history || n_history < 1 || !responses || k < 1 || (!out && !ids_out))
         return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: a conversation and at least one response are required");
     v = s->d.model->vocab;
     raw = s->d.split == RM_SPLIT_NONE || s->tmpl == RM_CHAT_NONE;
@@ -9399,6 +9478,13 @@ RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n
         rp[i] = s->tokbuf + off;
         off += nr[i];
     }
+    if (ids_out) {
+        *ids_out = s->tokbuf;
+        *np_out = np;
+        memcpy(nr_out, nr, (size_t)k * sizeof(int64_t));
+        r = RM_OK;
+        goto done;
+    }
     r = rm_score_ids(s, s->tokbuf, np, rp, nr, k, out);
     goto done;
 oom:
@@ -9409,6 +9495,18 @@ done:
     RM_FREE((void *)rp);
     RM_FREE(msgs);
     return r;
+}
+
+RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                              int64_t k, rm_score *out) {
+    return rm__score_chat(s, history, n_history, responses, k, out, NULL, NULL, NULL);
+}
+
+RMDEF rm_result rm_scorer_tokenize(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                   int64_t k, const int32_t **ids, int64_t *n_prompt, int64_t *n_responses) {
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (!ids || !n_prompt || !n_responses) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "tokenize: ids, n_prompt and n_responses are required");
+    return rm__score_chat(s, history, n_history, responses, k, NULL, ids, n_prompt, n_responses);
 }
 
 RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
@@ -9551,6 +9649,516 @@ RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, d
     if (!r) r = rm_gguf_writer_add_tensor(wr, "cls.output.bias", RM_TYPE_F32, 1, ne + 1, &bias, sizeof(float));
     if (!r) r = rm_gguf_writer_write_file(wr, path);
     rm_gguf_writer_free(wr);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 16. Fitting an IM-RM by DPO on the output projection                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Training state. Parameters P (double): rank 0: D [V][E]; rank R: A [V][R] then B [R][E].
+   The logits of state t are z_v = Wd_v . h_t (+ A_v . (B h_t) in rank mode), soft-capped, with
+   Wd [V][E] in double: W0 + D at rank 0 (refreshed after every step), W0 at rank R. */
+typedef struct rm__dpo {
+    const rm_dpo_desc *d;
+    int64_t V, E, R, np;      /* np: parameter count */
+    int nth;
+    double *P, *G, *M1, *M2;  /* parameters, gradient, Adam moments: [np] each */
+    double *W0d, *Wd;         /* [V][E]: the reference in double; the current matrix (rank 0) */
+    double *lp0;              /* [n_tokens] reference log-probs */
+    /* per-step token buffers, [cap] each (u: [cap][R]) */
+    int64_t *tok;             /* state index of each token of the step */
+    double *lse, *coef, *u, *q;
+    int64_t cap;
+} rm__dpo;
+
+/* a . b over n, four partial sums (a fixed order: the same result for any thread count) */
+static double rm__dot_df(const double *a, const float *b, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t e = 0;
+    for (; e + 4 <= n; e += 4) {
+        s0 += a[e] * b[e];
+        s1 += a[e + 1] * b[e + 1];
+        s2 += a[e + 2] * b[e + 2];
+        s3 += a[e + 3] * b[e + 3];
+    }
+    for (; e < n; e++) s0 += a[e] * b[e];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* u_v before soft-capping for state h (u = B h in rank mode); P NULL: the reference. */
+static double rm__dpo_logit(const rm__dpo *s, const double *P, int64_t v, const float *h, const double *u) {
+    double z;
+    int64_t e;
+    if (!P) return rm__dot_df(s->W0d + v * s->E, h, s->E);
+    if (s->R == 0) return rm__dot_df(s->Wd + v * s->E, h, s->E);
+    z = rm__dot_df(s->W0d + v * s->E, h, s->E);
+    for (e = 0; e < s->R; e++) z += P[v * s->R + e] * u[e];
+    return z;
+}
+
+/* Wd = W0 + D for the current parameters (rank 0); every loss evaluation starts with it */
+static void rm__dpo_refresh(rm__dpo *s) {
+    int64_t i;
+    if (s->R) return;
+    for (i = 0; i < s->V * s->E; i++) s->Wd[i] = s->W0d[i] + s->P[i];
+}
+
+static void rm__dpo_bh(const rm__dpo *s, const double *P, const float *h, double *u) {
+    const double *B = P + s->V * s->R;
+    int64_t r, e;
+    for (r = 0; r < s->R; r++) {
+        double acc = 0;
+        for (e = 0; e < s->E; e++) acc += B[r * s->E + e] * h[e];
+        u[r] = acc;
+    }
+}
+
+/* log p(target) of state t under P (NULL: the reference); *lse_out the log-partition. */
+static double rm__dpo_token(const rm__dpo *s, const double *P, int64_t t, double *lse_out, double *u) {
+    const float *h = s->d->hidden + t * s->E;
+    const double cap = s->d->final_softcap;
+    const int32_t y = s->d->targets[t];
+    double mx = -INFINITY, sum = 0, zy = 0;
+    int64_t v;
+    if (P && s->R) rm__dpo_bh(s, P, h, u);
+    for (v = 0; v < s->V; v++) {
+        double z = rm__dpo_logit(s, P, v, h, u);
+        if (cap > 0) z = cap * tanh(z / cap);
+        if (v == y) zy = z;
+        if (z > mx) { /* running log-sum-exp: one exp per logit */
+            sum = sum * exp(mx - z) + 1.0;
+            mx = z;
+        } else {
+            sum += exp(z - mx);
+        }
+    }
+    *lse_out = mx + log(sum);
+    return zy - *lse_out;
+}
+
+static double rm__sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
+
+/* Loss (mean over the listed pairs of -log sigmoid(beta m), m = s_c - s_r) and, with grad,
+   its gradient into s->G (plus the L2 term). Also per-pair margins m into margins (optional).
+   Exposed to the tests for the finite-difference check. */
+static double rm__dpo_loss(rm__dpo *s, const int64_t *pairs, int64_t n, int grad, double *margins) {
+    const rm_dpo_desc *d = s->d;
+    const int64_t V = s->V, E = s->E, R = s->R;
+    const double beta = d->beta;
+    const int nth = s->nth;
+    int64_t i, k, nt = 0;
+    double loss = 0;
+    rm__dpo_refresh(s);
+    for (i = 0; i < n; i++) nt += d->offsets[2 * pairs[i] + 2] - d->offsets[2 * pairs[i]];
+    for (i = 0, k = 0; i < n; i++) {
+        int64_t t;
+        for (t = d->offsets[2 * pairs[i]]; t < d->offsets[2 * pairs[i] + 2]; t++) s->tok[k++] = t;
+    }
+    RM__UNUSED(nth);
+    /* forward: every token on its own (parallel over tokens), then the pair sums in order */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 16)
+#endif
+    for (k = 0; k < nt; k++) {
+        const int64_t t = s->tok[k];
+        s->coef[k] = rm__dpo_token(s, s->P, t, &s->lse[k], s->u + k * (R ? R : 1)) - s->lp0[t];
+    }
+    for (i = 0, k = 0; i < n; i++) {
+        const int64_t a = d->offsets[2 * pairs[i]], b = d->offsets[2 * pairs[i] + 1], c = d->offsets[2 * pairs[i] + 2];
+        double sc = 0, sr = 0, m, g;
+        int64_t j;
+        for (j = a; j < b; j++) sc += s->coef[k++];
+        for (j = b; j < c; j++) sr += s->coef[k++];
+        m = sc - sr;
+        if (margins) margins[i] = m;
+        loss += rm__softplus(-beta * m);
+        /* dL/ds_c = -beta sigmoid(-beta m) / n; dL/ds_r the opposite */
+        g = -beta * rm__sigmoid(-beta * m) / (double)n;
+        for (j = k - (c - a); j < k - (c - b); j++) s->coef[j] = g;
+        for (j = k - (c - b); j < k; j++) s->coef[j] = -g;
+    }
+    loss /= (double)n;
+    if (!grad) return loss;
+    /* backward: dL/du_v = coef (1[v = y] - p_v) (1 - (z_v/c)^2), the logits recomputed row by
+       row; each thread owns vocabulary rows, so sums run in the same order for any thread count */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+    for (i = 0; i < V; i++) {
+        const double cap = d->final_softcap;
+        double *gv = s->G + i * (R ? R : E);
+        int64_t kk, e;
+        for (e = 0; e < (R ? R : E); e++) gv[e] = 0;
+        for (kk = 0; kk < nt; kk++) {
+            const int64_t t = s->tok[kk];
+            const float *h = d->hidden + t * E;
+            const double *u = s->u + kk * (R ? R : 1);
+            double z = rm__dpo_logit(s, s->P, i, h, u), gz, dz = 1;
+            if (cap > 0) {
+                z = cap * tanh(z / cap);
+                dz = 1 - (z / cap) * (z / cap);
+            }
+            gz = s->coef[kk] * ((i == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[kk])) * dz;
+            if (R) for (e = 0; e < R; e++) gv[e] += gz * u[e];
+            else for (e = 0; e < E; e++) gv[e] += gz * h[e];
+        }
+    }
+    if (R) {
+        /* dL/dB = sum_t (A^T g_t) h_t^T: q_t = A^T g_t per token (parallel over tokens), then
+           the rows of B (parallel over r) */
+        const double *A = s->P;
+        double *GB = s->G + V * R;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 16)
+#endif
+        for (k = 0; k < nt; k++) {
+            const int64_t t = s->tok[k];
+            const float *h = d->hidden + t * E;
+            const double *u = s->u + k * R;
+            const double cap = d->final_softcap;
+            double *q = s->q + k * R;
+            int64_t v, r;
+            for (r = 0; r < R; r++) q[r] = 0;
+            for (v = 0; v < V; v++) {
+                double z = rm__dpo_logit(s, s->P, v, h, u), gz, dz = 1;
+                if (cap > 0) {
+                    z = cap * tanh(z / cap);
+                    dz = 1 - (z / cap) * (z / cap);
+                }
+                gz = s->coef[k] * ((v == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[k])) * dz;
+                for (r = 0; r < R; r++) q[r] += gz * A[v * R + r];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+        for (i = 0; i < R; i++) {
+            int64_t kk, e;
+            double *gb = GB + i * E;
+            for (e = 0; e < E; e++) gb[e] = 0;
+            for (kk = 0; kk < nt; kk++) {
+                const float *h = d->hidden + s->tok[kk] * E;
+                const double qr = s->q[kk * R + i];
+                for (e = 0; e < E; e++) gb[e] += qr * h[e];
+            }
+        }
+    }
+    if (d->l2 > 0) {
+        int64_t j;
+        double reg = 0;
+        for (j = 0; j < s->np; j++) {
+            s->G[j] += d->l2 * s->P[j];
+            reg += s->P[j] * s->P[j];
+        }
+        loss += 0.5 * d->l2 * reg;
+    }
+    return loss;
+}
+
+RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank) {
+    double np;
+    if (n_vocab < 1 || n_embd < 1 || rank < 0) return 0;
+    np = rank ? (double)rank * (double)(n_vocab + n_embd) : (double)n_vocab * (double)n_embd;
+    np *= 4.0 * sizeof(double); /* P, G and the two Adam moments */
+    np += (rank ? 1.0 : 2.0) * (double)n_vocab * (double)n_embd * sizeof(double); /* W0 and W0 + D in double */
+    return np >= (double)SIZE_MAX ? SIZE_MAX : (size_t)np;
+}
+
+static void rm__dpo_free(rm__dpo *s) {
+    RM_FREE(s->P); RM_FREE(s->G); RM_FREE(s->M1); RM_FREE(s->M2); RM_FREE(s->lp0); RM_FREE(s->W0d); RM_FREE(s->Wd);
+    RM_FREE(s->tok); RM_FREE(s->lse); RM_FREE(s->coef); RM_FREE(s->u); RM_FREE(s->q);
+}
+
+/* Checks the data and sizes, allocates, computes the reference log-probs. On failure
+   res->error says why. */
+static rm_result rm__dpo_init(rm__dpo *s, const rm_dpo_desc *d, int64_t max_step_tokens, rm_dpo_result *res) {
+    const int64_t nt = d->offsets ? d->offsets[2 * d->n_pairs] : 0;
+    const size_t budget = d->max_bytes ? d->max_bytes : ((size_t)1 << 31);
+    int64_t i, R;
+    size_t need;
+    memset(s, 0, sizeof(*s));
+    s->d = d;
+    s->V = d->n_vocab;
+    s->E = d->n_embd;
+    s->R = R = d->rank;
+    s->nth = d->n_threads;
+#ifdef _OPENMP
+    if (s->nth <= 0) s->nth = omp_get_max_threads();
+#else
+    s->nth = 1;
+#endif
+    need = rm_fit_dpo_bytes(d->n_vocab, d->n_embd, d->rank);
+    res->state_bytes = need;
+    if (need > budget)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_LIMIT,
+                        "fit_dpo: the training state needs %.3g MB (vocabulary %lld x %lld, rank %d) but the memory budget is %.3g MB; train a low-rank update (rank > 0) or raise the budget",
+                        (double)need / 1048576.0, (long long)s->V, (long long)s->E, d->rank, (double)budget / 1048576.0);
+    s->np = R ? R * (s->V + s->E) : s->V * s->E;
+    s->P = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->G = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->M1 = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->M2 = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->lp0 = (double *)rm__calloc((size_t)nt, sizeof(double));
+    s->W0d = (double *)rm__calloc((size_t)(s->V * s->E), sizeof(double));
+    s->Wd = R ? s->W0d : (double *)rm__calloc((size_t)(s->V * s->E), sizeof(double));
+    s->cap = max_step_tokens;
+    s->tok = (int64_t *)rm__calloc((size_t)s->cap, sizeof(int64_t));
+    s->lse = (double *)rm__calloc((size_t)s->cap, sizeof(double));
+    s->coef = (double *)rm__calloc((size_t)s->cap, sizeof(double));
+    s->u = (double *)rm__calloc((size_t)s->cap * (size_t)(R ? R : 1), sizeof(double));
+    s->q = (double *)rm__calloc((size_t)s->cap * (size_t)(R ? R : 1), sizeof(double));
+    if (R) s->Wd = NULL; /* shares W0d; not freed twice */
+    if (!s->P || !s->G || !s->M1 || !s->M2 || !s->lp0 || !s->W0d || (!R && !s->Wd) || !s->tok || !s->lse || !s->coef || !s->u || !s->q)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_NOMEM, "fit_dpo: out of memory for %.1f MB of training state",
+                        (double)need / 1048576.0);
+    for (i = 0; i < s->V * s->E; i++) s->W0d[i] = (double)d->output[i];
+    rm__dpo_refresh(s);
+    if (R) {
+        /* B ~ N(0, 1/E) from a seeded generator (Box-Muller on xorshift64); A stays 0 */
+        uint64_t st = d->seed ? d->seed : 0x9E3779B97F4A7C15ull;
+        double *B = s->P + s->V * R;
+        for (i = 0; i < R * s->E; i++) {
+            double u1, u2;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            u1 = ((double)(st >> 11) + 0.5) / 9007199254740992.0;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            u2 = (double)(st >> 11) / 9007199254740992.0;
+            B[i] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2) / sqrt((double)s->E);
+        }
+    }
+    {
+        const int nth = s->nth;
+        int bad = 0;
+        RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 16) reduction(| : bad)
+#endif
+        for (i = 0; i < nt; i++) {
+            double lse;
+            s->lp0[i] = rm__dpo_token(s, NULL, i, &lse, NULL);
+            bad |= !(s->lp0[i] > -INFINITY && s->lp0[i] <= 0);
+        }
+        if (bad)
+            return rm__fail(res->error, sizeof(res->error), RM_ERR_NONFINITE,
+                            "fit_dpo: a reference log-probability is not finite (NaN or Inf in the hidden states or the output matrix)");
+    }
+    return RM_OK;
+}
+
+RMDEF rm_result rm_fit_dpo(const rm_dpo_desc *din, float *output_out, rm_dpo_result *res) {
+    rm_dpo_desc d;
+    rm__dpo s;
+    rm_result r;
+    int64_t *idx = NULL, i, j, ntr, nho, max_tok = 0, step = 0;
+    uint64_t st;
+    int ep;
+    double *marg = NULL;
+    const double b1 = 0.9, b2 = 0.999;
+    if (!res) return RM_ERR_INVALID_ARG;
+    memset(res, 0, sizeof(*res));
+    if (!din || !output_out || !din->hidden || !din->targets || !din->offsets || !din->output)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG, "fit_dpo: hidden, targets, offsets, output and the output buffer are required");
+    d = *din;
+    if (d.beta == 0) d.beta = 0.1;
+    if (d.lr == 0) d.lr = 1e-2;
+    if (d.epochs == 0) d.epochs = 4;
+    if (d.batch == 0) d.batch = 16;
+    if (d.n_pairs < 2 || d.n_embd < 1 || d.n_vocab < 2 || d.n_vocab > ((int64_t)1 << 31))
+        return rm__fail(res->error, sizeof(res->error), d.n_pairs < 2 ? RM_ERR_EMPTY : RM_ERR_INVALID_ARG,
+                        "fit_dpo: %lld pairs, embedding %lld, vocabulary %lld: at least 2 pairs, a vocabulary of 2 or more", (long long)d.n_pairs,
+                        (long long)d.n_embd, (long long)d.n_vocab);
+    if (!(d.beta > 0 && d.beta < 1e6) || !(d.lr > 0 && d.lr < 1e3) || !(d.l2 >= 0) || d.epochs < 1 || d.epochs > 100000 || d.batch < 1 ||
+        d.rank < 0 || d.rank > 4096 || !(d.holdout >= 0 && d.holdout <= 0.9) || !(d.final_softcap >= 0) || d.n_threads < 0)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG,
+                        "fit_dpo: beta and lr must be positive, l2 >= 0, epochs 1..100000, batch >= 1, rank 0..4096, holdout 0..0.9");
+    if (d.offsets[0] != 0) return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG, "fit_dpo: offsets[0] must be 0");
+    for (i = 0; i < 2 * d.n_pairs; i++)
+        if (d.offsets[i + 1] <= d.offsets[i])
+            return rm__fail(res->error, sizeof(res->error), RM_ERR_EMPTY, "fit_dpo: pair %lld: the %s response has no tokens", (long long)(i / 2),
+                            i % 2 ? "rejected" : "chosen");
+    for (i = 0; i < d.offsets[2 * d.n_pairs]; i++)
+        if (d.targets[i] < 0 || d.targets[i] >= d.n_vocab)
+            return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG, "fit_dpo: target %lld is token %d, outside the vocabulary of %lld",
+                            (long long)i, d.targets[i], (long long)d.n_vocab);
+    /* the held-out split: a seeded Fisher-Yates shuffle, as rm_fit_head does */
+    idx = (int64_t *)rm__calloc((size_t)d.n_pairs, sizeof(int64_t));
+    marg = (double *)rm__calloc((size_t)d.n_pairs, sizeof(double));
+    if (!idx || !marg) {
+        RM_FREE(idx); RM_FREE(marg);
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_NOMEM, "fit_dpo: out of memory");
+    }
+    st = d.seed ? d.seed : 0x9E3779B97F4A7C15ull;
+    for (i = 0; i < d.n_pairs; i++) idx[i] = i;
+    for (i = d.n_pairs - 1; i > 0; i--) {
+        int64_t k, t;
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        k = (int64_t)(st % (uint64_t)(i + 1));
+        t = idx[i]; idx[i] = idx[k]; idx[k] = t;
+    }
+    ntr = d.n_pairs - (int64_t)((double)d.n_pairs * d.holdout);
+    if (ntr < 1) ntr = 1;
+    nho = d.n_pairs - ntr;
+    /* token buffers sized for the largest of: one step, the training set, the held-out set */
+    {
+        int64_t tr = 0, ho = 0, most = 0;
+        for (i = 0; i < d.n_pairs; i++) {
+            int64_t n = d.offsets[2 * idx[i] + 2] - d.offsets[2 * idx[i]];
+            if (i < ntr) tr += n;
+            else ho += n;
+            most = RM__MAX(most, n);
+        }
+        max_tok = RM__MAX(tr, ho);
+        RM__UNUSED(most);
+    }
+    if ((r = rm__dpo_init(&s, &d, max_tok, res))) goto done;
+    res->n_train = ntr;
+    res->n_holdout = nho;
+    res->initial_loss = rm__dpo_loss(&s, idx, ntr, 0, NULL);
+    for (ep = 1; ep <= d.epochs; ep++) {
+        const int64_t steps = (ntr + d.batch - 1) / d.batch;
+        int64_t b;
+        double run = 0;
+        rm_dpo_progress pr;
+        /* a fresh seeded order of the training pairs every epoch */
+        for (i = ntr - 1; i > 0; i--) {
+            int64_t k, t;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            k = (int64_t)(st % (uint64_t)(i + 1));
+            t = idx[i]; idx[i] = idx[k]; idx[k] = t;
+        }
+        for (b = 0; b < steps; b++) {
+            const int64_t p0 = b * d.batch, n = RM__MIN((int64_t)d.batch, ntr - p0);
+            double c1, c2, l;
+            step++;
+            c1 = 1.0 - pow(b1, (double)step);
+            c2 = 1.0 - pow(b2, (double)step);
+            l = rm__dpo_loss(&s, idx + p0, n, 1, NULL);
+            if (!(l == l)) {
+                r = rm__fail(res->error, sizeof(res->error), RM_ERR_NONFINITE, "fit_dpo: the loss became NaN in epoch %d (lower the learning rate)", ep);
+                goto done;
+            }
+            run += l;
+            for (j = 0; j < s.np; j++) {
+                const double g = s.G[j];
+                s.M1[j] = b1 * s.M1[j] + (1 - b1) * g;
+                s.M2[j] = b2 * s.M2[j] + (1 - b2) * g * g;
+                s.P[j] -= d.lr * (s.M1[j] / c1) / (sqrt(s.M2[j] / c2) + 1e-8);
+            }
+            if (d.progress) {
+                memset(&pr, 0, sizeof(pr));
+                pr.epoch = ep, pr.epochs = d.epochs, pr.step = b + 1, pr.steps = steps, pr.loss = run / (double)(b + 1);
+                d.progress(d.user, &pr);
+            }
+        }
+        res->train_loss = rm__dpo_loss(&s, idx, ntr, 0, NULL);
+        if (d.progress) {
+            memset(&pr, 0, sizeof(pr));
+            pr.epoch = ep, pr.epochs = d.epochs, pr.step = steps, pr.steps = steps, pr.loss = res->train_loss, pr.epoch_done = 1;
+            d.progress(d.user, &pr);
+        }
+    }
+    /* final figures: accuracy from the margins (ties count half) */
+    res->train_loss = rm__dpo_loss(&s, idx, ntr, 0, marg);
+    for (i = 0; i < ntr; i++) res->train_accuracy += marg[i] > 0 ? 1.0 : (marg[i] == 0 ? 0.5 : 0.0);
+    res->train_accuracy /= (double)ntr;
+    if (nho) {
+        res->holdout_loss = rm__dpo_loss(&s, idx + ntr, nho, 0, marg);
+        for (i = 0; i < nho; i++) res->holdout_accuracy += marg[i] > 0 ? 1.0 : (marg[i] == 0 ? 0.5 : 0.0);
+        res->holdout_accuracy /= (double)nho;
+    }
+    /* the policy's unembedding W0 + D (or W0 + A B) */
+    for (i = 0; i < d.n_vocab; i++) {
+        const float *w0 = d.output + i * d.n_embd;
+        float *o = output_out + i * d.n_embd;
+        for (j = 0; j < d.n_embd; j++) {
+            double delta = 0;
+            if (!d.rank) delta = s.P[i * d.n_embd + j];
+            else {
+                int64_t k;
+                for (k = 0; k < d.rank; k++) delta += s.P[i * d.rank + k] * s.P[d.n_vocab * d.rank + k * d.n_embd + j];
+            }
+            o[j] = (float)((double)w0[j] + delta);
+        }
+    }
+    r = RM_OK;
+done:
+    rm__dpo_free(&s);
+    RM_FREE(idx);
+    RM_FREE(marg);
+    return r;
+}
+
+RMDEF rm_result rm_model_unembedding(const rm_model *m, float *out, char *err, size_t err_cap) {
+    int64_t v;
+    if (!m || m->status) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "unembedding: the model is missing or failed to open");
+    if (!m->has_output && m->hp.n_cls_out > 0 && !m->ai->tied)
+        return rm__fail(err, err_cap, RM_ERR_NO_LM_HEAD,
+                        "the model is a %s classifier checkpoint without output.weight: it has no output projection to train", m->ai->name);
+    if (!out) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "unembedding: no output buffer");
+    for (v = 0; v < m->hp.n_vocab; v++)
+        rm_dequantize_row(m->output.type, (const uint8_t *)m->output.data + (size_t)v * m->output.row_bytes, out + v * m->hp.n_embd,
+                          m->hp.n_embd);
+    return RM_OK;
+}
+
+typedef struct rm__dpo_save_ctx {
+    const float *output;
+    int64_t V, E;
+    int type;
+} rm__dpo_save_ctx;
+
+static rm_result rm__dpo_fill(void *user, int64_t index, const char *name, void *dst, size_t nbytes) {
+    const rm__dpo_save_ctx *c = (const rm__dpo_save_ctx *)user;
+    int64_t v;
+    RM__UNUSED(index);
+    RM__UNUSED(nbytes);
+    if (strcmp(name, "output.weight") != 0) return RM_ERR_INVALID_ARG;
+    if (c->type == RM_TYPE_F32) {
+        memcpy(dst, c->output, (size_t)(c->V * c->E) * sizeof(float));
+        return RM_OK;
+    }
+    for (v = 0; v < c->V; v++)
+        rm_quantize_row(c->type, c->output + v * c->E, (uint8_t *)dst + (size_t)v * rm__row_bytes(c->type, c->E), c->E);
+    return RM_OK;
+}
+
+RMDEF rm_result rm_dpo_save(const char *path, const rm_model *ref, const float *output, char *err, size_t err_cap) {
+    rm_gguf_writer *w = NULL;
+    rm__dpo_save_ctx c;
+    const rm_gguf *g;
+    rm_result r = RM_OK;
+    int64_t i, ne[2];
+    int have = 0;
+    if (!path || !ref || ref->status || !output) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "dpo_save: a path, an open model and the output matrix are required");
+    g = ref->gguf;
+    c.output = output;
+    c.V = ref->hp.n_vocab;
+    c.E = ref->hp.n_embd;
+    c.type = ref->output.type;
+    if (c.type != RM_TYPE_F32 && c.type != RM_TYPE_F16 && c.type != RM_TYPE_BF16) c.type = RM_TYPE_F32;
+    ne[0] = c.E;
+    ne[1] = c.V;
+    if ((r = rm_gguf_writer_new(&w))) return rm__fail(err, err_cap, r, "dpo_save: out of memory");
+    for (i = 0; i < rm_gguf_n_kv(g) && !r; i++) r = rm_gguf_writer_copy_kv(w, g, i);
+    for (i = 0; i < rm_gguf_n_tensors(g) && !r; i++) {
+        const rm_tensor *t = rm_gguf_tensor(g, i);
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)t->name.len, t->name.ptr);
+        if (strcmp(name, "output.weight") == 0) {
+            r = rm_gguf_writer_add_tensor(w, name, c.type, 2, ne, NULL, rm__row_bytes(c.type, c.E) * (size_t)c.V);
+            have = 1;
+        } else {
+            r = rm_gguf_writer_add_tensor(w, name, t->type, t->n_dims, t->ne, t->data, t->nbytes);
+        }
+    }
+    if (!r && !have) r = rm_gguf_writer_add_tensor(w, "output.weight", c.type, 2, ne, NULL, rm__row_bytes(c.type, c.E) * (size_t)c.V);
+    if (!r) {
+        rm_gguf_writer_set_fill(w, rm__dpo_fill, &c);
+        r = rm_gguf_writer_write_file(w, path);
+    }
+    if (r) rm__fail(err, err_cap, r, "dpo_save: %s: %s", path, rm_gguf_writer_error(w));
+    rm_gguf_writer_free(w);
     return r;
 }
 
