@@ -7,6 +7,7 @@
    rmtool fit-head ...                       fit an EX-RM head on frozen hidden states
    rmtool synth ...                          write a random-weight model of a real shape
    rmtool bench ...                          prefill and scoring speed
+   rmtool convert HF_DIR -o OUT.gguf ...     a Hugging Face checkpoint (safetensors) to GGUF
 
    Every failure prints one line "error: ..." on stderr and exits with status 1. */
 #define RM_IMPLEMENTATION
@@ -293,6 +294,9 @@ static double rmt_now(void) {
 #include "rmtool_score.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
+#define RMST_IMPLEMENTATION
+#include "rmsafetensors.h"
+#include "rmtool_convert.h"
 
 static void usage(void) {
     fprintf(stderr,
@@ -306,7 +310,8 @@ static void usage(void) {
             "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
             "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
             "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n"
-            "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n");
+            "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n"
+            "  convert HF_DIR -o OUT.gguf [--type f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k]\n");
 }
 
 int main(int argc, char **argv) {
@@ -321,6 +326,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "fit-head") == 0) return cmd_fit_head(argc - 2, argv + 2);
     if (strcmp(argv[1], "synth") == 0) return rmtool_synth(argc - 1, argv + 1);
     if (strcmp(argv[1], "bench") == 0) return rmtool_bench(argc - 1, argv + 1);
+    if (strcmp(argv[1], "convert") == 0) return rmtool_convert(argc - 1, argv + 1);
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
         usage();
         return 0;
