@@ -470,16 +470,17 @@ static rm_result rmc_rope_freqs(rmc_ctx *c) {
     c->rope_freqs = (float *)malloc((size_t)n * sizeof(float));
     if (!c->rope_freqs) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
     for (i = 0; i < n; i++) {
-        /* in float32 as the converter computes freqs with torch, then the rest in double */
-        float fr = (float)(1.0 / pow(base, (double)(float)((float)(2 * i) / (float)c->head_dim)));
-        double wl = 2 * 3.14159265358979323846 / (double)fr, lw = old / lo, hw = old / hi, v;
-        if (wl < hw) v = 1;
-        else if (wl > lw) v = factor;
+        /* in float32, as the converter computes them (torch float32 tensors with Python
+           scalars: each operation rounds to float) */
+        float fr = 1.0f / powf((float)base, (float)(2 * i) / (float)c->head_dim);
+        float wl = (float)(2 * 3.14159265358979323846) / fr, v;
+        if ((double)wl < old / hi) v = 1.0f;
+        else if ((double)wl > old / lo) v = (float)factor;
         else {
-            double smooth = (old / wl - lo) / (hi - lo);
-            v = 1 / ((1 - smooth) / factor + smooth);
+            float smooth = ((float)old / wl - (float)lo) / (float)(hi - lo);
+            v = 1.0f / ((1.0f - smooth) / (float)factor + smooth);
         }
-        c->rope_freqs[i] = (float)v;
+        c->rope_freqs[i] = v;
     }
     return RM_OK;
 }
@@ -841,8 +842,9 @@ static rm_result rmc_set_vocab(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v
         (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.merges", v->merges, (uint64_t)v->n_merges)))
         return e;
     for (k = 0; k < v->n_special; k++) {
-        /* gguf-py: unk is tokenizer.ggml.unknown_token_id, the rest <type>_token_id */
-        snprintf(key, sizeof(key), "tokenizer.ggml.%s_token_id", strcmp(v->special_name[k], "unk") == 0 ? "unknown" : v->special_name[k]);
+        /* gguf-py's key names: unknown_token_id, padding_token_id, the rest <type>_token_id */
+        const char *nm = v->special_name[k];
+        snprintf(key, sizeof(key), "tokenizer.ggml.%s_token_id", !strcmp(nm, "unk") ? "unknown" : !strcmp(nm, "pad") ? "padding" : nm);
         if ((e = rm_gguf_writer_set_u32(w, key, v->special_id[k]))) return e;
     }
     for (k = 0; k < 7; k++)

@@ -10,6 +10,8 @@
      --template auto|none|NAME       chat template (default auto: the model's own, if any)
      --split paper|rewardbench|none  prompt/response segmentation (default paper)
      --precision bf16|f32 how F16/BF16 weights are multiplied (default bf16; see rm_precision)
+     --label NAME         explicit, multi-output head: the output "reward" reports (default the
+                          first; the JSON "rewards" object always has every output by name)
      --threads N  --ctx N  --kv-f16  --normalize */
 #ifndef RMTOOL_SCORE_H
 #define RMTOOL_SCORE_H
@@ -47,7 +49,7 @@ static void rmt_setup_free(rmt_setup *s) {
 }
 
 static const char *const rmt_model_opts[] = {"--model", "--ref", "--head", "--mode", "--beta", "--ref-free", "--template",
-                                             "--split", "--threads", "--ctx", "--precision", NULL};
+                                             "--split", "--threads", "--ctx", "--precision", "--label", NULL};
 
 static int rmt_parse_int(const char *s, const char *name, long lo, long hi, long *out) {
     char *end;
@@ -68,6 +70,7 @@ static int rmt_setup_open(int argc, char **argv, int mode_hidden, rmt_setup *st)
     long threads = 0, ctx = 0;
     memset(st, 0, sizeof(*st));
     memset(&d, 0, sizeof(d));
+    d.label = opt(argc, argv, "--label");
     if (!mp) return die("--model is required");
     if (rmt_parse_int(opt(argc, argv, "--threads"), "--threads", 0, 1024, &threads)) return 1;
     if (rmt_parse_int(opt(argc, argv, "--ctx"), "--ctx", 0, 1 << 24, &ctx)) return 1;
@@ -375,8 +378,8 @@ static void rmt_json_dbl(const char *key, const double *v, int64_t n) {
     printf("]");
 }
 
-static void rmt_print_score(const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
-                            const rmj_value *id) {
+static void rmt_print_score(const rm_score *sc, const rm_scorer *scr, const rm_model *m, int per_token, int hidden, long line,
+                            int index, const rmj_value *id) {
     printf("{");
     if (line > 0) printf("\"line\":%ld,\"index\":%d,", line, index);
     if (id) {
@@ -390,6 +393,19 @@ static void rmt_print_score(const rm_score *sc, const rm_model *m, int per_token
     printf("\"reward\":");
     rmj_write_double(stdout, sc->reward);
     if (sc->nonfinite) printf(",\"nonfinite\":true");
+    if (sc->rewards) {
+        /* every output of the head by name: multi-attribute reward models */
+        int64_t i;
+        printf(",\"rewards\":{");
+        for (i = 0; i < sc->n_rewards; i++) {
+            rm_str nm = rm_scorer_label(scr, i);
+            if (i) printf(",");
+            rmj_write_string(stdout, nm.ptr, nm.len);
+            printf(":");
+            rmj_write_double(stdout, sc->rewards[i]);
+        }
+        printf("}");
+    }
     rmt_json_ids("prompt_ids", sc->prompt_ids, sc->n_prompt);
     rmt_json_ids("response_ids", sc->response_ids, sc->n_response);
     if (per_token && sc->logprobs) {
@@ -468,9 +484,16 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return 1;
         }
-        if (json) rmt_print_score(&s, m, per_token, hidden, 0, 0, NULL);
+        if (json) rmt_print_score(&s, sc, m, per_token, hidden, 0, 0, NULL);
         else {
             printf("reward: %.6f%s\n", s.reward, s.nonfinite ? " (non-finite: NaN or Inf arose)" : "");
+            if (s.n_rewards > 1) {
+                int64_t i;
+                for (i = 0; i < s.n_rewards; i++) {
+                    rm_str nm = rm_scorer_label(sc, i);
+                    printf("  %.*s: %.6f\n", (int)nm.len, nm.ptr, s.rewards[i]);
+                }
+            }
             if (per_token && s.logprobs) rmt_print_tokens(&s, m);
         }
         rmt_setup_free(&st);
@@ -517,7 +540,7 @@ static int cmd_score(int argc, char **argv) {
                 failed++;
             } else {
                 for (k = 0; k < row.n_resp; k++) {
-                    rmt_print_score(&out[k], m, per_token, hidden, L.lineno, (int)k, rmj_get(rmj_root(doc), "id"));
+                    rmt_print_score(&out[k], sc, m, per_token, hidden, L.lineno, (int)k, rmj_get(rmj_root(doc), "id"));
                     tokens += out[k].n_response + (k ? 0 : out[k].n_prompt);
                     if (out[k].nonfinite) failed++;
                 }
