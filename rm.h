@@ -116,6 +116,13 @@ SUPPORTED
    precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
+   0.3.0  multi-output reward heads: rm_score.rewards / n_rewards hold every output of
+          cls.output.weight, named by rm_scorer_label ({arch}.classifier.output_labels, else
+          LABEL_<i>); rm_scorer_desc.label picks the one rm_score.reward reports. Implicit
+          scoring is refused (RM_ERR_NO_LM_HEAD) on a sequence-classification file (a head,
+          {arch}.pooling_type, no output.weight) instead of using its embeddings as an LM head.
+          rmtool convert (examples/rmtool_convert.h, examples/rmsafetensors.h) writes such files
+          from Hugging Face checkpoints
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path

@@ -10,6 +10,7 @@ for f in "$@"; do
         fuzz_gguf) for m in tests/data/models/stories260K-q8_0.gguf tests/data/models/tiny-llama-q4_k_m.gguf tests/data/models/tiny-gptneox.gguf; do cp "$m" "$corpus/"; done ;;
         fuzz_rows) head -n 3 tests/data/prefs/hh-rlhf-helpful-base-12.jsonl | split -l 1 - "$corpus/hh"; head -n 2 tests/data/prefs/orca_dpo_pairs-12.jsonl | split -l 1 - "$corpus/orca"; head -n 2 tests/data/prefs/ultrafeedback-test-12.jsonl | split -l 1 - "$corpus/uf" ;;
         fuzz_json) head -c 3000 tests/data/tokenizers/chat_templates.json > "$corpus/chat.json"; head -n 2 tests/data/prefs/orca_dpo_pairs-12.jsonl | cut -c1-3000 > "$corpus/rows.jsonl"; head -c 2000 tests/data/ref/tiny-llama.json > "$corpus/cut.json" ;;
+        fuzz_safetensors) sh tests/fuzz_safetensors_seed.sh "$corpus" ;;
         fuzz_tok*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;
         fuzz_chat*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;
     esac

@@ -12,7 +12,8 @@
 #include "examples/rmjson.h"
 #include "test.h"
 
-#define BIN "build/rmtool"
+/* commands start with BIN, replaced by $BUILD/rmtool (the build under test, as tests/run.sh sets it) */
+#define BIN "RMTOOL"
 #define ERR "build/convert_err.txt"
 #define OUT "build/convert_out.txt"
 #define HF "build/hf"
@@ -24,8 +25,14 @@ static int sh(const char *fmt, ...) {
     char cmd[4096];
     va_list ap;
     int r;
+    const char *b = getenv("BUILD");
+    int o = 0;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    if (!strncmp(fmt, BIN, 6)) {
+        o = snprintf(cmd, sizeof(cmd), "./%s/rmtool", b && *b ? b : "build");
+        fmt += 6;
+    }
+    vsnprintf(cmd + o, sizeof(cmd) - (size_t)o, fmt, ap);
     va_end(ap);
     r = system(cmd);
     return r == 0 ? 0 : 1;
