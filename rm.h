@@ -1,4 +1,4 @@
-/* rm.h - v0.2.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
+/* rm.h - v0.3.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
 
    Do this:
       #define RM_IMPLEMENTATION
@@ -29,7 +29,7 @@ QUICK START
       d.ref = ref;
       d.mode = RM_MODE_IMPLICIT;                  // or RM_MODE_EXPLICIT with a reward model
       d.beta = 0.1;
-      d.chat_template = RM_CHAT_AUTO;             // the model's own template (none if it has none)
+      // zero defaults: the model's own chat template (RM_CHAT_AUTO), paper split, beta 1
       if (rm_scorer_new(&d, &im)) return 1;       // rm_scorer_error(im)
       if (rm_score_pair(im, "What is 2+2?", "4", &s) == RM_OK)
           printf("reward %f over %lld tokens\n", s.reward, (long long)s.n_response);
@@ -44,8 +44,13 @@ QUICK START
 COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
-   RM_NO_SIMD          force the portable scalar kernels (the AVX-512 ones are chosen at run
-                       time from cpuid, and need gcc or clang on x86-64)
+   RM_SHARED           building or using rm.h as a shared library: public functions get
+                       default visibility (build with -fvisibility=hidden so only rm_* is
+                       exported; `make lib`), dllexport/dllimport on Windows
+   RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
+                       run time from cpuid, and need gcc or clang on x86-64; at run time the
+                       environment variable RM_ISA=scalar|avx2|avx512|neon, or
+                       rm_ctx_params.isa, forces one: see rm_isa)
    RM_NO_MMAP          never map files; read them into memory instead
    RM_MALLOC/RM_REALLOC/RM_FREE   replace the allocator (all three together)
    RM_MAX_CONTEXT      upper bound on tokens per context (default 1<<20)
@@ -116,7 +121,20 @@ SUPPORTED
    precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
-   0.3.0  multi-output reward heads: rm_score.rewards / n_rewards hold every output of
+   0.3.0  rm_scorer_desc.max_length: prompt+response truncated to N tokens after the template
+          (the prompt's oldest tokens first, BOS kept; then the response's end, as TRL's
+          keep_end), reported in rm_score.truncated / n_prompt_cut / n_response_cut.
+          A zeroed rm_scorer_desc now means the model's own chat template: RM_CHAT_AUTO is 0
+          and RM_CHAT_NONE 1 (the rm_chat_template ids move up by one; -1 is still read as
+          AUTO). Code that relied on {0} meaning raw strings must set RM_CHAT_NONE.
+          GGUF open: a missing file says why (errno text), an empty or 1-3 byte file says
+          "empty" / "truncated" (RM_ERR_GGUF_TRUNCATED) instead of bad magic.
+          rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
+          kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
+          CPU lacks
+          RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
+          the Python binding python/rmh over it (ctypes)
+          Multi-output reward heads: rm_score.rewards / n_rewards hold every output of
           cls.output.weight, named by rm_scorer_label ({arch}.classifier.output_labels, else
           LABEL_<i>); rm_scorer_desc.label picks the one rm_score.reward reports. Implicit
           scoring is refused (RM_ERR_NO_LM_HEAD) on a sequence-classification file (a head,
@@ -143,7 +161,7 @@ RECENT CHANGES
 #include <stdint.h>
 
 #define RM_VERSION_MAJOR 0
-#define RM_VERSION_MINOR 2
+#define RM_VERSION_MINOR 3
 #define RM_VERSION_PATCH 0
 
 #ifndef RMDEF
@@ -153,6 +171,18 @@ RECENT CHANGES
 #define RMDEF static __attribute__((unused))
 #else
 #define RMDEF static
+#endif
+#elif defined(RM_SHARED)
+/* A shared library built with -fvisibility=hidden exports the public API and nothing else;
+   a program using the DLL on Windows imports it. */
+#if defined(_WIN32) && defined(RM_IMPLEMENTATION)
+#define RMDEF extern __declspec(dllexport)
+#elif defined(_WIN32)
+#define RMDEF extern __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define RMDEF extern __attribute__((visibility("default")))
+#else
+#define RMDEF extern
 #endif
 #else
 #define RMDEF extern
@@ -177,6 +207,7 @@ extern "C" {
     X(RM_ERR_LIMIT,              -4, "a size limit was exceeded") \
     X(RM_ERR_NOT_FOUND,          -5, "not found") \
     X(RM_ERR_TYPE_MISMATCH,      -6, "value has a different type") \
+    X(RM_ERR_ISA,                -7, "instruction set unknown, or not supported by this build or CPU") \
     X(RM_ERR_GGUF_MAGIC,       -100, "not a GGUF file (bad magic)") \
     X(RM_ERR_GGUF_VERSION,     -101, "unsupported GGUF version") \
     X(RM_ERR_GGUF_TRUNCATED,   -102, "GGUF file is truncated") \
@@ -444,8 +475,12 @@ typedef struct rm_chat_msg {
     size_t content_len;
 } rm_chat_msg;
 
+/* RM_CHAT_AUTO (0, what a zeroed rm_scorer_desc asks for) is not a template: the scorer
+   resolves it to the model's own template, or RM_CHAT_NONE when the file has none.
+   RM_CHAT_NONE renders the contents joined, without markup (the raw strings). */
 typedef enum rm_chat_template {
-    RM_CHAT_NONE = 0,
+    RM_CHAT_AUTO = 0,
+    RM_CHAT_NONE,
     RM_CHAT_CHATML,
     RM_CHAT_QWEN2,
     RM_CHAT_QWEN25,
@@ -467,7 +502,7 @@ typedef enum rm_chat_template {
     RM_CHAT_COUNT
 } rm_chat_template;
 
-/* "chatml", "llama3", ...; NULL for an id out of range. */
+/* "chatml", "llama3", ... ("auto" for RM_CHAT_AUTO); NULL for an id out of range. */
 RMDEF const char *rm_chat_template_name(int tmpl);
 /* The id of a name as rm_chat_template_name spells it, or -1. */
 RMDEF int rm_chat_template_from_name(const char *name);
@@ -593,17 +628,33 @@ RMDEF const char *rm_arch_name(int arch);
    RM_PRECISION_F32: float activations, weights as stored: ~1e-5 from exact math, slower. */
 typedef enum rm_precision { RM_PRECISION_BF16 = 0, RM_PRECISION_F32 = 1 } rm_precision;
 
+/* Instruction sets of the kernels (rm_ctx_params.isa, rm_scorer_desc.isa). RM_ISA_AUTO takes
+   the environment variable RM_ISA (scalar, avx2, avx512, neon) when it is set, else the fastest
+   that this build has and the CPU runs. Naming one the build or CPU lacks fails rm_ctx_new with
+   RM_ERR_ISA; the scalar reference is always there. All give the same results within float
+   rounding (the kernels' tests check every one against the reference). */
+typedef enum rm_isa {
+    RM_ISA_AUTO = 0, RM_ISA_SCALAR = 1, RM_ISA_AVX2 = 2, RM_ISA_AVX512 = 3, RM_ISA_NEON = 4, RM_ISA_COUNT
+} rm_isa;
+/* "auto", "scalar", "avx2", "avx512", "neon"; NULL for a value out of range. */
+RMDEF const char *rm_isa_name(int isa);
+/* 1 when this build has the kernels of isa and the CPU (and OS) runs them; 1 for scalar. */
+RMDEF int rm_isa_available(int isa);
+
 typedef struct rm_ctx_params {
     int64_t n_ctx;      /* tokens the context may hold; 0 = the model's trained context */
     int kv_f16;         /* 1: store K/V as F16 (half the memory, ~1e-2 on log-probs) */
     int n_threads;      /* 0 = OpenMP's default */
     int precision;      /* rm_precision */
+    int isa;            /* rm_isa; RM_ISA_AUTO (0): $RM_ISA, else the fastest available */
 } rm_ctx_params;
 
 /* A context: the KV cache and scratch of one thread of work. The model must outlive it. */
 RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **out);
 RMDEF void rm_ctx_free(rm_ctx *c);
 RMDEF const char *rm_ctx_error(const rm_ctx *c);
+/* The instruction set the context's kernels use (an rm_isa, never RM_ISA_AUTO). */
+RMDEF int rm_ctx_isa(const rm_ctx *c);
 /* Tokens the cache holds, and dropping all but the first n (to score a new continuation). */
 RMDEF int64_t rm_ctx_n_past(const rm_ctx *c);
 RMDEF rm_result rm_ctx_truncate(rm_ctx *c, int64_t n);
@@ -649,9 +700,6 @@ typedef enum rm_mode {
     RM_MODE_IMPLICIT = 1,
     RM_MODE_HIDDEN = 2   /* no reward: only last_hidden (what fit-head trains on) */
 } rm_mode;
-/* rm_scorer_desc.chat_template: the model's own template (tokenizer.chat_template), or none
-   when the file has no template. */
-#define RM_CHAT_AUTO (-1)
 typedef enum rm_ref_free { RM_REF_FREE_OFF = 0, RM_REF_FREE_SUM, RM_REF_FREE_MEAN, RM_REF_FREE_NORM } rm_ref_free;
 /* How a conversation is cut into prompt and response tokens (see rm_scorer_desc.split). */
 typedef enum rm_split { RM_SPLIT_PAPER = 0, RM_SPLIT_REWARDBENCH, RM_SPLIT_NONE } rm_split;
@@ -667,23 +715,34 @@ RMDEF int64_t rm_head_n_embd(const rm_head *h);
 
 typedef struct rm_scorer rm_scorer;
 
+/* Every field's zero is its default, and the defaults are rmtool's: rm_scorer_desc d = {0}
+   with a model is explicit scoring with the model's own head and chat template (AUTO), the
+   paper split, beta 1, bf16 precision, no truncation. */
 typedef struct rm_scorer_desc {
     const rm_model *model;   /* the reward model (EX) or the policy (IM) */
     const rm_model *ref;     /* IM: the reference model; NULL with a reference-free form */
     const rm_head *head;     /* EX: a separate head; NULL uses the model's own cls.output */
-    int mode;                /* rm_mode */
+    int mode;                /* rm_mode (0: explicit) */
     double beta;             /* IM scale; 0 means 1 */
     int ref_free;            /* rm_ref_free */
-    int split;               /* rm_split, used by the text entry points */
-    int chat_template;       /* RM_CHAT_AUTO (0 is RM_CHAT_NONE), or an rm_chat_template id */
+    int split;               /* rm_split, used by the text entry points (0: paper) */
+    int chat_template;       /* rm_chat_template id; 0 = RM_CHAT_AUTO: the model's own, or none */
     int normalize;           /* EX: apply the head's mean/std when it has them */
-    int64_t n_ctx;           /* 0: enough for what is scored, up to the trained context */
+    int64_t n_ctx;           /* 0: the trained context (or max_length when that is larger) */
     int n_threads;           /* 0: OpenMP's default */
     int kv_f16;
     int precision;           /* rm_precision of its contexts */
     const char *label;       /* EX with a multi-output head: the name of the output that
                                 rm_score.reward reports (NULL: the first); an unknown name
                                 fails rm_scorer_new with RM_ERR_NOT_FOUND, listing the names */
+    /* Longest prompt + response in tokens (after the template); 0: no limit, a longer pair
+       fails with RM_ERR_CONTEXT when it does not fit the context. Over the limit, as TRL's
+       DPO tokenizer with truncation_mode keep_end does: the prompt loses its oldest tokens
+       first (a leading BOS stays), as many as the longest of the k responses needs, down to
+       BOS and one token; a response still too long then loses its last tokens. The
+       rm_score fields truncated / n_prompt_cut / n_response_cut say what was dropped. */
+    int64_t max_length;
+    int isa;                 /* rm_isa of its contexts (RM_ISA_AUTO: $RM_ISA or the fastest) */
 } rm_scorer_desc;
 
 /* The result of scoring one response. Arrays belong to the scorer and stay valid until
@@ -702,6 +761,9 @@ typedef struct rm_score {
     const double *ref_logprobs;  /* [n_response] log pi_ref (IM with a reference) */
     const double *contributions; /* [n_response] each token's share of the reward (IM) */
     const float *last_hidden;    /* [n_embd] final-normed hidden state of the last token */
+    int truncated;               /* 1: max_length dropped tokens of this pair */
+    int64_t n_prompt_cut;        /* prompt tokens dropped (the oldest, after BOS) */
+    int64_t n_response_cut;      /* response tokens dropped (the last ones) */
 } rm_score;
 
 RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out);
@@ -759,7 +821,9 @@ RMDEF rm_str rm_scorer_label(const rm_scorer *s, int64_t i);
 
 
 /* Score k responses (token ids) to one prompt. The prompt's KV is computed once per model and
-   shared; the responses run batched against it. out[k] receives each result. */
+   shared; the responses run batched against it. out[k] receives each result. With
+   desc.max_length set, the pair is first cut as rm_scorer_desc says (prompt_ids / n_prompt
+   then hold what was scored); without it, a pair longer than the context is RM_ERR_CONTEXT. */
 RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
                              const int64_t *n_responses, int64_t k, rm_score *out);
 
@@ -783,6 +847,7 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <math.h>
 #include <limits.h>
 #include <float.h>
@@ -957,10 +1022,11 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
     {
         struct stat st;
         int fd = open(path, O_RDONLY);
-        if (fd < 0) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
+        if (fd < 0) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            int dir = S_ISDIR(st.st_mode);
             close(fd);
-            return rm__fail(err, errcap, RM_ERR_IO, "'%s' is not a regular file", path);
+            return rm__fail(err, errcap, RM_ERR_IO, "'%s' is %s", path, dir ? "a directory" : "not a regular file");
         }
         if (st.st_size == 0) {
             close(fd);
@@ -983,7 +1049,7 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
 #endif
     /* Fallback: read the whole file. */
     fp = fopen(path, "rb");
-    if (!fp) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
+    if (!fp) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     if (fseek(fp, 0, SEEK_END) != 0 || (end = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
         fclose(fp);
         return rm__fail(err, errcap, RM_ERR_IO, "cannot seek in '%s'", path);
@@ -1266,7 +1332,12 @@ static rm_result rm__gguf_parse(rm_gguf *g) {
     rd.err = err;
     rd.errcap = ec;
 
-    if (g->file.size < 4 || memcmp(g->file.data, "GGUF", 4) != 0)
+    /* an empty file, or the first bytes of a GGUF cut short, is truncated rather than foreign */
+    if (g->file.size == 0) return rm__fail(err, ec, RM_ERR_GGUF_TRUNCATED, "gguf: the file is empty (0 bytes)");
+    if (g->file.size < 4)
+        return rm__fail(err, ec, RM_ERR_GGUF_TRUNCATED, "gguf: the file is truncated (%u bytes; a GGUF header has at least 24)",
+                        (unsigned)g->file.size);
+    if (memcmp(g->file.data, "GGUF", 4) != 0)
         return rm__fail(err, ec, RM_ERR_GGUF_MAGIC, "gguf: bad magic (not a GGUF file)");
     magic = rm__rd32(g->file.data);
     RM__UNUSED(magic);
@@ -4821,7 +4892,7 @@ RMDEF rm_result rm_tokenize_speed(const rm_vocab *v, const char *text, size_t le
    past the end of the caller's buffer so that one call reports the size needed. */
 
 static const char *const rm__chat_names[RM_CHAT_COUNT] = {
-    "none", "chatml", "qwen2", "qwen2.5", "qwen3", "llama2", "llama3", "llama3-legacy", "llama3.1",
+    "auto", "none", "chatml", "qwen2", "qwen2.5", "qwen3", "llama2", "llama3", "llama3-legacy", "llama3.1",
     "gemma", "gemma3", "mistral", "mistral-v1", "mistral-v3", "phi3", "zephyr", "tulu", "deepseek",
     "deepseek-coder"};
 
@@ -4914,8 +4985,8 @@ RMDEF rm_result rm_chat_template_detect(const char *src, size_t len, int *out, c
         size_t used = 0;
         int i;
         names[0] = 0;
-        for (i = 1; i < RM_CHAT_COUNT; i++) {
-            int k = snprintf(names + used, sizeof(names) - used, "%s%s", i > 1 ? ", " : "", rm__chat_names[i]);
+        for (i = RM_CHAT_NONE + 1; i < RM_CHAT_COUNT; i++) {
+            int k = snprintf(names + used, sizeof(names) - used, "%s%s", i > RM_CHAT_NONE + 1 ? ", " : "", rm__chat_names[i]);
             if (k < 0 || (size_t)k >= sizeof(names) - used) break;
             used += (size_t)k;
         }
@@ -5408,7 +5479,8 @@ RMDEF rm_result rm_chat_render(int tmpl, const rm_chat_msg *msgs, size_t n_msgs,
     size_t i;
     int gen = add_generation_prompt != 0;
     if (n_out) *n_out = 0;
-    if (!n_out || (!buf && cap) || (!msgs && n_msgs) || tmpl < 0 || tmpl >= RM_CHAT_COUNT) return RM_ERR_INVALID_ARG;
+    /* RM_CHAT_AUTO names no template: only a scorer can resolve it */
+    if (!n_out || (!buf && cap) || (!msgs && n_msgs) || tmpl <= RM_CHAT_AUTO || tmpl >= RM_CHAT_COUNT) return RM_ERR_INVALID_ARG;
     for (i = 0; i < n_msgs; i++)
         if ((!msgs[i].role && msgs[i].role_len) || (!msgs[i].content && msgs[i].content_len)) return RM_ERR_INVALID_ARG;
     if (n_msgs == 0) return RM_ERR_EMPTY;
@@ -5950,7 +6022,7 @@ RMDEF rm_result rm_gguf_writer_write_file(rm_gguf_writer *w, const char *path) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* 10. Model loading                                                                        */
+/* 10. Kernels: matrix products and element-wise                                           */
 /* ---------------------------------------------------------------------------------------- */
 
 /* A weight matrix in the mapping: rows of n_in elements (ggml's ne[0]), n_out rows. */
@@ -6017,20 +6089,19 @@ typedef struct rm__mat {
    with other busy processes. */
 #define RM__PAR_MIN 32768
 
-#if RM__KERNELS_X86
+/* ARM64 NEON kernels: their section sets this to 1 where it compiles them. */
+#ifndef RM__KERNELS_NEON
+#define RM__KERNELS_NEON 0
+#endif
+/* Some SIMD kernels are compiled in: the portable parts they share are needed. */
+#define RM__KERNELS_ANY (RM__KERNELS_X86 || RM__KERNELS_NEON)
 
-#define RM__TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,avx2")))
+#if RM__KERNELS_ANY
 
 /* Tokens per register block of the float and the integer micro-kernels, and rows per panel. */
 #define RM__FMR 12
 #define RM__QMR 6
 #define RM__NR 32
-
-static int rm__cpu_avx512f(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-}
-static int rm__cpu_avx512vnni(void) { return rm__cpu_avx512f() && __builtin_cpu_supports("avx512vnni"); }
 
 /* 64-byte aligned view of a malloc'ed block (the block itself is freed). */
 static void *rm__align64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
@@ -6043,6 +6114,17 @@ static int rm__gemm_threads(int nth) {
     return 1;
 #endif
 }
+#endif /* RM__KERNELS_ANY */
+
+#if RM__KERNELS_X86
+
+#define RM__TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,avx2")))
+
+static int rm__cpu_avx512f(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+static int rm__cpu_avx512vnni(void) { return rm__cpu_avx512f() && __builtin_cpu_supports("avx512vnni"); }
 
 /* ---- float path ---- */
 
@@ -6324,7 +6406,11 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
     RM_FREE(mem);
     return 1;
 }
+#endif /* RM__KERNELS_X86 */
+
 /* ---- integer path (quantized weights, int16 activations) ---- */
+
+#if RM__KERNELS_ANY
 
 /* How a weight type decodes: levels u (0..255) of which the value is s * (u - off) + m. */
 typedef struct rm__qinfo {
@@ -6513,6 +6599,9 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
     }
 }
 
+#endif /* RM__KERNELS_ANY */
+
+#if RM__KERNELS_X86
 /* One chunk of ch elements of a row (256: the block of Q4_K and Q6_K, or 8 blocks of the 32-
    element types; 128: 4 of those) to levels u[ch], scales s and mins m, as rm__qrow_decode;
    Q4_K and Q6_K with AVX2. */
@@ -6859,43 +6948,300 @@ RM__TGT_AVX512 static double rm__sumexp_avx512(const float *l, int64_t n, float 
 #endif
 #endif /* RM__KERNELS_X86 */
 
-/* Y[t*ldy + j] = sum_i W[j][i] * X[t*ldx + i] for j < W->n_out, t < T. Returns 1 when it
-   computed the product, 0 to let the scalar reference (rm__matmul_ref) do it: another CPU,
-   RM_NO_SIMD, or no memory for the packed operands. */
-static int rm__gemm_fast(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth) {
-#if RM__KERNELS_X86
-    rm__qinfo qi;
-    if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
-    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)
-        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 0) : 0;
-    if (rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0 && rm__cpu_avx512vnni())
-        return rm__gemm_q_avx512(W, &qi, X, T, ldx, Y, ldy, nth);
-    return 0;
-#else
-    RM__UNUSED(W); RM__UNUSED(X); RM__UNUSED(T); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth);
-    return 0;
-#endif
-}
-
-/* The same product at RM_PRECISION_BF16: for F16 and BF16 weights, the sum of bf16(w) * bf16(x)
-   (both rounded to nearest bfloat16, products exact, sums in float; rm__matmul_ref with bf16 = 1
-   is the definition). vdpbf16ps where the CPU has it, else the float kernel on rounded operands.
-   Other weight types are computed as by rm__gemm_fast. */
-static int rm__gemm_fast_bf16(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth) {
-#if RM__KERNELS_X86
-    if (W && W->data && X && Y && T > 0 && W->n_in > 0 && W->n_out > 0 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
-        if (rm__cpu_avx512bf16()) return rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 2);
-        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 1) : 0;
-    }
-#endif
-    return rm__gemm_fast(W, X, T, ldx, Y, ldy, nth);
-}
-
 /* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
 typedef struct rm__vec {
     const float *data;  /* NULL when absent */
     int64_t n;
 } rm__vec;
+
+typedef enum rm__norm_kind { RM__NORM_RMS = 0, RM__NORM_LAYER = 1 } rm__norm_kind;
+typedef enum rm__act_kind { RM__ACT_SILU_GATED = 0, RM__ACT_GELU_GATED = 1, RM__ACT_GELU = 2 } rm__act_kind;
+
+
+static float rm__dot_f32(const float *a, const float *b, int64_t n) {
+    /* 8 independent partial sums: vectorisable and a little more accurate than one chain */
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    int k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
+   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats.
+   bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and activations rounded to the
+   nearest bfloat16 first. */
+static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
+                           float *wbuf, int nth, int bf16) {
+    int64_t j;
+    RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+    for (j = 0; j < W->n_out; j++) {
+        int tid = 0;
+        const float *w;
+        int64_t t;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        if (W->type == RM_TYPE_F32) {
+            w = (const float *)((const uint8_t *)W->data + (size_t)j * W->row_bytes);
+        } else {
+            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
+            w = row;
+        }
+        if (bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
+            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            int64_t i;
+            for (i = 0; i < W->n_in; i++) row[i] = rm__round_bf16(row[i]);
+            for (t = 0; t < T; t++) {
+                const float *x = X + t * ldx;
+                float s[4] = {0, 0, 0, 0};
+                for (i = 0; i < W->n_in; i++) s[i & 3] += row[i] * rm__round_bf16(x[i]);
+                Y[t * ldy + j] = (s[0] + s[1]) + (s[2] + s[3]);
+            }
+            continue;
+        }
+        for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
+    }
+}
+
+static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
+    int64_t t;
+    RM__UNUSED(nth);
+    if (!b->data) return;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * b->n >= RM__PAR_MIN) schedule(static)
+#endif
+    for (t = 0; t < T; t++) {
+        int64_t j;
+        for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
+    }
+}
+
+/* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
+static void rm__norm(float *out, const float *x, int64_t n, const rm__vec *w, const rm__vec *b, rm__norm_kind kind,
+                     double eps) {
+    int64_t i;
+    double mean = 0, var = 0, scale;
+    if (kind == RM__NORM_LAYER) {
+        for (i = 0; i < n; i++) mean += x[i];
+        mean /= (double)n;
+    }
+    for (i = 0; i < n; i++) {
+        double d = x[i] - mean;
+        var += d * d;
+    }
+    scale = 1.0 / sqrt(var / (double)n + eps);
+    for (i = 0; i < n; i++) {
+        float v = (float)((x[i] - mean) * scale);
+        if (w && w->data) v *= w->data[i];
+        if (b && b->data) v += b->data[i];
+        out[i] = v;
+    }
+}
+
+static float rm__gelu_tanh(float x) {
+    const double c = 0.7978845608028654; /* sqrt(2/pi) */
+    double xd = x;
+    return (float)(0.5 * xd * (1.0 + tanh(c * (xd + 0.044715 * xd * xd * xd))));
+}
+
+static float rm__silu(float x) { return x / (1.0f + expf(-x)); }
+
+static void rm__silu_mul_ref(float *a, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) a[i] *= rm__silu(g[i]);
+}
+
+/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
+static double rm__sumexp_ref(const float *l, int64_t n, float mx) {
+    double sum = 0;
+    int64_t j;
+    for (j = 0; j < n; j++) sum += expf(l[j] - mx);
+    return sum;
+}
+
+/* s[j] = softmax_j(s[j] * scale + bias[j]) with bias 0 (visible) or -INFINITY (masked); a row
+   with nothing visible becomes zeros. */
+static void rm__softmax_row_ref(float *s, const float *bias, int64_t n, float scale) {
+    float mx = -INFINITY;
+    double sum = 0;
+    int64_t j;
+    for (j = 0; j < n; j++) {
+        s[j] = s[j] * scale + bias[j];
+        if (s[j] > mx) mx = s[j];
+    }
+    for (j = 0; j < n; j++) {
+        s[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - mx);
+        sum += s[j];
+    }
+    for (j = 0; j < n; j++) s[j] = sum > 0 ? (float)(s[j] / sum) : 0.0f;
+}
+
+/* Rotates one head of D values at position pos: pairs (x[2i], x[2i+1]) or, NEOX style,
+   (x[i], x[i + n_rot/2]); only the first n_rot values turn. */
+static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
+    int64_t i, half = n_rot / 2;
+    for (i = 0; i < half; i++) {
+        double c = cs[2 * i], s = cs[2 * i + 1];
+        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+        double x0 = x[a], x1 = x[b];
+        x[a] = (float)(x0 * c - x1 * s);
+        x[b] = (float)(x0 * s + x1 * c);
+    }
+}
+
+/* ---- dispatch ---- */
+
+/* The kernels of one instruction set; a NULL entry runs the scalar reference above. Each
+   context copies the table of its instruction set at rm_ctx_new (rm__kernels_pick): the choice
+   is made once per context, from the CPU's cpuid bits or RM_ISA, and nothing global is written,
+   so contexts in different threads (or with different instruction sets, as the tests use)
+   never race. The kernels return 0 where they do not handle a case (a weight type, a row
+   length, no memory for the packed operands): the reference computes it. */
+typedef int (*rm__gemm_f_fn)(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth,
+                             int how);
+#if RM__KERNELS_ANY
+typedef int (*rm__gemm_q_fn)(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
+                             int64_t ldy, int nth);
+#else
+typedef int (*rm__gemm_q_fn)(void);
+#endif
+typedef struct rm__kernels {
+    int isa;             /* rm_isa */
+    /* F32/F16/BF16 weights. how: 0 float, 1 float on operands rounded to bfloat16 (the bf16
+       precision), 2 the same with bf16 dot products (only when bf16dot is set) */
+    rm__gemm_f_fn gemm_f;
+    int bf16dot;
+    rm__gemm_q_fn gemm_q; /* quantized weights against int16 activations */
+    void (*silu_mul)(float *a, const float *g, int64_t n);
+    void (*softmax_row)(float *s, const float *bias, int64_t n, float scale);
+    double (*sumexp)(const float *l, int64_t n, float mx);
+} rm__kernels;
+
+/* Indexed by rm_isa. An instruction set this build has no kernels for keeps NULL entries. */
+static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
+    {RM_ISA_AUTO, NULL, 0, NULL, NULL, NULL, NULL},
+    {RM_ISA_SCALAR, NULL, 0, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
+    /* AVX2 + FMA (x86-64-v3) */
+    {RM_ISA_AVX2, NULL, 0, NULL, NULL, NULL, NULL},
+#if RM__KERNELS_X86
+    {RM_ISA_AVX512, rm__gemm_f_avx512, 0, rm__gemm_q_avx512, rm__silu_mul_avx512, rm__softmax_row_avx512, rm__sumexp_avx512},
+#else
+    {RM_ISA_AVX512, NULL, 0, NULL, NULL, NULL, NULL},
+#endif
+    /* ARM64 NEON: filled by the NEON section */
+    {RM_ISA_NEON, NULL, 0, NULL, NULL, NULL, NULL},
+};
+
+static const char *const rm__isa_names[RM_ISA_COUNT] = {"auto", "scalar", "avx2", "avx512", "neon"};
+
+RMDEF const char *rm_isa_name(int isa) { return isa >= 0 && isa < RM_ISA_COUNT ? rm__isa_names[isa] : NULL; }
+
+/* 1 when this build has the kernels of isa and the CPU runs them (__builtin_cpu_supports also
+   checks that the OS saves the ymm/zmm state). */
+RMDEF int rm_isa_available(int isa) {
+    switch (isa) {
+    case RM_ISA_SCALAR: return 1;
+#if RM__KERNELS_X86
+    case RM_ISA_AVX2: return 0;
+    case RM_ISA_AVX512: return rm__cpu_avx512f();
+#endif
+    default: return 0;
+    }
+}
+
+/* The kernels a context runs: isa, or with RM_ISA_AUTO the environment variable RM_ISA when it
+   is set and not empty, else the fastest available. RM_ERR_ISA (message in err) for an unknown
+   name or an instruction set this build or CPU lacks. */
+static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t cap) {
+    const char *env = NULL;
+    int i;
+    if (isa == RM_ISA_AUTO) {
+        env = getenv("RM_ISA");
+        if (env && *env) {
+            for (i = RM_ISA_SCALAR; i < RM_ISA_COUNT && strcmp(env, rm__isa_names[i]) != 0; i++) {}
+            if (i == RM_ISA_COUNT)
+                return rm__fail(err, cap, RM_ERR_ISA, "RM_ISA='%.40s' is not an instruction set (scalar, avx2, avx512, neon)", env);
+            isa = i;
+        } else {
+            env = NULL;
+            for (isa = RM_ISA_COUNT - 1; isa > RM_ISA_SCALAR && !rm_isa_available(isa); isa--) {}
+        }
+    }
+    if (isa <= RM_ISA_AUTO || isa >= RM_ISA_COUNT) return rm__fail(err, cap, RM_ERR_ISA, "instruction set %d does not exist", isa);
+    if (!rm_isa_available(isa)) {
+        char have[64] = "";
+        for (i = RM_ISA_SCALAR; i < RM_ISA_COUNT; i++)
+            if (rm_isa_available(i)) {
+                strcat(have, " ");
+                strcat(have, rm__isa_names[i]);
+            }
+        return rm__fail(err, cap, RM_ERR_ISA, "%s%s: this build or CPU lacks it (available:%s)", env ? "RM_ISA=" : "instruction set ",
+                        rm__isa_names[isa], have);
+    }
+    *out = rm__kernel_tables[isa];
+#if RM__KERNELS_X86
+    if (isa == RM_ISA_AVX512) {
+        out->bf16dot = rm__cpu_avx512bf16();
+        if (!rm__cpu_avx512vnni()) out->gemm_q = NULL;
+    }
+#endif
+    return RM_OK;
+}
+
+/* Y[t*ldy + j] = sum_i W[j][i] * X[t*ldx + i] for j < W->n_out, t < T, with k's kernels; rnd
+   (the bf16 precision, F16/BF16 weights only): both operands rounded to the nearest bfloat16,
+   products exact, sums in float, as rm__matmul_ref with bf16 = 1 defines. Returns 1 when it
+   computed the product, 0 to let the reference do it. */
+static int rm__gemm_fast(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                         int64_t ldy, int nth, int rnd) {
+    if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
+    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
+        if (!k->gemm_f) return 0;
+        rnd = rnd && W->type != RM_TYPE_F32;
+        return k->gemm_f(W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
+    }
+#if RM__KERNELS_ANY
+    {
+        rm__qinfo qi;
+        if (k->gemm_q && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return k->gemm_q(W, &qi, X, T, ldx, Y, ldy, nth);
+    }
+#endif
+    return 0;
+}
+
+/* The product of the forward pass: the fast kernels when they handle this case, else the
+   reference. bf16: the bf16 precision for F16/BF16 weights (see rm__gemm_fast). */
+static void rm__matmul(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                       int64_t ldy, float *wbuf, int nth, int bf16) {
+    if (rm__gemm_fast(k, W, X, T, ldx, Y, ldy, nth, bf16)) return;
+    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
+}
+
+/* a[i] *= silu(g[i]) over one row. */
+static void rm__silu_mul(const rm__kernels *k, float *a, const float *g, int64_t n) {
+    (k->silu_mul ? k->silu_mul : rm__silu_mul_ref)(a, g, n);
+}
+
+/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
+static double rm__sumexp(const rm__kernels *k, const float *l, int64_t n, float mx) {
+    return (k->sumexp ? k->sumexp : rm__sumexp_ref)(l, n, mx);
+}
+
+/* s[j] = softmax_j(s[j] * scale + bias[j]), bias 0 or -INFINITY. */
+static void rm__softmax_row(const rm__kernels *k, float *s, const float *bias, int64_t n, float scale) {
+    (k->softmax_row ? k->softmax_row : rm__softmax_row_ref)(s, bias, n, scale);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 11. Model loading                                                                        */
+/* ---------------------------------------------------------------------------------------- */
 
 /* One transformer block. Shapes in ggml order {n_in, n_out}; E = n_embd, D = head_dim,
    H = n_head, G = n_head_kv, F = n_ff. */
@@ -6914,9 +7260,6 @@ typedef struct rm__layer {
     rm__vec ffn_post_norm;             /* {E} (gemma2) */
     int sliding;                       /* 1: attention limited to the sliding window */
 } rm__layer;
-
-typedef enum rm__norm_kind { RM__NORM_RMS = 0, RM__NORM_LAYER = 1 } rm__norm_kind;
-typedef enum rm__act_kind { RM__ACT_SILU_GATED = 0, RM__ACT_GELU_GATED = 1, RM__ACT_GELU = 2 } rm__act_kind;
 
 /* What distinguishes the architectures: table entries, one forward pass. */
 typedef struct rm__arch_info {
@@ -7264,182 +7607,6 @@ RMDEF const rm_hparams *rm_model_hparams(const rm_model *m) { return m ? &m->hp 
 RMDEF const rm_gguf *rm_model_gguf(const rm_model *m) { return m ? m->gguf : NULL; }
 RMDEF const rm_vocab *rm_model_vocab(const rm_model *m) { return (m && !m->status) ? m->vocab : NULL; }
 
-/* ---------------------------------------------------------------------------------------- */
-/* 11. Kernels of the forward pass                                                          */
-/* ---------------------------------------------------------------------------------------- */
-
-static float rm__dot_f32(const float *a, const float *b, int64_t n) {
-    /* 8 independent partial sums: vectorisable and a little more accurate than one chain */
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    int k;
-    for (; i + 8 <= n; i += 8)
-        for (k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
-    for (; i < n; i++) s[0] += a[i] * b[i];
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-}
-
-/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
-   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats.
-   bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and activations rounded to the
-   nearest bfloat16 first. */
-static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                           float *wbuf, int nth, int bf16) {
-    int64_t j;
-    RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
-#endif
-    for (j = 0; j < W->n_out; j++) {
-        int tid = 0;
-        const float *w;
-        int64_t t;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        if (W->type == RM_TYPE_F32) {
-            w = (const float *)((const uint8_t *)W->data + (size_t)j * W->row_bytes);
-        } else {
-            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
-            rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
-            w = row;
-        }
-        if (bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
-            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
-            int64_t i;
-            for (i = 0; i < W->n_in; i++) row[i] = rm__round_bf16(row[i]);
-            for (t = 0; t < T; t++) {
-                const float *x = X + t * ldx;
-                float s[4] = {0, 0, 0, 0};
-                for (i = 0; i < W->n_in; i++) s[i & 3] += row[i] * rm__round_bf16(x[i]);
-                Y[t * ldy + j] = (s[0] + s[1]) + (s[2] + s[3]);
-            }
-            continue;
-        }
-        for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
-    }
-}
-
-/* Dispatch: the fast kernels when they handle this case (type, CPU), else the reference. */
-static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                       float *wbuf, int nth, int bf16) {
-    if (bf16 ? rm__gemm_fast_bf16(W, X, T, ldx, Y, ldy, nth) : rm__gemm_fast(W, X, T, ldx, Y, ldy, nth)) return;
-    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
-}
-
-static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
-    int64_t t;
-    RM__UNUSED(nth);
-    if (!b->data) return;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * b->n >= RM__PAR_MIN) schedule(static)
-#endif
-    for (t = 0; t < T; t++) {
-        int64_t j;
-        for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
-    }
-}
-
-/* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
-static void rm__norm(float *out, const float *x, int64_t n, const rm__vec *w, const rm__vec *b, rm__norm_kind kind,
-                     double eps) {
-    int64_t i;
-    double mean = 0, var = 0, scale;
-    if (kind == RM__NORM_LAYER) {
-        for (i = 0; i < n; i++) mean += x[i];
-        mean /= (double)n;
-    }
-    for (i = 0; i < n; i++) {
-        double d = x[i] - mean;
-        var += d * d;
-    }
-    scale = 1.0 / sqrt(var / (double)n + eps);
-    for (i = 0; i < n; i++) {
-        float v = (float)((x[i] - mean) * scale);
-        if (w && w->data) v *= w->data[i];
-        if (b && b->data) v += b->data[i];
-        out[i] = v;
-    }
-}
-
-static float rm__gelu_tanh(float x) {
-    const double c = 0.7978845608028654; /* sqrt(2/pi) */
-    double xd = x;
-    return (float)(0.5 * xd * (1.0 + tanh(c * (xd + 0.044715 * xd * xd * xd))));
-}
-
-static float rm__silu(float x) { return x / (1.0f + expf(-x)); }
-
-static void rm__silu_mul_ref(float *a, const float *g, int64_t n) {
-    int64_t i;
-    for (i = 0; i < n; i++) a[i] *= rm__silu(g[i]);
-}
-
-/* a[i] *= silu(g[i]) over one row. */
-static void rm__silu_mul(float *a, const float *g, int64_t n) {
-#if RM__KERNELS_X86
-    if (rm__cpu_avx512f()) {
-        rm__silu_mul_avx512(a, g, n);
-        return;
-    }
-#endif
-    rm__silu_mul_ref(a, g, n);
-}
-
-/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
-static double rm__sumexp_ref(const float *l, int64_t n, float mx) {
-    double sum = 0;
-    int64_t j;
-    for (j = 0; j < n; j++) sum += expf(l[j] - mx);
-    return sum;
-}
-
-static double rm__sumexp(const float *l, int64_t n, float mx) {
-#if RM__KERNELS_X86
-    if (rm__cpu_avx512f()) return rm__sumexp_avx512(l, n, mx);
-#endif
-    return rm__sumexp_ref(l, n, mx);
-}
-
-/* s[j] = softmax_j(s[j] * scale + bias[j]) with bias 0 (visible) or -INFINITY (masked); a row
-   with nothing visible becomes zeros. */
-static void rm__softmax_row_ref(float *s, const float *bias, int64_t n, float scale) {
-    float mx = -INFINITY;
-    double sum = 0;
-    int64_t j;
-    for (j = 0; j < n; j++) {
-        s[j] = s[j] * scale + bias[j];
-        if (s[j] > mx) mx = s[j];
-    }
-    for (j = 0; j < n; j++) {
-        s[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - mx);
-        sum += s[j];
-    }
-    for (j = 0; j < n; j++) s[j] = sum > 0 ? (float)(s[j] / sum) : 0.0f;
-}
-
-static void rm__softmax_row(float *s, const float *bias, int64_t n, float scale) {
-#if RM__KERNELS_X86
-    if (rm__cpu_avx512f()) {
-        rm__softmax_row_avx512(s, bias, n, scale);
-        return;
-    }
-#endif
-    rm__softmax_row_ref(s, bias, n, scale);
-}
-
-/* Rotates one head of D values at position pos: pairs (x[2i], x[2i+1]) or, NEOX style,
-   (x[i], x[i + n_rot/2]); only the first n_rot values turn. */
-static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
-    int64_t i, half = n_rot / 2;
-    for (i = 0; i < half; i++) {
-        double c = cs[2 * i], s = cs[2 * i + 1];
-        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
-        double x0 = x[a], x1 = x[b];
-        x[a] = (float)(x0 * c - x1 * s);
-        x[b] = (float)(x0 * s + x1 * c);
-    }
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* 12. Contexts and the forward pass                                                        */
@@ -7455,6 +7622,7 @@ struct rm_ctx {
     int nth;
     int kv_f16;
     int bf16;              /* RM_PRECISION_BF16 */
+    rm__kernels kern;      /* the kernels of its instruction set */
     int64_t n_ctx;         /* limit on cells */
     int64_t cap;           /* cells allocated */
     int64_t n_cells;       /* cells in use */
@@ -7576,6 +7744,14 @@ RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **o
     } else {
         c->bf16 = 1;
     }
+    {
+        char why[200];
+        rm_result e = rm__kernels_pick(p ? p->isa : RM_ISA_AUTO, &c->kern, why, sizeof(why));
+        if (e) {
+            c->status = rm__ctx_fail(c, e, "ctx: %s", why);
+            return c->status;
+        }
+    }
     if (c->n_ctx > RM_MAX_CONTEXT) c->n_ctx = RM_MAX_CONTEXT;
     if (c->n_ctx < 1) c->n_ctx = 1;
     c->k = (void **)rm__calloc((size_t)m->hp.n_layer, sizeof(void *));
@@ -7600,6 +7776,7 @@ RMDEF void rm_ctx_free(rm_ctx *c) {
 }
 
 RMDEF const char *rm_ctx_error(const rm_ctx *c) { return c ? c->err : "out of memory"; }
+RMDEF int rm_ctx_isa(const rm_ctx *c) { return c && !c->status ? c->kern.isa : RM_ISA_SCALAR; }
 RMDEF int64_t rm_ctx_n_past(const rm_ctx *c) { return c ? c->n_cells : 0; }
 RMDEF rm_result rm_ctx_truncate(rm_ctx *c, int64_t n) {
     if (!c || c->status || n < 0) return RM_ERR_INVALID_ARG;
@@ -7642,7 +7819,7 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
     S = (float *)RM_MALLOC((size_t)nth * RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
     B = (float *)RM_MALLOC((size_t)RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
     Vt = (float *)RM_MALLOC((size_t)row * (size_t)n_cells * sizeof(float));
-    if (!S || !B || !Vt || !rm__gemm_fast(&probe, c->q, 1, qstride, S, 1, nth)) {
+    if (!S || !B || !Vt || !rm__gemm_fast(&c->kern, &probe, c->q, 1, qstride, S, 1, nth, 0)) {
         RM_FREE(S); RM_FREE(B); RM_FREE(Vt);
         return 0;
     }
@@ -7697,7 +7874,7 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
             Km.data = K + g * D; Km.type = RM_TYPE_F32; Km.n_in = D; Km.n_out = n_vis; Km.row_bytes = (size_t)row * 4;
             Vm.data = Vt + g * D * n_cells; Vm.type = RM_TYPE_F32; Vm.n_in = n_vis; Vm.n_out = D;
             Vm.row_bytes = (size_t)n_cells * 4;
-            if (!rm__gemm_fast(&Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, 1)) {
+            if (!rm__gemm_fast(&c->kern, &Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, 1, 0)) {
                 fail = 1;
                 continue;
             }
@@ -7706,12 +7883,12 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
                 if (cap > 0) {
                     int64_t jj;
                     for (jj = 0; jj < n_vis; jj++) sr[jj] = cap * tanhf(sr[jj] * scale / cap);
-                    rm__softmax_row(sr, B + tt * n_vis, n_vis, 1.0f);
+                    rm__softmax_row(&c->kern, sr, B + tt * n_vis, n_vis, 1.0f);
                 } else {
-                    rm__softmax_row(sr, B + tt * n_vis, n_vis, scale);
+                    rm__softmax_row(&c->kern, sr, B + tt * n_vis, n_vis, scale);
                 }
             }
-            if (!rm__gemm_fast(&Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, 1)) fail = 1;
+            if (!rm__gemm_fast(&c->kern, &Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, 1, 0)) fail = 1;
         }
         if (fail) break;
     }
@@ -7872,7 +8049,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
-            rm__matmul(&L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
             rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
             /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
@@ -7881,9 +8058,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
                 if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
             }
         } else {
-            rm__matmul(&L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
             rm__add_bias(c->q, T, H * D, &L->bq, nth);
             rm__add_bias(c->kk, T, G * D, &L->bk, nth);
             rm__add_bias(c->vv, T, G * D, &L->bv, nth);
@@ -7909,7 +8086,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         }
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
-        rm__matmul(&L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff2, T, E, &L->bo, nth);
         if (L->attn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -7921,9 +8098,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
         }
         /* feed-forward */
-        rm__matmul(&L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff1, T, F, &L->b_up, nth);
-        if (ai->act != RM__ACT_GELU) rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
 #endif
@@ -7934,11 +8111,11 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             if (ai->act == RM__ACT_GELU)
                 for (i = 0; i < F; i++) a[i] = rm__gelu_tanh(a[i]);
             else if (ai->act == RM__ACT_SILU_GATED)
-                rm__silu_mul(a, gt, F);
+                rm__silu_mul(&c->kern, a, gt, F);
             else
                 for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
         }
-        rm__matmul(&L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff2, T, E, &L->b_down, nth);
         if (L->ffn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -7977,7 +8154,7 @@ static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64
     rm__mat W = m->output;
     W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
     W.n_out = nv;
-    rm__matmul(&W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
+    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
     if (cap > 0) {
         int64_t i;
 #ifdef _OPENMP
@@ -8024,10 +8201,10 @@ static rm_result rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx,
             for (j = 0; j < nv; j++) cm = l[j] > cm ? l[j] : cm;
             if (targets[q] >= j0 && targets[q] < j0 + nv) tl[q] = l[targets[q] - j0];
             if (cm > mx[q]) {
-                sm[q] = sm[q] * exp(mx[q] - cm) + rm__sumexp(l, nv, cm);
+                sm[q] = sm[q] * exp(mx[q] - cm) + rm__sumexp(&c->kern, l, nv, cm);
                 mx[q] = cm;
             } else if (cm > -INFINITY) {
-                sm[q] += rm__sumexp(l, nv, (float)mx[q]);
+                sm[q] += rm__sumexp(&c->kern, l, nv, (float)mx[q]);
             }
         }
     }
@@ -8329,10 +8506,18 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
         return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: no model, or the model failed to open");
     s->d = *d;
     if (s->d.beta == 0) s->d.beta = 1.0;
+    if (s->d.chat_template == -1) s->d.chat_template = RM_CHAT_AUTO; /* the value 0.2 gave AUTO */
     if (!(s->d.beta == s->d.beta) || s->d.mode < RM_MODE_EXPLICIT || s->d.mode > RM_MODE_HIDDEN ||
         s->d.ref_free < RM_REF_FREE_OFF || s->d.ref_free > RM_REF_FREE_NORM || s->d.split < RM_SPLIT_PAPER ||
         s->d.split > RM_SPLIT_NONE)
         return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: mode, beta, ref_free or split out of range");
+    if (s->d.max_length < 0 || (s->d.max_length > 0 && s->d.max_length < 4))
+        return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: max_length %lld: give 0 (no limit) or at least 4 tokens",
+                                           (long long)s->d.max_length);
+    if (s->d.n_ctx > 0 && s->d.max_length > s->d.n_ctx)
+        return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: max_length %lld exceeds n_ctx %lld", (long long)s->d.max_length,
+                                           (long long)s->d.n_ctx);
+    d = &s->d;
     if (d->mode == RM_MODE_EXPLICIT) {
         if (d->head) {
             if (d->head->status) return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: the head failed to open: %s", d->head->err);
@@ -8368,7 +8553,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     }
     /* the chat template: named, none, or the model's own */
     s->tmpl = d->chat_template;
-    if (d->chat_template == RM_CHAT_AUTO || d->chat_template != RM_CHAT_NONE) {
+    if (d->chat_template != RM_CHAT_NONE) {
         rm_str src = {NULL, 0};
         int have = rm_gguf_get_str(d->model->gguf, "tokenizer.chat_template", &src) == RM_OK;
         if (d->chat_template == RM_CHAT_AUTO) {
@@ -8390,9 +8575,11 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     }
     memset(&cp, 0, sizeof(cp));
     cp.n_ctx = d->n_ctx;
+    if (cp.n_ctx == 0 && d->max_length > d->model->hp.n_ctx_train) cp.n_ctx = d->max_length;
     cp.n_threads = d->n_threads;
     cp.kv_f16 = d->kv_f16;
     cp.precision = d->precision;
+    cp.isa = d->isa;
     if ((e = rm_ctx_new(d->model, &cp, &s->ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ctx));
     if (d->mode == RM_MODE_IMPLICIT && d->ref_free == RM_REF_FREE_OFF)
         if ((e = rm_ctx_new(d->ref, &cp, &s->ref_ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ref_ctx));
@@ -8523,23 +8710,19 @@ static rm_result rm__score_model(rm_scorer *s, rm_ctx *c, const int32_t *prompt,
     return RM_OK;
 }
 
-RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
-                             const int64_t *n_responses, int64_t k, rm_score *out) {
+/* rm_score_ids after max_length: every pair fits, or RM_ERR_CONTEXT. */
+static rm_result rm__score_ids_fitted(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
+                                      const int64_t *n_responses, int64_t k, rm_score *out) {
     rm_result r;
-    int64_t i, j, total = 0, E;
+    int64_t i, j, total = 0, E, n_ctx = s->ctx->n_ctx;
     double *pol, *ref;
     int im;
-    if (!s) return RM_ERR_INVALID_ARG;
-    if (s->status) return s->status;
-    if (!prompt || !responses || !n_responses || !out || k < 1)
-        return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: missing prompt, responses or output");
-    if (n_prompt < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: the prompt has no tokens");
+    if (s->ref_ctx && s->ref_ctx->n_ctx < n_ctx) n_ctx = s->ref_ctx->n_ctx;
     for (i = 0; i < k; i++) {
-        if (n_responses[i] < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld has no tokens", (long long)i);
-        if (!responses[i]) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: response %lld is NULL", (long long)i);
-        if (n_prompt + n_responses[i] > s->ctx->n_ctx)
-            return rm__scorer_fail(s, RM_ERR_CONTEXT, "score: response %lld: %lld prompt + %lld response tokens exceed the context of %lld",
-                                   (long long)i, (long long)n_prompt, (long long)n_responses[i], (long long)s->ctx->n_ctx);
+        if (n_prompt + n_responses[i] > n_ctx)
+            return rm__scorer_fail(s, RM_ERR_CONTEXT,
+                                   "score: response %lld: %lld prompt + %lld response tokens exceed the context of %lld (max_length truncates)",
+                                   (long long)i, (long long)n_prompt, (long long)n_responses[i], (long long)n_ctx);
         total += n_responses[i];
     }
     im = s->d.mode == RM_MODE_IMPLICIT;
@@ -8634,6 +8817,53 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
         }
     }
     return RM_OK;
+}
+
+RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
+                             const int64_t *n_responses, int64_t k, rm_score *out) {
+    rm_result r;
+    int64_t i, longest = 0, L, np, keep_bos, *nr;
+    int32_t *pr = NULL;
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (s->status) return s->status;
+    if (!prompt || !responses || !n_responses || !out || k < 1)
+        return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: missing prompt, responses or output");
+    if (n_prompt < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: the prompt has no tokens");
+    for (i = 0; i < k; i++) {
+        if (n_responses[i] < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld has no tokens", (long long)i);
+        if (!responses[i]) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: response %lld is NULL", (long long)i);
+        longest = RM__MAX(longest, n_responses[i]);
+    }
+    L = s->d.max_length;
+    if (L <= 0 || n_prompt + longest <= L) {
+        r = rm__score_ids_fitted(s, prompt, n_prompt, responses, n_responses, k, out);
+        for (i = 0; !r && i < k; i++) out[i].truncated = 0, out[i].n_prompt_cut = out[i].n_response_cut = 0;
+        return r;
+    }
+    /* Over max_length: the prompt keeps its newest tokens (and a leading BOS), as many as the
+       longest response leaves room for but at least BOS + one; then responses that still do
+       not fit keep their first L - np tokens (L >= 4 leaves each at least two). */
+    keep_bos = n_prompt > 1 && rm_vocab_bos(s->d.model->vocab) >= 0 && prompt[0] == rm_vocab_bos(s->d.model->vocab);
+    np = RM__MAX(L - longest, 1 + keep_bos);
+    np = RM__MIN(np, n_prompt);
+    nr = (int64_t *)rm__calloc((size_t)k, sizeof(int64_t));
+    pr = (int32_t *)rm__calloc((size_t)np, sizeof(int32_t));
+    if (!nr || !pr) {
+        RM_FREE(nr); RM_FREE(pr);
+        return rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+    }
+    if (keep_bos) pr[0] = prompt[0];
+    memcpy(pr + keep_bos, prompt + n_prompt - (np - keep_bos), (size_t)(np - keep_bos) * sizeof(int32_t));
+    for (i = 0; i < k; i++) nr[i] = RM__MIN(n_responses[i], L - np);
+    r = rm__score_ids_fitted(s, pr, np, responses, nr, k, out);
+    for (i = 0; !r && i < k; i++) {
+        out[i].n_prompt_cut = n_prompt - np;
+        out[i].n_response_cut = n_responses[i] - nr[i];
+        out[i].truncated = out[i].n_prompt_cut > 0 || out[i].n_response_cut > 0;
+    }
+    RM_FREE(nr);
+    RM_FREE(pr);
+    return r;
 }
 
 

@@ -1077,48 +1077,31 @@ static void rmc_free(rmc_ctx *c) {
     free(c->row);
 }
 
-static void rmc_usage(FILE *f) {
-    fprintf(f, "usage: rmtool convert HF_DIR -o OUT.gguf [--type f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k]\n"
-               "  Converts a Hugging Face checkpoint directory (config.json, model*.safetensors, tokenizer.json,\n"
-               "  tokenizer_config.json) of LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM or their\n"
-               "  *ForSequenceClassification reward models to GGUF, laid out as llama.cpp's converter lays out\n"
-               "  the causal-LM checkpoint; a score.weight head becomes cls.output.weight for --mode explicit.\n"
-               "  --type  weight type (default f16; norms, biases and the reward head stay F32)\n"
-               "  -o, --output  the GGUF to write (through a temporary file: nothing is left on error)\n");
-}
+static const rmo_opt rmc_opts[] = {
+    {"--output|-o", "OUT.gguf", "the GGUF to write (through a temporary file: nothing is left on error)", RMO_REQUIRED},
+    {"--type", "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k", "weight type (default f16; norms, biases and the reward head stay F32)", 0},
+    {NULL, NULL, NULL, 0}};
+static const rmo_cmd rmc_cmd = {
+    "convert", "a Hugging Face checkpoint (safetensors; Llama, Qwen2, Qwen3, causal LM or reward model) to GGUF", "HF_DIR", 1,
+    rmc_opts,
+    "HF_DIR holds config.json, model.safetensors (or model.safetensors.index.json and its shards),\n"
+    "tokenizer.json and tokenizer_config.json. The GGUF is laid out as llama.cpp's converter lays out\n"
+    "the causal-LM checkpoint; a *ForSequenceClassification score.weight becomes cls.output.weight\n"
+    "for rmtool score --mode explicit."};
 
-/* argv[0] is "convert". Options take "--opt value" or "--opt=value". */
+/* argv: the arguments after "convert". */
 static int rmtool_convert(int argc, char **argv) {
-    const char *dir = NULL, *out = NULL, *type = "f16";
+    const char *dir, *out, *type;
     rmc_ctx c;
     size_t k;
-    int i;
     rm_result e;
-    for (i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = NULL;
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        char name[32];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            rmc_usage(stdout);
-            return 0;
-        }
-        if (a[0] != '-' || !a[1]) {
-            if (dir) return die("convert: unexpected argument '%s' (one HF_DIR)", a);
-            dir = a;
-            continue;
-        }
-        snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - a) : (int)strlen(a), a);
-        if (strcmp(name, "-o") && strcmp(name, "--output") && strcmp(name, "--type")) return die("convert: unknown option '%s' (rmtool convert --help)", a);
-        if (eq) val = eq + 1;
-        else if (i + 1 < argc) val = argv[++i];
-        else return die("convert: option %s needs a value", a);
-        if (!strcmp(name, "--type")) type = val;
-        else out = val;
-    }
-    if (!dir || !out) {
-        rmc_usage(stderr);
-        return 1;
-    }
+    rmo_args a;
+    int prc = rmo_parse(&rmc_cmd, argc, argv, &a);
+    if (prc >= 0) return prc;
+    dir = a.npos ? a.pos[0] : NULL;
+    out = rmo_get(&a, "--output");
+    type = rmo_get(&a, "--type") ? rmo_get(&a, "--type") : "f16";
+    if (!dir) return rmo_error(&rmc_cmd, "give the HF_DIR to convert");
     memset(&c, 0, sizeof(c));
     c.dir = dir;
     for (k = 0; k < sizeof(rmc_ftypes) / sizeof(rmc_ftypes[0]); k++)
