@@ -732,9 +732,6 @@ typedef struct rm_scorer_desc {
     int n_threads;           /* 0: OpenMP's default */
     int kv_f16;
     int precision;           /* rm_precision of its contexts */
-    const char *label;       /* EX with a multi-output head: the name of the output that
-                                rm_score.reward reports (NULL: the first); an unknown name
-                                fails rm_scorer_new with RM_ERR_NOT_FOUND, listing the names */
     /* Longest prompt + response in tokens (after the template); 0: no limit, a longer pair
        fails with RM_ERR_CONTEXT when it does not fit the context. Over the limit, as TRL's
        DPO tokenizer with truncation_mode keep_end does: the prompt loses its oldest tokens
@@ -743,6 +740,9 @@ typedef struct rm_scorer_desc {
        rm_score fields truncated / n_prompt_cut / n_response_cut say what was dropped. */
     int64_t max_length;
     int isa;                 /* rm_isa of its contexts (RM_ISA_AUTO: $RM_ISA or the fastest) */
+    const char *label;       /* EX with a multi-output head: the name of the output that
+                                rm_score.reward reports (NULL: the first); an unknown name
+                                fails rm_scorer_new with RM_ERR_NOT_FOUND, listing the names */
 } rm_scorer_desc;
 
 /* The result of scoring one response. Arrays belong to the scorer and stay valid until
@@ -750,9 +750,6 @@ typedef struct rm_scorer_desc {
 typedef struct rm_score {
     double reward;               /* EX: rewards[desc.label] */
     int nonfinite;               /* 1: NaN/Inf arose; reward is NaN, never a silent number */
-    const double *rewards;       /* EX: [n_rewards] every output of the head, named by
-                                    rm_scorer_label (multi-attribute reward models); else NULL */
-    int64_t n_rewards;
     const int32_t *prompt_ids;   /* the tokens the prompt was scored as */
     int64_t n_prompt;
     const int32_t *response_ids;
@@ -764,6 +761,9 @@ typedef struct rm_score {
     int truncated;               /* 1: max_length dropped tokens of this pair */
     int64_t n_prompt_cut;        /* prompt tokens dropped (the oldest, after BOS) */
     int64_t n_response_cut;      /* response tokens dropped (the last ones) */
+    const double *rewards;       /* EX: [n_rewards] every output of the head, named by
+                                    rm_scorer_label (multi-attribute reward models); else NULL */
+    int64_t n_rewards;
 } rm_score;
 
 RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out);
