@@ -146,6 +146,13 @@ RECENT CHANGES
           rm_fit_dpo: an IM-RM by DPO with the body frozen, training the output projection (whole
           or a rank-R update) on cached hidden states; rm_dpo_save writes the policy GGUF;
           rm_model_unembedding; rm_scorer_tokenize (the tokens a scorer would score)
+          Multi-output reward heads: rm_score.rewards / n_rewards hold every output of
+          cls.output.weight, named by rm_scorer_label ({arch}.classifier.output_labels, else
+          LABEL_<i>); rm_scorer_desc.label picks the one rm_score.reward reports. Implicit
+          scoring is refused (RM_ERR_NO_LM_HEAD) on a sequence-classification file (a head,
+          {arch}.pooling_type, no output.weight) instead of using its embeddings as an LM head.
+          rmtool convert (examples/rmtool_convert.h, examples/rmsafetensors.h) writes such files
+          from Hugging Face checkpoints
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -748,12 +755,15 @@ typedef struct rm_scorer_desc {
        rm_score fields truncated / n_prompt_cut / n_response_cut say what was dropped. */
     int64_t max_length;
     int isa;                 /* rm_isa of its contexts (RM_ISA_AUTO: $RM_ISA or the fastest) */
+    const char *label;       /* EX with a multi-output head: the name of the output that
+                                rm_score.reward reports (NULL: the first); an unknown name
+                                fails rm_scorer_new with RM_ERR_NOT_FOUND, listing the names */
 } rm_scorer_desc;
 
 /* The result of scoring one response. Arrays belong to the scorer and stay valid until
    its next scoring call. */
 typedef struct rm_score {
-    double reward;
+    double reward;               /* EX: rewards[desc.label] */
     int nonfinite;               /* 1: NaN/Inf arose; reward is NaN, never a silent number */
     const int32_t *prompt_ids;   /* the tokens the prompt was scored as */
     int64_t n_prompt;
@@ -766,6 +776,9 @@ typedef struct rm_score {
     int truncated;               /* 1: max_length dropped tokens of this pair */
     int64_t n_prompt_cut;        /* prompt tokens dropped (the oldest, after BOS) */
     int64_t n_response_cut;      /* response tokens dropped (the last ones) */
+    const double *rewards;       /* EX: [n_rewards] every output of the head, named by
+                                    rm_scorer_label (multi-attribute reward models); else NULL */
+    int64_t n_rewards;
 } rm_score;
 
 RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out);
@@ -888,6 +901,12 @@ RMDEF rm_result rm_dpo_save(const char *path, const rm_model *ref, const float *
 
 /* The template the scorer renders with (after RM_CHAT_AUTO is resolved). */
 RMDEF int rm_scorer_template(const rm_scorer *s);
+/* EX: outputs of the reward head (rows of cls.output.weight), 0 otherwise. */
+RMDEF int64_t rm_scorer_n_labels(const rm_scorer *s);
+/* Name of output i: {arch}.classifier.output_labels[i] of the file holding the head, or
+   "LABEL_<i>" (transformers' default name) when it has none; empty for i out of range. */
+RMDEF rm_str rm_scorer_label(const rm_scorer *s, int64_t i);
+
 
 /* Score k responses (token ids) to one prompt. The prompt's KV is computed once per model and
    shared; the responses run batched against it. out[k] receives each result. With
@@ -8952,6 +8971,10 @@ struct rm_scorer {
     rm__mat head_w;
     rm__vec head_b;
     double head_mean, head_std;
+    int64_t n_labels, label;  /* EX: outputs of the head, the one rm_score.reward reports */
+    char **label_names;       /* [n_labels] NUL-terminated */
+    double *rewards;          /* [k * n_labels] of the last call */
+    int64_t cap_rewards;
     /* per-call buffers, grown as needed */
     int32_t *tok, *seq, *pos, *tgt;
     double *lp, *ref_lp, *contrib;
@@ -8974,6 +8997,54 @@ static rm_result rm__scorer_fail(rm_scorer *s, rm_result r, const char *fmt, ...
     vsnprintf(s->err, sizeof(s->err), fmt, ap);
     va_end(ap);
     return r;
+}
+
+/* Names of the head's outputs ({arch}.classifier.output_labels of g, else LABEL_<i>) and the
+   one desc.label picks. */
+static rm_result rm__scorer_labels(rm_scorer *s, const rm_gguf *g) {
+    char key[96];
+    rm_gguf_type et;
+    uint64_t n = 0;
+    const void *data;
+    int have;
+    int64_t i;
+    s->n_labels = s->head_w.n_out;
+    snprintf(key, sizeof(key), "%s.classifier.output_labels", rm_arch_name(s->d.model->hp.arch));
+    have = rm_gguf_get_arr(g, key, &et, &n, &data) == RM_OK;
+    if (have && (et != RM_GGUF_STRING || n != (uint64_t)s->n_labels))
+        return rm__scorer_fail(s, RM_ERR_TENSOR_SHAPE, "scorer: %s holds %llu names but the head has %lld outputs", key,
+                               (unsigned long long)n, (long long)s->n_labels);
+    s->label_names = (char **)rm__calloc((size_t)s->n_labels, sizeof(char *));
+    if (!s->label_names) return rm__scorer_fail(s, RM_ERR_NOMEM, "scorer: out of memory");
+    for (i = 0; i < s->n_labels; i++) {
+        rm_str nm = {NULL, 0};
+        char dflt[32];
+        if (have) rm_gguf_get_arr_str(g, key, (uint64_t)i, &nm);
+        else {
+            nm.len = (size_t)snprintf(dflt, sizeof(dflt), "LABEL_%lld", (long long)i);
+            nm.ptr = dflt;
+        }
+        s->label_names[i] = (char *)RM_MALLOC(nm.len + 1);
+        if (!s->label_names[i]) return rm__scorer_fail(s, RM_ERR_NOMEM, "scorer: out of memory");
+        if (nm.len) memcpy(s->label_names[i], nm.ptr, nm.len);
+        s->label_names[i][nm.len] = 0;
+    }
+    s->label = 0;
+    if (s->d.label) {
+        char list[256];
+        size_t o = 0;
+        for (i = 0; i < s->n_labels; i++)
+            if (strcmp(s->label_names[i], s->d.label) == 0) break;
+        if (i < s->n_labels) {
+            s->label = i;
+            return RM_OK;
+        }
+        list[0] = 0;
+        for (i = 0; i < s->n_labels && o + 1 < sizeof(list); i++)
+            o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s", i ? ", " : "", s->label_names[i]);
+        return rm__scorer_fail(s, RM_ERR_NOT_FOUND, "scorer: the head has no output named '%.100s' (its outputs: %s)", s->d.label, list);
+    }
+    return RM_OK;
 }
 
 RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
@@ -9014,12 +9085,18 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
         if (s->head_w.n_in != d->model->hp.n_embd)
             return s->status = rm__scorer_fail(s, RM_ERR_TENSOR_SHAPE, "scorer: the head is %lld wide but the model's hidden size is %lld",
                                                (long long)s->head_w.n_in, (long long)d->model->hp.n_embd);
+        if ((e = rm__scorer_labels(s, d->head ? d->head->gguf : d->model->gguf))) return s->status = e;
     } else if (d->mode == RM_MODE_IMPLICIT) {
-        /* A sequence-classification checkpoint has no lm_head; the converter then writes no
-           output.weight. For families that always tie it to the embeddings that is harmless;
-           elsewhere token_embd would stand in for a head the model never had. */
-        if (!d->model->has_output && d->model->hp.n_cls_out > 0 && !d->model->ai->tied)
-            return s->status = rm__scorer_fail(s, RM_ERR_NO_LM_HEAD, "scorer: the model is a %s classifier checkpoint without output.weight: it has no language-model head for implicit scoring",
+        /* A sequence-classification checkpoint has no lm_head, so its file has no
+           output.weight. rmtool convert marks such files with {arch}.pooling_type: their
+           token embeddings were trained as an input table only, and using them as the LM
+           head, even where the base model ties the two, would score with a head the reward
+           model never had. Unmarked files of a tied family (a head added to a causal LM) keep
+           their tied LM head; untied families without output.weight have none. */
+        char pk[64];
+        snprintf(pk, sizeof(pk), "%s.pooling_type", d->model->ai->name);
+        if (!d->model->has_output && d->model->hp.n_cls_out > 0 && (!d->model->ai->tied || rm_gguf_find_key(d->model->gguf, pk) >= 0))
+            return s->status = rm__scorer_fail(s, RM_ERR_NO_LM_HEAD, "scorer: the model is a %s sequence-classification (reward model) file: it has cls.output.weight but no output.weight, so no language-model head for implicit scoring; use --mode explicit, or the base causal-LM model",
                                                d->model->ai->name);
         if (d->ref_free == RM_REF_FREE_OFF) {
             if (!d->ref || d->ref->status)
@@ -9070,7 +9147,22 @@ RMDEF void rm_scorer_free(rm_scorer *s) {
     RM_FREE(s->lp); RM_FREE(s->ref_lp); RM_FREE(s->contrib);
     RM_FREE(s->hidx); RM_FREE(s->hid); RM_FREE(s->ids);
     RM_FREE(s->text); RM_FREE(s->tokbuf);
+    if (s->label_names) {
+        int64_t i;
+        for (i = 0; i < s->n_labels; i++) RM_FREE(s->label_names[i]);
+        RM_FREE(s->label_names);
+    }
+    RM_FREE(s->rewards);
     RM_FREE(s);
+}
+RMDEF int64_t rm_scorer_n_labels(const rm_scorer *s) { return s && !s->status ? s->n_labels : 0; }
+RMDEF rm_str rm_scorer_label(const rm_scorer *s, int64_t i) {
+    rm_str r = {"", 0};
+    if (s && !s->status && s->label_names && i >= 0 && i < s->n_labels) {
+        r.ptr = s->label_names[i];
+        r.len = strlen(r.ptr);
+    }
+    return r;
 }
 RMDEF const char *rm_scorer_error(const rm_scorer *s) { return s ? s->err : "out of memory"; }
 RMDEF int rm_scorer_template(const rm_scorer *s) { return s ? s->tmpl : RM_CHAT_NONE; }
@@ -9189,6 +9281,12 @@ static rm_result rm__score_ids_fitted(rm_scorer *s, const int32_t *prompt, int64
     im = s->d.mode == RM_MODE_IMPLICIT;
     E = s->d.model->hp.n_embd;
     if ((r = rm__scorer_grow(s, total + k + 1, k, n_prompt + total))) return r;
+    if (s->n_labels && k * s->n_labels > s->cap_rewards) {
+        RM_FREE(s->rewards);
+        s->rewards = (double *)rm__calloc((size_t)(k * s->n_labels), sizeof(double));
+        s->cap_rewards = s->rewards ? k * s->n_labels : 0;
+        if (!s->rewards) return rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+    }
     /* the per-token arrays handed back live in contrib/lp/ref_lp after the batch buffers */
     pol = (double *)rm__calloc((size_t)total, sizeof(double));
     ref = (double *)rm__calloc((size_t)total, sizeof(double));
@@ -9246,12 +9344,22 @@ static rm_result rm__score_ids_fitted(rm_scorer *s, const int32_t *prompt, int64
             } else if (s->d.mode == RM_MODE_HIDDEN) {
                 reward = 0;
             } else {
+                /* every output: row l of cls.output.weight {E, n_labels} (F32, checked at open) */
                 const float *h = s->hid + i * E;
-                double acc = 0;
-                for (j = 0; j < E; j++) acc += (double)((const float *)s->head_w.data)[j] * h[j];
-                if (s->head_b.data) acc += s->head_b.data[0];
-                if (s->head_std > 0) acc = (acc - s->head_mean) / s->head_std;
-                reward = acc;
+                double *rw = s->rewards + i * s->n_labels;
+                int64_t l;
+                for (l = 0; l < s->n_labels; l++) {
+                    const float *wr = (const float *)(const void *)((const uint8_t *)s->head_w.data + (size_t)l * s->head_w.row_bytes);
+                    double acc = 0;
+                    for (j = 0; j < E; j++) acc += (double)wr[j] * h[j];
+                    if (s->head_b.data) acc += s->head_b.data[l];
+                    if (s->head_std > 0) acc = (acc - s->head_mean) / s->head_std;
+                    if (!(acc - acc == 0)) acc = NAN;
+                    rw[l] = acc;
+                }
+                o->rewards = rw;
+                o->n_rewards = s->n_labels;
+                reward = rw[s->label];
             }
             if (!(reward - reward == 0)) {
                 o->nonfinite = 1;

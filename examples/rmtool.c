@@ -307,6 +307,9 @@ static double rmt_now(void) {
 #include "rmtool_bench.h"
 #include "rmtool_serve.h"
 #include "rmtool_dpo.h"
+#define RMST_IMPLEMENTATION
+#include "rmsafetensors.h"
+#include "rmtool_convert.h"
 
 /* synth and bench take argv[0] = their name (test_write calls rmtool_synth directly) */
 static int rmts_run(int argc, char **argv) { return rmtool_synth(argc + 1, argv - 1); }
@@ -327,6 +330,7 @@ static const struct rmt_command {
     {&rmt_fit_dpo_cmd, cmd_fit_dpo},
     {&rmt_paper_cmd, cmd_paper},
     {&rmt_explain_cmd, cmd_explain},
+    {&rmc_cmd, rmtool_convert},
 };
 #define RMT_N_COMMANDS (sizeof(rmt_commands) / sizeof(rmt_commands[0]))
 

@@ -329,7 +329,8 @@ static int rmt_open_ctx(const rmo_args *a, const rm_model *m, rm_ctx **ctx) {
     cp.n_ctx = rmt_n_ctx(a, m);
     cp.n_threads = rmo_get(a, "--threads") ? atoi(rmo_get(a, "--threads")) : 0;
     cp.kv_f16 = rmo_has(a, "--kv-f16");
-    cp.precision = prec && strcmp(prec, "f32") == 0 ? RM_PRECISION_F32 : RM_PRECISION_BF16;
+    cp.precision = !prec ? RM_PRECISION_AUTO : strcmp(prec, "f32") == 0 ? RM_PRECISION_F32
+                 : strcmp(prec, "bf16") == 0 ? RM_PRECISION_BF16 : RM_PRECISION_AUTO;
     if (rm_ctx_new(m, &cp, ctx) != RM_OK) return die("%s", rm_ctx_error(*ctx));
     return 0;
 }
@@ -826,7 +827,8 @@ static int rmt_paper_main(int argc, char **argv) {
         if (rmo_get(a, "--split") && strcmp(rmo_get(a, "--split"), "none") == 0) d.split = RM_SPLIT_NONE;
         d.n_ctx = rmt_n_ctx(a, st.model);
         d.n_threads = rmo_get(a, "--threads") ? atoi(rmo_get(a, "--threads")) : 0;
-        d.precision = prec && strcmp(prec, "f32") == 0 ? RM_PRECISION_F32 : RM_PRECISION_BF16;
+        d.precision = !prec ? RM_PRECISION_AUTO : strcmp(prec, "f32") == 0 ? RM_PRECISION_F32
+                    : strcmp(prec, "bf16") == 0 ? RM_PRECISION_BF16 : RM_PRECISION_AUTO;
         d.model = st.model, d.head = head, d.mode = RM_MODE_EXPLICIT;
         if (rm_scorer_new(&d, &ex)) {
             die("%s", rm_scorer_error(ex));

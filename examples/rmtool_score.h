@@ -50,6 +50,7 @@ static void rmt_on_sigint(int sig) {
     {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},                        \
     {"--kv-f16", NULL, "store the KV cache in F16 (half the memory)", 0},                                        \
     {"--normalize", NULL, "explicit: (r - mean) / std with the head's rm.head.mean/std", 0},                      \
+    {"--label", "NAME", "explicit, multi-output head: the output \"reward\" reports (default the first; JSON \"rewards\" has all)", 0}, \
     {"--progress", "S", "seconds between progress lines when stderr is not a terminal (default 10, 0 = none)", 0}
 
 typedef struct rmt_setup {
@@ -99,6 +100,7 @@ static int rmt_setup_open(const rmo_args *a, int mode_hidden, int allow_both, rm
     d.n_threads = (int)threads;
     d.n_ctx = ctx;
     d.max_length = maxlen;
+    d.label = rmo_get(a, "--label");
     d.kv_f16 = rmo_has(a, "--kv-f16");
     if (prec) {
         if (strcmp(prec, "auto") == 0) d.precision = RM_PRECISION_AUTO;
@@ -564,7 +566,7 @@ static void rmt_json_id(FILE *f, const rmj_value *id) {
 
 /* One score object as `score` writes it (and `serve`'s /score returns it), newline included.
    which: "chosen" / "rejected" for the two responses of a preference row, else NULL. */
-static void rmt_print_score(FILE *f, const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
+static void rmt_print_score(FILE *f, const rm_score *sc, const rm_scorer *scr, const rm_model *m, int per_token, int hidden, long line, int index,
                             const rmj_value *id, const char *which) {
     fprintf(f, "{");
     if (line > 0) fprintf(f, "\"line\":%ld,\"index\":%d,", line, index);
@@ -573,6 +575,19 @@ static void rmt_print_score(FILE *f, const rm_score *sc, const rm_model *m, int 
     fprintf(f, "\"reward\":");
     rmj_write_double(f, sc->reward);
     if (sc->nonfinite) fprintf(f, ",\"nonfinite\":true");
+    if (sc->rewards) {
+        /* every output of the head by name: multi-attribute reward models */
+        int64_t i;
+        fprintf(f, ",\"rewards\":{");
+        for (i = 0; i < sc->n_rewards; i++) {
+            rm_str nm = rm_scorer_label(scr, i);
+            if (i) fprintf(f, ",");
+            rmj_write_string(f, nm.ptr, nm.len);
+            fprintf(f, ":");
+            rmj_write_double(f, sc->rewards[i]);
+        }
+        fprintf(f, "}");
+    }
     if (sc->truncated)
         fprintf(f, ",\"truncated\":true,\"prompt_cut\":%lld,\"response_cut\":%lld", (long long)sc->n_prompt_cut, (long long)sc->n_response_cut);
     rmt_json_ids(f, "prompt_ids", sc->prompt_ids, sc->n_prompt);
@@ -692,9 +707,16 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return 1;
         }
-        if (json) rmt_print_score(stdout, &s, m, per_token, hidden, 0, 0, NULL, NULL);
+        if (json) rmt_print_score(stdout, &s, sc, m, per_token, hidden, 0, 0, NULL, NULL);
         else {
             printf("reward: %.6f%s\n", s.reward, s.nonfinite ? " (non-finite: NaN or Inf arose)" : "");
+            if (s.n_rewards > 1) {
+                int64_t i;
+                for (i = 0; i < s.n_rewards; i++) {
+                    rm_str nm = rm_scorer_label(sc, i);
+                    printf("  %.*s: %.6f\n", (int)nm.len, nm.ptr, s.rewards[i]);
+                }
+            }
             if (s.truncated)
                 printf("truncated to --max-length: %lld prompt and %lld response tokens dropped\n", (long long)s.n_prompt_cut,
                        (long long)s.n_response_cut);
@@ -764,7 +786,7 @@ static int cmd_score(int argc, char **argv) {
                         printf("}\n");
                         failed++;
                     } else {
-                        rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, id, which);
+                        rmt_print_score(stdout, &out[k], sc, m, per_token, hidden, L.lineno, (int)k, id, which);
                         tokens += out[k].n_prompt + out[k].n_response;
                         if (out[k].nonfinite) failed++;
                         else scored++;
@@ -783,7 +805,7 @@ static int cmd_score(int argc, char **argv) {
                 written++;
             } else {
                 for (k = 0; k < row.n_resp; k++) {
-                    rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, id,
+                    rmt_print_score(stdout, &out[k], sc, m, per_token, hidden, L.lineno, (int)k, id,
                                     row.is_pair ? (k ? "rejected" : "chosen") : NULL);
                     tokens += out[k].n_response + (k ? 0 : out[k].n_prompt);
                     if (out[k].nonfinite) failed++;

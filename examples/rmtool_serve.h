@@ -686,7 +686,7 @@ RMS_FN int rms_score_batch(rms_scorer *w, rms_group *const *g, size_t ng, char *
                     snprintf(err, err_cap, "out of memory");
                     return 503;
                 }
-                rmt_print_score(f, s, w->m, q->per_token, q->hidden, g[i]->line, index, g[i]->id,
+                rmt_print_score(f, s, w->sc, w->m, q->per_token, q->hidden, g[i]->line, index, g[i]->id,
                                 g[i]->pair ? (index ? "rejected" : "chosen") : NULL);
                 fclose(f);
             }

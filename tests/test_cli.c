@@ -173,7 +173,7 @@ static void test_eval_formats(void) {
         rmj_error je;
         rmj_doc *d;
         snprintf(args, sizeof(args),
-                 "eval --input tests/data/prefs/%s.jsonl --model tests/data/models/tiny-qwen2-rm.gguf --ref tests/data/models/tiny-qwen2-q8_0.gguf "
+                 "eval --input tests/data/prefs/%s.jsonl --model tests/data/models/tiny-qwen2.gguf --head tests/data/models/tiny-qwen2-rm.gguf --ref tests/data/models/tiny-qwen2-q8_0.gguf "
                  "--mode both --ctx 8192 --json", files[i]);
         CHECK(rmtool(args) == 0, "%s: exit (stderr in " ERR ")", files[i]);
         o = slurp(OUT);

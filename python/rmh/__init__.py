@@ -78,7 +78,8 @@ class _ScorerDesc(ctypes.Structure):
                 ("mode", ctypes.c_int), ("beta", ctypes.c_double), ("ref_free", ctypes.c_int),
                 ("split", ctypes.c_int), ("chat_template", ctypes.c_int), ("normalize", ctypes.c_int),
                 ("n_ctx", ctypes.c_int64), ("n_threads", ctypes.c_int), ("kv_f16", ctypes.c_int),
-                ("precision", ctypes.c_int), ("max_length", ctypes.c_int64), ("isa", ctypes.c_int)]
+                ("precision", ctypes.c_int), ("max_length", ctypes.c_int64), ("isa", ctypes.c_int),
+                ("label", ctypes.c_char_p)]
 
 
 class _Score(ctypes.Structure):
@@ -87,7 +88,8 @@ class _Score(ctypes.Structure):
                 ("response_ids", ctypes.POINTER(ctypes.c_int32)), ("n_response", ctypes.c_int64),
                 ("logprobs", ctypes.POINTER(ctypes.c_double)), ("ref_logprobs", ctypes.POINTER(ctypes.c_double)),
                 ("contributions", ctypes.POINTER(ctypes.c_double)), ("last_hidden", ctypes.POINTER(ctypes.c_float)),
-                ("truncated", ctypes.c_int), ("n_prompt_cut", ctypes.c_int64), ("n_response_cut", ctypes.c_int64)]
+                ("truncated", ctypes.c_int), ("n_prompt_cut", ctypes.c_int64), ("n_response_cut", ctypes.c_int64),
+                ("rewards", ctypes.POINTER(ctypes.c_double)), ("n_rewards", ctypes.c_int64)]
 
 
 _lib = None
@@ -135,6 +137,8 @@ def load_library(path=None):
             "rm_scorer_free": (V, [P]),
             "rm_scorer_error": (ctypes.c_char_p, [P]),
             "rm_scorer_template": (I, [P]),
+            "rm_scorer_n_labels": (ctypes.c_int64, [P]),
+            "rm_scorer_label": (_Str, [P, ctypes.c_int64]),
             "rm_score_chat": (I, [P, ctypes.POINTER(_ChatMsg), S, ctypes.POINTER(_Str), ctypes.c_int64,
                                   ctypes.POINTER(_Score)]),
             "rm_chat_template_from_name": (I, [ctypes.c_char_p]),
@@ -280,12 +284,13 @@ class Score:
     response_ids, and for implicit scorers logprobs, ref_logprobs (None without a reference)
     and contributions (each response token's share of the reward), last_hidden (the final-normed
     hidden state of the last token, float32) when the scorer has it; truncated, n_prompt_cut,
-    n_response_cut: what max_length dropped. Arrays are numpy arrays
+    n_response_cut: what max_length dropped; rewards: for a reward head, a dict of every output
+    of the head by label name (multi-attribute reward models), else None. Arrays are numpy arrays
     when numpy is installed, lists otherwise."""
     __slots__ = ("reward", "nonfinite", "prompt_ids", "response_ids", "logprobs", "ref_logprobs",
-                 "contributions", "last_hidden", "truncated", "n_prompt_cut", "n_response_cut")
+                 "contributions", "last_hidden", "truncated", "n_prompt_cut", "n_response_cut", "rewards")
 
-    def __init__(self, c, n_embd, hidden):
+    def __init__(self, c, n_embd, hidden, labels=None):
         self.reward = c.reward
         self.nonfinite = bool(c.nonfinite)
         self.prompt_ids = _array(c.prompt_ids, c.n_prompt, "i")
@@ -297,6 +302,9 @@ class Score:
         self.truncated = bool(c.truncated)
         self.n_prompt_cut = c.n_prompt_cut
         self.n_response_cut = c.n_response_cut
+        self.rewards = None
+        if c.rewards and labels is not None:
+            self.rewards = {labels[i]: c.rewards[i] for i in range(min(c.n_rewards, len(labels)))}
 
     def __repr__(self):
         return "Score(reward=%r, n_prompt=%d, n_response=%d)" % (self.reward, len(self.prompt_ids), len(self.response_ids))
@@ -496,7 +504,13 @@ class Scorer(_Handle):
             rc = self._lib.rm_score_chat(h, cm, len(msgs), rs, k, self._out)
             if rc != 0:
                 raise _error(rc, self._lib.rm_scorer_error(h))
-            return [Score(self._out[i], self._n_embd, self._hidden) for i in range(k)]
+            labels = None
+            if k and self._out[0].rewards:
+                labels = []
+                for i in range(self._lib.rm_scorer_n_labels(h)):
+                    st = self._lib.rm_scorer_label(h, i)
+                    labels.append(ctypes.string_at(st.ptr, st.len).decode("utf-8", "replace"))
+            return [Score(self._out[i], self._n_embd, self._hidden, labels) for i in range(k)]
 
     def score(self, prompt, response):
         """Scores one response (str or UTF-8 bytes) to one user prompt; returns a Score."""

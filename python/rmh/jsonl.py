@@ -67,6 +67,8 @@ def format_score(sc, lineno, index, row_id=_NO_ID, per_token=False, hidden=False
     out.append('"reward":' + format_double(sc.reward))
     if sc.nonfinite:
         out.append(',"nonfinite":true')
+    if sc.rewards is not None:
+        out.append(',"rewards":{%s}' % ",".join(_string(k) + ":" + format_double(v) for k, v in sc.rewards.items()))
     if sc.truncated:
         out.append(',"truncated":true,"prompt_cut":%d,"response_cut":%d' % (sc.n_prompt_cut, sc.n_response_cut))
     out.append(_ids("prompt_ids", sc.prompt_ids))

