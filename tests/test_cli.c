@@ -398,7 +398,7 @@ static void test_help_and_conventions(void) {
 /* max_length in the library: the result equals scoring the pair truncated by hand (BOS, then
    the prompt's newest tokens; the response's first tokens), with the counts reported. */
 static void test_max_length_library(void) {
-    rm_model *pol, *ref;
+    rm_model *pol = NULL, *ref = NULL;
     rm_scorer *s0, *s1;
     rm_scorer_desc d;
     int32_t prompt[30], r0[12], r1[40], tp[30];
