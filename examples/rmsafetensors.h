@@ -162,7 +162,7 @@ static rmst_result rmst__parse(rmst_file *f, const char *hdr, size_t n) {
     rmj_doc *doc = rmj_parse(hdr, n, &je);
     const rmj_value *root;
     rmst_tensor **order = NULL;
-    size_t i, names_bytes = 0, nt = 0;
+    size_t i, names_bytes = 0, nt = 0, n_meta = 0;
     char *np;
     rmst_result r = RMST_OK;
     if (!doc) return rmst__fail(f, RMST_ERR_JSON, "safetensors: header is not valid JSON: %s", je.msg);
@@ -173,14 +173,17 @@ static rmst_result rmst__parse(rmst_file *f, const char *hdr, size_t n) {
     }
     for (i = 0; i < rmj_len(root); i++) {
         const rmj_value *m = rmj_at(root, i);
-        if (strcmp(m->key, "__metadata__") == 0) continue;
+        if (strcmp(m->key, "__metadata__") == 0) {
+            if (rmj_is_object(m)) n_meta += rmj_len(m); /* a repeated key adds its entries too */
+            continue;
+        }
         names_bytes += m->key_len + 1;
         nt++;
     }
     f->t = (rmst_tensor *)calloc(nt ? nt : 1, sizeof(rmst_tensor));
     f->names = (char *)malloc(names_bytes ? names_bytes : 1);
     order = (rmst_tensor **)malloc((nt ? nt : 1) * sizeof(*order));
-    f->meta = (char **)calloc(2 * rmj_len(root) + 1, sizeof(char *));
+    f->meta = (char **)calloc(2 * n_meta + 1, sizeof(char *));
     if (!f->t || !f->names || !order || !f->meta) {
         r = rmst__fail(f, RMST_ERR_NOMEM, "safetensors: out of memory for %zu tensors", nt);
         goto done;

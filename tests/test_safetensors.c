@@ -79,6 +79,8 @@ static void test_corrupt(void) {
            8, RMST_ERR_ENTRY, "twice");
     expect("metadata not strings", "{\"__metadata__\":{\"k\":1}}", 0, RMST_ERR_ENTRY, "__metadata__");
     expect("metadata not object", "{\"__metadata__\":[]}", 0, RMST_ERR_ENTRY, "__metadata__");
+    /* more metadata entries than top-level members (found by fuzz_safetensors) */
+    expect("long metadata", "{\"__metadata__\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":4}}", 0, RMST_ERR_ENTRY, "'d'");
     expect("unknown dtype", "{\"w\":{\"dtype\":\"Q4\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1, RMST_ERR_DTYPE, "'Q4'");
     expect("negative dim", "{\"w\":{\"dtype\":\"F32\",\"shape\":[-1],\"data_offsets\":[0,4]}}", 4, RMST_ERR_SHAPE, "dimension 0");
     expect("fractional dim", "{\"w\":{\"dtype\":\"F32\",\"shape\":[1.5],\"data_offsets\":[0,4]}}", 4, RMST_ERR_SHAPE, "dimension 0");
