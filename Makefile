@@ -22,7 +22,7 @@ EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out exa
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench run head clean vocab
+.PHONY: all test test-arm64 fuzz fuzz-run asan tsan bench run head clean vocab
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -82,6 +82,31 @@ asan:
 	$(MAKE) BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 tsan:
 	$(MAKE) BUILD=build/tsan CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
+
+# ARM64: the suite cross-compiled with aarch64-linux-gnu-gcc and run under qemu-aarch64 (Debian
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user) at several CPU feature levels, so that
+# every kernel and fallback runs: the whole suite on ARM64_FULL (-cpu max: dotprod, bf16, i8mm),
+# then test_kernels and test_forward on each of ARM64_CPUS (cortex-a53: ARMv8.0, no dot products;
+# cortex-a76: ARMv8.2 with dotprod, no bf16). Tests that start rmtool through the shell run it
+# through $$TEST_EXEC. The kernels need only ARMv8.0 (the optional instructions sit in functions
+# with target attributes), hence -march=armv8-a: the build must run on the v8.0 cores too.
+ARM64_CC      ?= aarch64-linux-gnu-gcc
+ARM64_BUILD   ?= build/arm64
+ARM64_OPT     ?= -O2 -march=armv8-a
+ARM64_SYSROOT ?= /usr/aarch64-linux-gnu
+ARM64_FULL    ?= max
+ARM64_CPUS    ?= cortex-a53 cortex-a76
+ARM64_TESTS    = $(patsubst tests/%.c,$(ARM64_BUILD)/%,$(TEST_SRCS))
+ARM64_QUICK    = $(ARM64_BUILD)/test_kernels $(ARM64_BUILD)/test_forward
+test-arm64: vocab
+	$(MAKE) BUILD=$(ARM64_BUILD) CC=$(ARM64_CC) OPT="$(ARM64_OPT)" all
+	@export QEMU_LD_PREFIX=$(ARM64_SYSROOT) TEST_EXEC=qemu-aarch64 BUILD=$(ARM64_BUILD); st=0; \
+	echo "== qemu-aarch64 -cpu $(ARM64_FULL): the whole suite"; \
+	QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_TESTS) || st=1; \
+	for c in $(ARM64_CPUS); do \
+	    echo "== qemu-aarch64 -cpu $$c: test_kernels, test_forward"; \
+	    QEMU_CPU=$$c sh tests/run.sh $(ARM64_QUICK) || st=1; \
+	done; exit $$st
 
 clean:
 	rm -rf $(BUILD)

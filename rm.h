@@ -5998,20 +5998,24 @@ typedef struct rm__mat {
    with other busy processes. */
 #define RM__PAR_MIN 32768
 
-#if RM__KERNELS_X86
+#if !defined(RM_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define RM__KERNELS_NEON 1
+#include <arm_neon.h>
+#if defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+#else
+#define RM__KERNELS_NEON 0
+#endif
 
-#define RM__TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,avx2")))
+#if RM__KERNELS_X86 || RM__KERNELS_NEON
 
 /* Tokens per register block of the float and the integer micro-kernels, and rows per panel. */
 #define RM__FMR 12
 #define RM__QMR 6
 #define RM__NR 32
-
-static int rm__cpu_avx512f(void) {
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-}
-static int rm__cpu_avx512vnni(void) { return rm__cpu_avx512f() && __builtin_cpu_supports("avx512vnni"); }
 
 /* 64-byte aligned view of a malloc'ed block (the block itself is freed). */
 static void *rm__align64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
@@ -6024,6 +6028,17 @@ static int rm__gemm_threads(int nth) {
     return 1;
 #endif
 }
+#endif
+
+#if RM__KERNELS_X86
+
+#define RM__TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,avx2")))
+
+static int rm__cpu_avx512f(void) {
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+}
+static int rm__cpu_avx512vnni(void) { return rm__cpu_avx512f() && __builtin_cpu_supports("avx512vnni"); }
 
 /* ---- float path ---- */
 
@@ -6305,6 +6320,9 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
     RM_FREE(mem);
     return 1;
 }
+#endif /* RM__KERNELS_X86 */
+
+#if RM__KERNELS_X86 || RM__KERNELS_NEON
 /* ---- integer path (quantized weights, int16 activations) ---- */
 
 /* How a weight type decodes: levels u (0..255) of which the value is s * (u - off) + m. */
@@ -6471,6 +6489,9 @@ static void rm__qrow_decode(int type, const uint8_t *p, int64_t K, uint8_t *u, f
     }
 }
 
+#endif /* RM__KERNELS_X86 || RM__KERNELS_NEON */
+
+#if RM__KERNELS_X86
 /* Decodes rows j0..j0+31 into the panel: wq [K/2][32 rows][2] int16 levels u - off, ws and
    wm [nsub][32]. u, s, m: one row of scratch. Rows past n_out are zero. */
 static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int16_t *wq, float *ws, float *wm,
@@ -6840,6 +6861,675 @@ RM__TGT_AVX512 static double rm__sumexp_avx512(const float *l, int64_t n, float 
 #endif
 #endif /* RM__KERNELS_X86 */
 
+#if RM__KERNELS_NEON
+/* ---- ARM64 NEON ----
+   The same products on Advanced SIMD (the ARMv8.0 ASIMD every AArch64 CPU has: the baseline
+   kernels need no more than -march=armv8-a), plus dot-product instructions where the CPU
+   reports them at run time (getauxval on Linux, sysctlbyname on Apple; elsewhere the baseline
+   only): SDOT (FEAT_DotProd) and BFDOT (FEAT_BF16) sit in functions of their own with target
+   attributes, so that a baseline build has them too. A vector holds 4 floats, so the 32-row
+   panels are multiplied 8 rows (two vectors) at a time, and each activation is a lane of a
+   vector (multiply-add by element) rather than a broadcast.
+   - float: FMLA by element (4 multiply-adds per instruction) on the x86 float layout ([k][32]
+     rows, [k][12] tokens): 12 tokens x 8 rows, 24 accumulators, 2 weight and 3 activation
+     vectors of the 32 registers. F16 weights decode with fcvtl, BF16 with a shift: exact.
+   - bfloat16 precision: BFDOT by element (a pair of bf16 products into each float lane, 8 multiply-
+     adds per instruction) on the x86 bf16 layout ([k/2][32] pairs, [k/2][12] pairs), the same
+     12 x 8 block. BFDOT rounds its inner sum to odd and flushes denormals: within the test's
+     1e-5 of sum |w x|, as vdpbf16ps. Without FEAT_BF16, FMLA on the operands rounded as the
+     reference rounds them (rm__round_bf16).
+   - integer: the x86 path's int16 activations (blocks of 32, amax / 32767) and weight levels,
+     summed exactly in int32 per sub-block, then scaled in float. Baseline: SMLAL/SMLAL2 by
+     element (4 products per instruction), [k][32] int16 levels, 6 tokens x 8 rows. With
+     FEAT_DotProd, SDOT (16 products of bytes per instruction): every weight level fits a
+     signed byte (-128..127), and each activation p splits exactly into p = 256 h + l + 128
+     with h = p >> 8 (-128..127) and l = (p & 255) - 128 (-128..127), so that
+         sum q p = 256 sum q h + sum q l + 128 sum q,
+     two SDOTs per 4 k and a per-row constant (128 sum q, from the panel pack): 8 int16
+     products per instruction, twice SMLAL, and still exact. 4 tokens x 8 rows: 16 int32 and
+     8 float accumulators. */
+
+#if defined(__clang__)
+#define RM__TGT_DOT __attribute__((target("dotprod")))
+#define RM__TGT_BF16N __attribute__((target("bf16")))
+#else
+#define RM__TGT_DOT __attribute__((target("arch=armv8.2-a+dotprod")))
+#define RM__TGT_BF16N __attribute__((target("arch=armv8.2-a+bf16")))
+#endif
+
+/* GCC's arm_neon.h (10 and later) declares the SDOT and BFDOT intrinsics for any target (they
+   need the attribute only where used); clang's (up to 14 at least) only when the whole file is
+   compiled for such a target (-march=armv8.2-a+dotprod, +bf16). Without them: the baseline. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#define RM__NEON_GCC10 1
+#else
+#define RM__NEON_GCC10 0
+#endif
+#if RM__NEON_GCC10 || defined(__ARM_FEATURE_DOTPROD)
+#define RM__NEON_HAVE_SDOT 1
+#else
+#define RM__NEON_HAVE_SDOT 0
+#endif
+#if RM__NEON_GCC10 || defined(__ARM_FEATURE_BF16_VECTOR_ARITHMETIC)
+#define RM__NEON_HAVE_BFDOT 1
+#else
+#define RM__NEON_HAVE_BFDOT 0
+#endif
+
+#define RM__NEON_DOT 1  /* FEAT_DotProd: SDOT */
+#define RM__NEON_BF16 2 /* FEAT_BF16: BFDOT */
+#define RM__NEON_I8MM 4 /* FEAT_I8MM (reported, not used: see the README's instruction counts) */
+
+/* The optional features of this CPU, RM__NEON_* bits. */
+static unsigned rm__neon_caps(void) {
+    unsigned c = 0;
+#if defined(__linux__)
+    const unsigned long h = getauxval(AT_HWCAP), h2 = getauxval(26 /* AT_HWCAP2 */);
+    if (h & (1ul << 20)) c |= RM__NEON_DOT; /* HWCAP_ASIMDDP */
+    if (h2 & (1ul << 14)) c |= RM__NEON_BF16; /* HWCAP2_BF16 */
+    if (h2 & (1ul << 13)) c |= RM__NEON_I8MM; /* HWCAP2_I8MM */
+#elif defined(__APPLE__)
+    static const char *const names[3] = {"hw.optional.arm.FEAT_DotProd", "hw.optional.arm.FEAT_BF16",
+                                         "hw.optional.arm.FEAT_I8MM"};
+    int i;
+    for (i = 0; i < 3; i++) {
+        int v = 0;
+        size_t n = sizeof(v);
+        if (sysctlbyname(names[i], &v, &n, NULL, 0) == 0 && v) c |= 1u << i;
+    }
+#endif
+    return c;
+}
+
+/* ---- float and bfloat16 ---- */
+
+static uint32_t rm__bf16_pair(float lo, float hi) {
+    return (uint32_t)rm__fp32_to_bf16(lo) | (uint32_t)rm__fp32_to_bf16(hi) << 16;
+}
+
+/* 4 consecutive elements of a float-type row, as floats. */
+static float32x4_t rm__load4_f_neon(int type, const uint8_t *p) {
+    if (type == RM_TYPE_F32) return vld1q_f32((const float *)(const void *)p);
+    if (type == RM_TYPE_F16) return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)(const void *)p)));
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t *)(const void *)p), 16));
+}
+
+/* rm__round_bf16 on 4 lanes: to nearest bfloat16, ties to even, NaN quiet. */
+static float32x4_t rm__round_bf16_neon(float32x4_t x) {
+    const uint32x4_t u = vreinterpretq_u32_f32(x), m = vdupq_n_u32(0xffff0000u);
+    const uint32x4_t r = vaddq_u32(u, vaddq_u32(vdupq_n_u32(0x7fff), vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1))));
+    const uint32x4_t nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7fffffff)), vdupq_n_u32(0x7f800000));
+    return vreinterpretq_f32_u32(vbslq_u32(nan, vorrq_u32(vandq_u32(u, m), vdupq_n_u32(0x00400000)), vandq_u32(r, m)));
+}
+
+/* Rows j0..j0+31 of W (zeros past n_out) into wp[k][32], 4 x 4 tiles transposed in registers.
+   rnd: rounded to bfloat16 (F16 weights at the bf16 precision). */
+static void rm__pack_f_panel_neon(const rm__mat *W, int64_t j0, float *wp, int rnd) {
+    const int64_t K = W->n_in, K4 = K & ~(int64_t)3;
+    const size_t esz = W->type == RM_TYPE_F32 ? 4 : 2;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t h, k;
+    for (h = 0; h < RM__NR; h += 4) {
+        const int64_t nr = RM__MAX(0, RM__MIN(4, W->n_out - (j0 + h)));
+        for (k = 0; k < K4; k += 4) {
+            float32x4_t r[4];
+            float32x4x2_t a, b;
+            int i;
+            for (i = 0; i < 4; i++) {
+                r[i] = i < nr ? rm__load4_f_neon(W->type, base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * esz)
+                              : vdupq_n_f32(0.0f);
+                if (rnd) r[i] = rm__round_bf16_neon(r[i]);
+            }
+            a = vtrnq_f32(r[0], r[1]);
+            b = vtrnq_f32(r[2], r[3]);
+            vst1q_f32(wp + (k + 0) * RM__NR + h, vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0])));
+            vst1q_f32(wp + (k + 1) * RM__NR + h, vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1])));
+            vst1q_f32(wp + (k + 2) * RM__NR + h, vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0])));
+            vst1q_f32(wp + (k + 3) * RM__NR + h, vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1])));
+        }
+        for (k = K4; k < K; k++) {
+            int i;
+            for (i = 0; i < 4; i++) {
+                const uint8_t *p = base + (size_t)(j0 + h + i) * W->row_bytes;
+                float v = 0.0f;
+                if (i < nr) {
+                    if (W->type == RM_TYPE_F32) memcpy(&v, p + 4 * k, 4);
+                    else if (W->type == RM_TYPE_F16) v = rm__fp16_to_fp32(rm__rd16(p + 2 * k));
+                    else v = rm__bf16_to_fp32(rm__rd16(p + 2 * k));
+                }
+                wp[k * RM__NR + h + i] = rnd ? rm__round_bf16(v) : v;
+            }
+        }
+    }
+}
+
+/* Rows j0..j0+31 of an F16/BF16 W (zeros past n_out, and past n_in in the last pair) into
+   wp[k/2][32] pairs of bf16, the lower k in the low half. */
+static void rm__pack_bf_panel_neon(const rm__mat *W, int64_t j0, uint32_t *wp) {
+    const int64_t K = W->n_in;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t j, k;
+    for (j = 0; j < RM__NR; j++) {
+        const uint8_t *p = j0 + j < W->n_out ? base + (size_t)(j0 + j) * W->row_bytes : NULL;
+        for (k = 0; k < K; k += 2) {
+            uint32_t v = 0;
+            if (p && W->type == RM_TYPE_BF16) {
+                v = rm__rd16(p + 2 * k);
+                if (k + 1 < K) v |= (uint32_t)rm__rd16(p + 2 * k + 2) << 16;
+            } else if (p) {
+                v = rm__bf16_pair(rm__fp16_to_fp32(rm__rd16(p + 2 * k)), k + 1 < K ? rm__fp16_to_fp32(rm__rd16(p + 2 * k + 2)) : 0.0f);
+            }
+            wp[(k / 2) * RM__NR + j] = v;
+        }
+    }
+}
+
+/* Y[t][c] for t < rows, c < cols (<= 8) from the accumulators of rows 0-3 (a) and 4-7 (b). */
+static void rm__store8_neon(float *y, float32x4_t a, float32x4_t b, int cols) {
+    if (cols >= 8) {
+        vst1q_f32(y, a);
+        vst1q_f32(y + 4, b);
+    } else {
+        float t[8];
+        int c;
+        vst1q_f32(t, a);
+        vst1q_f32(t + 4, b);
+        for (c = 0; c < cols; c++) y[c] = t[c];
+    }
+}
+
+#define RM__NF_ROWS(X) X(0, 0, 0) X(1, 0, 1) X(2, 0, 2) X(3, 0, 3) X(4, 1, 0) X(5, 1, 1) \
+    X(6, 1, 2) X(7, 1, 3) X(8, 2, 0) X(9, 2, 1) X(10, 2, 2) X(11, 2, 3)
+#define RM__NF_DECL(r, v, l) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
+#define RM__NF_STEP(r, v, l)                                                                                       \
+    a##r = vfmaq_laneq_f32(a##r, w0, x##v, l);                                                                     \
+    b##r = vfmaq_laneq_f32(b##r, w1, x##v, l);
+#define RM__NB_STEP(r, v, l)                                                                                       \
+    a##r = vbfdotq_laneq_f32(a##r, w0, x##v, l);                                                                   \
+    b##r = vbfdotq_laneq_f32(b##r, w1, x##v, l);
+#define RM__NF_STORE(r, v, l) \
+    if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
+
+/* 12 tokens (xp: [K][12]) x 8 rows (wp: 8 floats at a stride of 32) into Y; rows, cols: how
+   many are real. */
+static void rm__f_kernel_neon(int64_t K, const float *xp, const float *wp, float *Y, int64_t ldy, int rows, int cols) {
+    int64_t k;
+    RM__NF_ROWS(RM__NF_DECL)
+    for (k = 0; k < K; k++, xp += RM__FMR, wp += RM__NR) {
+        const float32x4_t w0 = vld1q_f32(wp), w1 = vld1q_f32(wp + 4);
+        const float32x4_t x0 = vld1q_f32(xp), x1 = vld1q_f32(xp + 4), x2 = vld1q_f32(xp + 8);
+        RM__NF_ROWS(RM__NF_STEP)
+    }
+    RM__NF_ROWS(RM__NF_STORE)
+}
+
+#if RM__NEON_HAVE_BFDOT
+/* The same over KP pairs of bf16 (xp: [KP][12] pairs, wp: 8 pairs at a stride of 32). */
+RM__TGT_BF16N static void rm__bf_kernel_neon(int64_t KP, const uint32_t *xp, const uint32_t *wp, float *Y, int64_t ldy,
+                                             int rows, int cols) {
+    int64_t k;
+    RM__NF_ROWS(RM__NF_DECL)
+    for (k = 0; k < KP; k++, xp += RM__FMR, wp += RM__NR) {
+        const bfloat16x8_t w0 = vreinterpretq_bf16_u32(vld1q_u32(wp)), w1 = vreinterpretq_bf16_u32(vld1q_u32(wp + 4));
+        const bfloat16x8_t x0 = vreinterpretq_bf16_u32(vld1q_u32(xp)), x1 = vreinterpretq_bf16_u32(vld1q_u32(xp + 4));
+        const bfloat16x8_t x2 = vreinterpretq_bf16_u32(vld1q_u32(xp + 8));
+        RM__NF_ROWS(RM__NB_STEP)
+    }
+    RM__NF_ROWS(RM__NF_STORE)
+}
+#endif
+
+/* The float and bf16 products, the x86 driver's shape: activations packed once, panels of 32
+   rows dealt out to the threads, each multiplied with every block of 12 tokens, 8 rows at a
+   time. how: 0 float, 1 float on bf16-rounded operands, 2 BFDOT (the caller checks the CPU). */
+static int rm__gemm_f_neon(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth,
+                           int how) {
+    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
+    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
+    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
+    float *xp;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    xp = (float *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
+#endif
+    {
+        int tid = 0;
+        float *wp;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        wp = (float *)(void *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
+            uint32_t *dp = (uint32_t *)(void *)dst;
+            int64_t r, k;
+            for (r = 0; r < RM__FMR; r++) {
+                const int64_t t = ib * RM__FMR + r;
+                const float *src = t < T ? X + t * ldx : NULL;
+                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
+                else if (how == 2)
+                    for (k = 0; k < K; k += 2) dp[(k / 2) * RM__FMR + r] = rm__bf16_pair(src[k], k + 1 < K ? src[k + 1] : 0.0f);
+                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
+                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            int h;
+            if (how == 2) rm__pack_bf_panel_neon(W, j0, (uint32_t *)(void *)wp);
+            else rm__pack_f_panel_neon(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * RM__FMR;
+                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
+                const int rows = (int)RM__MIN(RM__FMR, T - t0);
+                for (h = 0; h < cols; h += 8) {
+#if RM__NEON_HAVE_BFDOT
+                    if (how == 2)
+                        rm__bf_kernel_neon(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp + h,
+                                           Y + t0 * ldy + j0 + h, ldy, rows, cols - h);
+                    else
+#endif
+                        rm__f_kernel_neon(K, xb, wp + h, Y + t0 * ldy + j0 + h, ldy, rows, cols - h);
+                }
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
+/* ---- integer ---- */
+
+/* Tokens per block: 6 for SMLAL, 4 for SDOT; either way 8 per row of xd and xs. */
+#define RM__NQ_MR(dot) ((dot) ? 4 : 6)
+
+/* Quantizes the mr token rows from t0 (zeros past T) to int16 levels as the x86 path does, per
+   block of 32: dx = amax / 32767, p = round-to-nearest-even(x / dx). xd, xs [nsub][8]: dx and
+   dx * sum p (for the minimums). dot = 0: xq int16 [K][8] (6 used); dot = 1: bytes
+   [K/4][h, l][4 tokens][4 k], the digits of the SDOT split. */
+static void rm__quant_x_neon(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
+                             int dot, void *xq, float *xd, float *xs) {
+    const int64_t nsub = K / qi->bs, mr = RM__NQ_MR(dot);
+    int16_t *x16 = (int16_t *)xq;
+    int8_t *x8 = (int8_t *)xq;
+    int64_t r, b, i;
+    if (dot) memset(xq, 0, (size_t)K * 8);
+    else memset(xq, 0, (size_t)K * 16);
+    for (i = 0; i < nsub * 8; i++) xd[i] = xs[i] = 0.0f;
+    for (r = 0; r < mr && t0 + r < T; r++) {
+        const float *x = X + (t0 + r) * ldx;
+        for (b = 0; b < K / 32; b++) {
+            float32x4_t v[8], mx = vdupq_n_f32(0.0f);
+            int32_t q[32];
+            int32x4_t s0 = vdupq_n_s32(0), s1 = vdupq_n_s32(0);
+            float amax, d, id;
+            for (i = 0; i < 8; i++) {
+                v[i] = vld1q_f32(x + 32 * b + 4 * i);
+                mx = vmaxq_f32(mx, vabsq_f32(v[i]));
+            }
+            amax = vmaxvq_f32(mx);
+            d = amax / 32767.0f;
+            id = amax > 0 ? 32767.0f / amax : 0.0f;
+            for (i = 0; i < 8; i++) {
+                const int32x4_t qi4 = vcvtnq_s32_f32(vmulq_n_f32(v[i], id));
+                vst1q_s32(q + 4 * i, qi4);
+                if (i < 4) s0 = vaddq_s32(s0, qi4);
+                else s1 = vaddq_s32(s1, qi4);
+            }
+            for (i = 0; i < 32; i++) {
+                const int64_t k = 32 * b + i;
+                if (dot) {
+                    int8_t *g = x8 + (k / 4) * 32 + r * 4 + (k % 4);
+                    g[0] = (int8_t)(q[i] >> 8);          /* h: arithmetic shift, -128..127 */
+                    g[16] = (int8_t)((q[i] & 255) - 128); /* l */
+                } else {
+                    x16[k * 8 + r] = (int16_t)q[i];
+                }
+            }
+            if (qi->bs == 32) {
+                xd[b * 8 + r] = d;
+                xs[b * 8 + r] = d * (float)(vaddvq_s32(s0) + vaddvq_s32(s1));
+            } else {
+                xd[2 * b * 8 + r] = xd[(2 * b + 1) * 8 + r] = d;
+                xs[2 * b * 8 + r] = d * (float)vaddvq_s32(s0);
+                xs[(2 * b + 1) * 8 + r] = d * (float)vaddvq_s32(s1);
+            }
+        }
+    }
+}
+
+/* Rows j0..j0+31 into the panel (rows past n_out zero): levels q = u - off as int16 [K][32]
+   (dot = 0) or bytes [K/4][32][4] with qs [nsub][32] = 128 * sum q (dot = 1); scales ws and
+   mins wm [nsub][32]. u, s, m: one decoded row. */
+static void rm__pack_q_panel_neon(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int dot, void *wq, int32_t *qs,
+                                  float *ws, float *wm, uint8_t *u, float *s, float *m) {
+    const int64_t K = W->n_in, nsub = K / qi->bs;
+    int16_t *w16 = (int16_t *)wq;
+    int8_t *w8 = (int8_t *)wq;
+    int64_t j, i;
+    for (j = 0; j < RM__NR; j++) {
+        const int real = j0 + j < W->n_out;
+        if (real) rm__qrow_decode(W->type, (const uint8_t *)W->data + (size_t)(j0 + j) * W->row_bytes, K, u, s, m);
+        for (i = 0; i < nsub; i++) {
+            int64_t e;
+            int32_t sum = 0;
+            ws[i * RM__NR + j] = real ? s[i] : 0.0f;
+            wm[i * RM__NR + j] = real && qi->has_min ? m[i] : 0.0f;
+            for (e = i * qi->bs; e < (i + 1) * qi->bs; e++) {
+                const int q = real ? (int)u[e] - qi->off : 0;
+                sum += q;
+                if (dot) w8[(e / 4) * 4 * RM__NR + j * 4 + (e % 4)] = (int8_t)q;
+                else w16[e * RM__NR + j] = (int16_t)q;
+            }
+            if (dot) qs[i * RM__NR + j] = 128 * sum;
+        }
+    }
+}
+
+#define RM__NQ_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define RM__ND_ROWS(X) X(0) X(1) X(2) X(3)
+#define RM__NQ_DECL(r) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
+#define RM__NQ_INIT(r) int32x4_t i##r = vdupq_n_s32(0), j##r = vdupq_n_s32(0);
+#define RM__NQ_STEP(r)                                                                                             \
+    i##r = vmlal_laneq_s16(i##r, vget_low_s16(w), x, r);                                                           \
+    j##r = vmlal_high_laneq_s16(j##r, w, x, r);
+#define RM__NQ_KSTEP(o)                                                                                            \
+    {                                                                                                              \
+        const int16x8_t w = vld1q_s16(wq + (o) * RM__NR), x = vld1q_s16(xq + (o) * 8);                             \
+        RM__NQ_ROWS(RM__NQ_STEP)                                                                                   \
+    }
+#define RM__NQ_SCALE(r)                                                                                            \
+    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(i##r), s0), xd[r]);                                           \
+    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(j##r), s1), xd[r]);
+#define RM__NQ_MIN(r)                                                                                              \
+    a##r = vfmaq_n_f32(a##r, n0, xs[r]);                                                                           \
+    b##r = vfmaq_n_f32(b##r, n1, xs[r]);
+#define RM__NQ_STORE(r) \
+    if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
+
+/* 6 tokens (xq [K][8] int16) x 8 rows (wq: 8 int16 at a stride of 32; ws, wm: 8 floats at a
+   stride of 32) over nsub sub-blocks of bs elements. bs, has_min: constants where inlined. */
+static inline __attribute__((always_inline)) void
+rm__q_kernel_neon_t(int64_t nsub, const int bs, const int has_min, const int16_t *xq, const float *xd, const float *xs,
+                    const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    int64_t sb;
+    RM__NQ_ROWS(RM__NQ_DECL)
+    for (sb = 0; sb < nsub; sb++, xd += 8, xs += 8, ws += RM__NR, wm += RM__NR) {
+        float32x4_t s0, s1;
+        int k;
+        RM__NQ_ROWS(RM__NQ_INIT)
+        for (k = 0; k < bs; k += 4, wq += 4 * RM__NR, xq += 4 * 8) {
+            RM__NQ_KSTEP(0) RM__NQ_KSTEP(1) RM__NQ_KSTEP(2) RM__NQ_KSTEP(3)
+        }
+        s0 = vld1q_f32(ws);
+        s1 = vld1q_f32(ws + 4);
+        RM__NQ_ROWS(RM__NQ_SCALE)
+        if (has_min) {
+            const float32x4_t n0 = vld1q_f32(wm), n1 = vld1q_f32(wm + 4);
+            RM__NQ_ROWS(RM__NQ_MIN)
+        }
+    }
+    RM__NQ_ROWS(RM__NQ_STORE)
+}
+
+static void rm__q_kernel_neon(int64_t nsub, int bs, int has_min, const int16_t *xq, const float *xd, const float *xs,
+                              const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows,
+                              int cols) {
+    if (bs == 16) {
+        if (has_min) rm__q_kernel_neon_t(nsub, 16, 1, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+        else rm__q_kernel_neon_t(nsub, 16, 0, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+    } else {
+        if (has_min) rm__q_kernel_neon_t(nsub, 32, 1, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+        else rm__q_kernel_neon_t(nsub, 32, 0, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+    }
+}
+
+#if RM__NEON_HAVE_SDOT
+#define RM__ND_INIT(r) int32x4_t hi##r = vdupq_n_s32(0), hj##r = vdupq_n_s32(0), li##r = vdupq_n_s32(0), \
+    lj##r = vdupq_n_s32(0);
+#define RM__ND_STEP(r)                                                                                             \
+    hi##r = vdotq_laneq_s32(hi##r, w0, xh, r);                                                                     \
+    hj##r = vdotq_laneq_s32(hj##r, w1, xh, r);                                                                     \
+    li##r = vdotq_laneq_s32(li##r, w0, xl, r);                                                                     \
+    lj##r = vdotq_laneq_s32(lj##r, w1, xl, r);
+#define RM__ND_KSTEP(o)                                                                                            \
+    {                                                                                                              \
+        const int8x16_t w0 = vld1q_s8(wq + (o) * 4 * RM__NR), w1 = vld1q_s8(wq + (o) * 4 * RM__NR + 16);           \
+        const int8x16_t xh = vld1q_s8(xq + (o) * 32), xl = vld1q_s8(xq + (o) * 32 + 16);                           \
+        RM__ND_ROWS(RM__ND_STEP)                                                                                   \
+    }
+#define RM__ND_SCALE(r)                                                                                            \
+    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(vaddq_s32(vshlq_n_s32(hi##r, 8), vaddq_s32(li##r, c0))), s0), \
+                       xd[r]);                                                                                     \
+    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(vaddq_s32(vshlq_n_s32(hj##r, 8), vaddq_s32(lj##r, c1))), s1), \
+                       xd[r]);
+
+/* 4 tokens (xq: [K/4][h, l][4][4] bytes) x 8 rows (wq: 8 x 4 bytes at a stride of 32 x 4; qs,
+   ws, wm: 8 values at a stride of 32) with SDOT, as rm__q_kernel_neon_t. */
+RM__TGT_DOT static inline __attribute__((always_inline)) void
+rm__qd_kernel_neon_t(int64_t nsub, const int bs, const int has_min, const int8_t *xq, const float *xd, const float *xs,
+                     const int8_t *wq, const int32_t *qs, const float *ws, const float *wm, float *Y, int64_t ldy,
+                     int rows, int cols) {
+    int64_t sb;
+    RM__ND_ROWS(RM__NQ_DECL)
+    for (sb = 0; sb < nsub; sb++, xd += 8, xs += 8, qs += RM__NR, ws += RM__NR, wm += RM__NR) {
+        float32x4_t s0, s1;
+        int32x4_t c0, c1;
+        int k;
+        RM__ND_ROWS(RM__ND_INIT)
+        for (k = 0; k < bs; k += 8, wq += 8 * RM__NR, xq += 64) {
+            RM__ND_KSTEP(0) RM__ND_KSTEP(1)
+        }
+        s0 = vld1q_f32(ws);
+        s1 = vld1q_f32(ws + 4);
+        c0 = vld1q_s32(qs);
+        c1 = vld1q_s32(qs + 4);
+        RM__ND_ROWS(RM__ND_SCALE)
+        if (has_min) {
+            const float32x4_t n0 = vld1q_f32(wm), n1 = vld1q_f32(wm + 4);
+            RM__ND_ROWS(RM__NQ_MIN)
+        }
+    }
+    RM__ND_ROWS(RM__NQ_STORE)
+}
+
+RM__TGT_DOT static void rm__qd_kernel_neon(int64_t nsub, int bs, int has_min, const int8_t *xq, const float *xd,
+                                           const float *xs, const int8_t *wq, const int32_t *qs, const float *ws,
+                                           const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    if (bs == 16) {
+        if (has_min) rm__qd_kernel_neon_t(nsub, 16, 1, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
+        else rm__qd_kernel_neon_t(nsub, 16, 0, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
+    } else {
+        if (has_min) rm__qd_kernel_neon_t(nsub, 32, 1, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
+        else rm__qd_kernel_neon_t(nsub, 32, 0, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
+    }
+}
+#endif
+
+/* The integer product: token blocks quantized once, panels of 32 rows dealt out to the
+   threads. dot: SDOT (the caller checks the CPU), else SMLAL. */
+static int rm__gemm_q_neon(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
+                           int64_t ldy, int nth, int dot) {
+    const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs, mr = RM__NQ_MR(dot);
+    const int64_t nblk = (T + mr - 1) / mr, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    /* per token block: xq, xd, xs; per thread: wq, qs, ws, wm, then one decoded row (u, s, m) */
+    const size_t xq_b = (size_t)K * (dot ? 8 : 16), xv_b = (size_t)nsub * 8 * 4;
+    const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
+    const size_t wq_b = (size_t)K * RM__NR * (dot ? 1 : 2), wv_b = (size_t)nsub * RM__NR * 4;
+    const size_t pbytes = (wq_b + 3 * wv_b + 2 * (size_t)nsub * 4 + (size_t)K + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
+    uint8_t *base;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    base = (uint8_t *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
+#endif
+    {
+        int tid = 0;
+        uint8_t *pb, *u;
+        int32_t *qs;
+        float *ws, *wm, *s, *m;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
+        qs = (int32_t *)(void *)(pb + wq_b);
+        ws = (float *)(void *)(pb + wq_b + wv_b);
+        wm = (float *)(void *)(pb + wq_b + 2 * wv_b);
+        s = (float *)(void *)(pb + wq_b + 3 * wv_b);
+        m = s + nsub;
+        u = (uint8_t *)(m + nsub);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            uint8_t *p = base + (size_t)ib * xblk;
+            rm__quant_x_neon(X, ldx, ib * mr, T, K, qi, dot, p, (float *)(void *)(p + xq_b), (float *)(void *)(p + xq_b + xv_b));
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            int h;
+            rm__pack_q_panel_neon(W, qi, j0, dot, pb, qs, ws, wm, u, s, m);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * mr;
+                const uint8_t *p = base + (size_t)jb * xblk;
+                const float *xd = (const float *)(const void *)(p + xq_b), *xs = (const float *)(const void *)(p + xq_b + xv_b);
+                const int rows = (int)RM__MIN(mr, T - t0);
+                for (h = 0; h < cols; h += 8) {
+#if RM__NEON_HAVE_SDOT
+                    if (dot)
+                        rm__qd_kernel_neon(nsub, qi->bs, qi->has_min, (const int8_t *)(const void *)p, xd, xs,
+                                           (const int8_t *)(const void *)pb + 4 * h, qs + h, ws + h, wm + h,
+                                           Y + t0 * ldy + j0 + h, ldy, rows, cols - h);
+                    else
+#endif
+                        rm__q_kernel_neon(nsub, qi->bs, qi->has_min, (const int16_t *)(const void *)p, xd, xs,
+                                          (const int16_t *)(const void *)pb + h, ws + h, wm + h, Y + t0 * ldy + j0 + h,
+                                          ldy, rows, cols - h);
+                }
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
+/* ---- element-wise ---- */
+
+/* e^x for 4 floats, as rm__exp16: x = n ln2 + r, the same polynomial, and 2^n as two powers
+   of two (n from -150 to 128 does not fit one exponent field), which underflows to 0 for x
+   below -104 and saturates to +Inf above 88.7. */
+static float32x4_t rm__exp4_neon(float32x4_t x) {
+    const float32x4_t hi = vdupq_n_f32(88.72283935546875f);
+    const uint32x4_t over = vcgtq_f32(x, hi);
+    float32x4_t n, r, p;
+    int32x4_t ni, n1;
+    x = vmaxq_f32(vminq_f32(x, hi), vdupq_n_f32(-104.0f));
+    n = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f));
+    r = vfmsq_f32(x, n, vdupq_n_f32(0.693359375f));
+    r = vfmsq_f32(r, n, vdupq_n_f32(-2.12194440e-4f));
+    p = vdupq_n_f32(1.9875691500e-4f);
+    p = vfmaq_f32(vdupq_n_f32(1.3981999507e-3f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
+    p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), p, vmulq_f32(r, r));
+    ni = vcvtq_s32_f32(n);
+    n1 = vshrq_n_s32(ni, 1);
+    p = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n1, vdupq_n_s32(127)), 23)));
+    p = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(ni, n1), vdupq_n_s32(127)), 23)));
+    return vbslq_f32(over, vdupq_n_f32(INFINITY), p);
+}
+
+/* a[i] *= silu(g[i]); the last partial vector through a zero-padded copy. */
+static void rm__silu_mul_neon(float *a, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i += 4) {
+        float ta[4] = {0, 0, 0, 0}, tg[4] = {0, 0, 0, 0};
+        const int64_t c = RM__MIN(4, n - i);
+        float32x4_t av, gv;
+        memcpy(ta, a + i, (size_t)c * 4);
+        memcpy(tg, g + i, (size_t)c * 4);
+        av = vld1q_f32(ta);
+        gv = vld1q_f32(tg);
+        av = vmulq_f32(av, vdivq_f32(gv, vaddq_f32(vdupq_n_f32(1.0f), rm__exp4_neon(vnegq_f32(gv)))));
+        vst1q_f32(ta, av);
+        memcpy(a + i, ta, (size_t)c * 4);
+    }
+}
+
+/* rm__softmax_row_avx512 on NEON: the sum in double, padding lanes at -INFINITY (e^ = 0). */
+static void rm__softmax_row_neon(float *s, const float *bias, int64_t n, float scale) {
+    float32x4_t mv = vdupq_n_f32(-INFINITY), inv;
+    float64x2_t d0 = vdupq_n_f64(0.0), d1 = vdupq_n_f64(0.0);
+    float mx;
+    double sum;
+    int64_t i;
+    for (i = 0; i < n; i += 4) {
+        float ts[4] = {0, 0, 0, 0}, tb[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        const int64_t c = RM__MIN(4, n - i);
+        float32x4_t v;
+        memcpy(ts, s + i, (size_t)c * 4);
+        memcpy(tb, bias + i, (size_t)c * 4);
+        v = vfmaq_n_f32(vld1q_f32(tb), vld1q_f32(ts), scale);
+        vst1q_f32(ts, v);
+        memcpy(s + i, ts, (size_t)c * 4);
+        mv = vmaxq_f32(mv, v);
+    }
+    mx = vmaxvq_f32(mv);
+    if (mx == -INFINITY) mx = 0.0f;
+    for (i = 0; i < n; i += 4) {
+        float ts[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        const int64_t c = RM__MIN(4, n - i);
+        float32x4_t p;
+        memcpy(ts, s + i, (size_t)c * 4);
+        p = rm__exp4_neon(vsubq_f32(vld1q_f32(ts), vdupq_n_f32(mx)));
+        vst1q_f32(ts, p);
+        memcpy(s + i, ts, (size_t)c * 4);
+        d0 = vaddq_f64(d0, vcvt_f64_f32(vget_low_f32(p)));
+        d1 = vaddq_f64(d1, vcvt_high_f64_f32(p));
+    }
+    sum = vaddvq_f64(vaddq_f64(d0, d1));
+    inv = vdupq_n_f32(sum > 0 ? (float)(1.0 / sum) : 0.0f);
+    for (i = 0; i + 4 <= n; i += 4) vst1q_f32(s + i, vmulq_f32(vld1q_f32(s + i), inv));
+    for (; i < n; i++) s[i] *= vgetq_lane_f32(inv, 0);
+}
+
+/* sum_j e^(l[j] - mx): float lanes, then double. */
+static double rm__sumexp_neon(const float *l, int64_t n, float mx) {
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    int64_t i;
+    for (i = 0; i < n; i += 4) {
+        float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        memcpy(t, l + i, (size_t)RM__MIN(4, n - i) * 4);
+        acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(t), vdupq_n_f32(mx))));
+    }
+    return (double)vaddvq_f32(acc);
+}
+
+#endif /* RM__KERNELS_NEON */
+
 /* Y[t*ldy + j] = sum_i W[j][i] * X[t*ldx + i] for j < W->n_out, t < T. Returns 1 when it
    computed the product, 0 to let the scalar reference (rm__matmul_ref) do it: another CPU,
    RM_NO_SIMD, or no memory for the packed operands. */
@@ -6851,6 +7541,14 @@ static int rm__gemm_fast(const rm__mat *W, const float *X, int64_t T, int64_t ld
         return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 0) : 0;
     if (rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0 && rm__cpu_avx512vnni())
         return rm__gemm_q_avx512(W, &qi, X, T, ldx, Y, ldy, nth);
+    return 0;
+#elif RM__KERNELS_NEON
+    rm__qinfo qi;
+    if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
+    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)
+        return rm__gemm_f_neon(W, X, T, ldx, Y, ldy, nth, 0);
+    if (rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0)
+        return rm__gemm_q_neon(W, &qi, X, T, ldx, Y, ldy, nth, RM__NEON_HAVE_SDOT && (rm__neon_caps() & RM__NEON_DOT));
     return 0;
 #else
     RM__UNUSED(W); RM__UNUSED(X); RM__UNUSED(T); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth);
@@ -6868,6 +7566,9 @@ static int rm__gemm_fast_bf16(const rm__mat *W, const float *X, int64_t T, int64
         if (rm__cpu_avx512bf16()) return rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 2);
         return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 1) : 0;
     }
+#elif RM__KERNELS_NEON
+    if (W && W->data && X && Y && T > 0 && W->n_in > 0 && W->n_out > 0 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16))
+        return rm__gemm_f_neon(W, X, T, ldx, Y, ldy, nth, RM__NEON_HAVE_BFDOT && (rm__neon_caps() & RM__NEON_BF16) ? 2 : 1);
 #endif
     return rm__gemm_fast(W, X, T, ldx, Y, ldy, nth);
 }
@@ -7363,6 +8064,9 @@ static void rm__silu_mul(float *a, const float *g, int64_t n) {
         rm__silu_mul_avx512(a, g, n);
         return;
     }
+#elif RM__KERNELS_NEON
+    rm__silu_mul_neon(a, g, n);
+    return;
 #endif
     rm__silu_mul_ref(a, g, n);
 }
@@ -7378,6 +8082,8 @@ static double rm__sumexp_ref(const float *l, int64_t n, float mx) {
 static double rm__sumexp(const float *l, int64_t n, float mx) {
 #if RM__KERNELS_X86
     if (rm__cpu_avx512f()) return rm__sumexp_avx512(l, n, mx);
+#elif RM__KERNELS_NEON
+    return rm__sumexp_neon(l, n, mx);
 #endif
     return rm__sumexp_ref(l, n, mx);
 }
@@ -7405,6 +8111,9 @@ static void rm__softmax_row(float *s, const float *bias, int64_t n, float scale)
         rm__softmax_row_avx512(s, bias, n, scale);
         return;
     }
+#elif RM__KERNELS_NEON
+    rm__softmax_row_neon(s, bias, n, scale);
+    return;
 #endif
     rm__softmax_row_ref(s, bias, n, scale);
 }

@@ -16,7 +16,7 @@ static int rmtool(const char *args) {
     char cmd[8192];
     int rc;
     const char *b = getenv("BUILD");
-    snprintf(cmd, sizeof(cmd), "./%s/rmtool %s > " OUT " 2> " ERR, b ? b : "build", args);
+    snprintf(cmd, sizeof(cmd), "%s ./%s/rmtool %s > " OUT " 2> " ERR, rmt_exec(), b ? b : "build", args);
     rc = system(cmd);
     return rc == -1 ? -1 : (rc >> 8) & 0xff;
 }
@@ -290,9 +290,9 @@ static void test_score_interrupted_flushes(void) {
         fprintf(f, "{\"prompt\": \"Once upon a time there was a little dog named Max who liked to run.\", \"responses\": [\" He ran to the park.\", \" He saw a cat.\"]}\n");
     fclose(f);
     snprintf(cmd, sizeof(cmd),
-             "sh -c './%s/rmtool score --model models/stories260K-policy.gguf --ref models/stories260K.gguf --mode implicit "
+             "sh -c '%s ./%s/rmtool score --model models/stories260K-policy.gguf --ref models/stories260K.gguf --mode implicit "
              "--input build/cli_long.jsonl > " OUT " 2> " ERR " & p=$!; sleep 1; kill -INT $p; wait $p'",
-             b ? b : "build");
+             rmt_exec(), b ? b : "build");
     rc = system(cmd);
     rc = rc == -1 ? -1 : (rc >> 8) & 0xff;
     o = slurp(OUT);

@@ -51,8 +51,11 @@ static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, si
     }
 }
 
-/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products. */
+/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products,
+   3 float precision on the integer kernel of a CPU without dot products (ARM64: SMLAL where the
+   dispatch would take SDOT). */
 static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int nth, int bf) {
+    const int mode = bf;
     const size_t rb = rm__row_bytes(type, n_in);
     const int64_t ldx = n_in + 3, ldy = n_out + 5;
     const int quant = type != RM_TYPE_F32 && type != RM_TYPE_F16 && type != RM_TYPE_BF16;
@@ -84,7 +87,15 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     if (bf == 2) {
 #if RM__KERNELS_X86
         did = rm__cpu_avx512f() ? rm__gemm_f_avx512(&W, x, T, ldx, y1, ldy, nth, 1) : 0;
+#elif RM__KERNELS_NEON
+        did = rm__gemm_f_neon(&W, x, T, ldx, y1, ldy, nth, 1);
 #endif
+    } else if (bf == 3) {
+#if RM__KERNELS_NEON
+        rm__qinfo qi;
+        did = rm__qinfo_of(type, &qi) && n_in % 32 == 0 ? rm__gemm_q_neon(&W, &qi, x, T, ldx, y1, ldy, nth, 0) : 0;
+#endif
+        bf = 0;
     } else {
         did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, nth) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
     }
@@ -124,7 +135,8 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     }
     CHECK(bad == 0, "%s T %lld bf %d: %lld outputs out of tolerance", rm_type_name(type), (long long)T, bf, (long long)bad);
     if (T == 64 && n_out == 37)
-        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type), bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no vdpbf16ps)", worst);
+        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type),
+               mode == 3 ? "f32 (no dot products)" : bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no bf16 dot products)", worst);
 done:
     free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
     return did;
@@ -136,6 +148,10 @@ static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth)
         did |= check_case_bf(type, n_in, n_out, T, nth, 1);
         did |= check_case_bf(type, n_in, n_out, T, nth, 2);
     }
+#if RM__KERNELS_NEON
+    else if (type != RM_TYPE_F32 && RM__NEON_HAVE_SDOT && (rm__neon_caps() & RM__NEON_DOT))
+        did |= check_case_bf(type, n_in, n_out, T, nth, 3);
+#endif
     return did;
 }
 
@@ -266,6 +282,11 @@ static void test_elementwise(void) {
 }
 
 int main(void) {
+#if RM__KERNELS_NEON
+    printf("  ARM64 NEON kernels; optional features of this CPU: dotprod %s, bf16 %s, i8mm %s\n",
+           rm__neon_caps() & RM__NEON_DOT ? "yes" : "no", rm__neon_caps() & RM__NEON_BF16 ? "yes" : "no",
+           rm__neon_caps() & RM__NEON_I8MM ? "yes" : "no");
+#endif
     RUN(test_elementwise);
     RUN(test_all_types);
     RUN(test_odd_shapes);
