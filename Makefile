@@ -87,7 +87,8 @@ tsan:
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user) at several CPU feature levels, so that
 # every kernel and fallback runs: the whole suite on ARM64_FULL (-cpu max: dotprod, bf16, i8mm),
 # then test_kernels and test_forward on each of ARM64_CPUS (cortex-a53: ARMv8.0, no dot products;
-# cortex-a76: ARMv8.2 with dotprod, no bf16). Tests that start rmtool through the shell run it
+# cortex-a76: ARMv8.2 with dotprod, no bf16) and with RM_ISA=scalar. Tests that start rmtool
+# through the shell run it
 # through $$TEST_EXEC. The kernels need only ARMv8.0 (the optional instructions sit in functions
 # with target attributes), hence -march=armv8-a: the build must run on the v8.0 cores too.
 ARM64_CC      ?= aarch64-linux-gnu-gcc
@@ -106,7 +107,9 @@ test-arm64: vocab
 	for c in $(ARM64_CPUS); do \
 	    echo "== qemu-aarch64 -cpu $$c: test_kernels, test_forward"; \
 	    QEMU_CPU=$$c sh tests/run.sh $(ARM64_QUICK) || st=1; \
-	done; exit $$st
+	done; \
+	echo "== qemu-aarch64 -cpu $(ARM64_FULL), RM_ISA=scalar: test_kernels, test_forward"; \
+	RM_ISA=scalar QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_QUICK) || st=1; exit $$st
 
 clean:
 	rm -rf $(BUILD)

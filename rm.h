@@ -44,8 +44,10 @@ QUICK START
 COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
-   RM_NO_SIMD          force the portable scalar kernels (the AVX-512 ones are chosen at run
-                       time from cpuid, and need gcc or clang on x86-64)
+   RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
+                       run time from cpuid, and need gcc or clang on x86-64; at run time the
+                       environment variable RM_ISA=scalar|avx2|avx512|neon, or
+                       rm_ctx_params.isa, forces one: see rm_isa)
    RM_NO_MMAP          never map files; read them into memory instead
    RM_MALLOC/RM_REALLOC/RM_FREE   replace the allocator (all three together)
    RM_MAX_CONTEXT      upper bound on tokens per context (default 1<<20)
@@ -116,6 +118,9 @@ SUPPORTED
    precision), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
+   0.3.0  rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
+          kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
+          CPU lacks
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -170,6 +175,7 @@ extern "C" {
     X(RM_ERR_LIMIT,              -4, "a size limit was exceeded") \
     X(RM_ERR_NOT_FOUND,          -5, "not found") \
     X(RM_ERR_TYPE_MISMATCH,      -6, "value has a different type") \
+    X(RM_ERR_ISA,                -7, "instruction set unknown, or not supported by this build or CPU") \
     X(RM_ERR_GGUF_MAGIC,       -100, "not a GGUF file (bad magic)") \
     X(RM_ERR_GGUF_VERSION,     -101, "unsupported GGUF version") \
     X(RM_ERR_GGUF_TRUNCATED,   -102, "GGUF file is truncated") \
@@ -586,17 +592,33 @@ RMDEF const char *rm_arch_name(int arch);
    RM_PRECISION_F32: float activations, weights as stored: ~1e-5 from exact math, slower. */
 typedef enum rm_precision { RM_PRECISION_BF16 = 0, RM_PRECISION_F32 = 1 } rm_precision;
 
+/* Instruction sets of the kernels (rm_ctx_params.isa, rm_scorer_desc.isa). RM_ISA_AUTO takes
+   the environment variable RM_ISA (scalar, avx2, avx512, neon) when it is set, else the fastest
+   that this build has and the CPU runs. Naming one the build or CPU lacks fails rm_ctx_new with
+   RM_ERR_ISA; the scalar reference is always there. All give the same results within float
+   rounding (the kernels' tests check every one against the reference). */
+typedef enum rm_isa {
+    RM_ISA_AUTO = 0, RM_ISA_SCALAR = 1, RM_ISA_AVX2 = 2, RM_ISA_AVX512 = 3, RM_ISA_NEON = 4, RM_ISA_COUNT
+} rm_isa;
+/* "auto", "scalar", "avx2", "avx512", "neon"; NULL for a value out of range. */
+RMDEF const char *rm_isa_name(int isa);
+/* 1 when this build has the kernels of isa and the CPU (and OS) runs them; 1 for scalar. */
+RMDEF int rm_isa_available(int isa);
+
 typedef struct rm_ctx_params {
     int64_t n_ctx;      /* tokens the context may hold; 0 = the model's trained context */
     int kv_f16;         /* 1: store K/V as F16 (half the memory, ~1e-2 on log-probs) */
     int n_threads;      /* 0 = OpenMP's default */
     int precision;      /* rm_precision */
+    int isa;            /* rm_isa; RM_ISA_AUTO (0): $RM_ISA, else the fastest available */
 } rm_ctx_params;
 
 /* A context: the KV cache and scratch of one thread of work. The model must outlive it. */
 RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **out);
 RMDEF void rm_ctx_free(rm_ctx *c);
 RMDEF const char *rm_ctx_error(const rm_ctx *c);
+/* The instruction set the context's kernels use (an rm_isa, never RM_ISA_AUTO). */
+RMDEF int rm_ctx_isa(const rm_ctx *c);
 /* Tokens the cache holds, and dropping all but the first n (to score a new continuation). */
 RMDEF int64_t rm_ctx_n_past(const rm_ctx *c);
 RMDEF rm_result rm_ctx_truncate(rm_ctx *c, int64_t n);
@@ -674,6 +696,7 @@ typedef struct rm_scorer_desc {
     int n_threads;           /* 0: OpenMP's default */
     int kv_f16;
     int precision;           /* rm_precision of its contexts */
+    int isa;                 /* rm_isa of its contexts (RM_ISA_AUTO: $RM_ISA or the fastest) */
 } rm_scorer_desc;
 
 /* The result of scoring one response. Arrays belong to the scorer and stay valid until
@@ -5931,7 +5954,7 @@ RMDEF rm_result rm_gguf_writer_write_file(rm_gguf_writer *w, const char *path) {
 }
 
 /* ---------------------------------------------------------------------------------------- */
-/* 10. Model loading                                                                        */
+/* 10. Kernels: matrix products and element-wise                                           */
 /* ---------------------------------------------------------------------------------------- */
 
 /* A weight matrix in the mapping: rows of n_in elements (ggml's ne[0]), n_out rows. */
@@ -5998,6 +6021,7 @@ typedef struct rm__mat {
    with other busy processes. */
 #define RM__PAR_MIN 32768
 
+/* ARM64 NEON kernels (their section below). */
 #if !defined(RM_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
 #define RM__KERNELS_NEON 1
 #include <arm_neon.h>
@@ -6009,8 +6033,10 @@ typedef struct rm__mat {
 #else
 #define RM__KERNELS_NEON 0
 #endif
+/* Some SIMD kernels are compiled in: the portable parts they share are needed. */
+#define RM__KERNELS_ANY (RM__KERNELS_X86 || RM__KERNELS_NEON)
 
-#if RM__KERNELS_X86 || RM__KERNELS_NEON
+#if RM__KERNELS_ANY
 
 /* Tokens per register block of the float and the integer micro-kernels, and rows per panel. */
 #define RM__FMR 12
@@ -6028,7 +6054,7 @@ static int rm__gemm_threads(int nth) {
     return 1;
 #endif
 }
-#endif
+#endif /* RM__KERNELS_ANY */
 
 #if RM__KERNELS_X86
 
@@ -6322,8 +6348,9 @@ RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, in
 }
 #endif /* RM__KERNELS_X86 */
 
-#if RM__KERNELS_X86 || RM__KERNELS_NEON
 /* ---- integer path (quantized weights, int16 activations) ---- */
+
+#if RM__KERNELS_ANY
 
 /* How a weight type decodes: levels u (0..255) of which the value is s * (u - off) + m. */
 typedef struct rm__qinfo {
@@ -6489,8 +6516,6 @@ static void rm__qrow_decode(int type, const uint8_t *p, int64_t K, uint8_t *u, f
     }
 }
 
-#endif /* RM__KERNELS_X86 || RM__KERNELS_NEON */
-
 #if RM__KERNELS_X86
 /* Decodes rows j0..j0+31 into the panel: wq [K/2][32 rows][2] int16 levels u - off, ws and
    wm [nsub][32]. u, s, m: one row of scratch. Rows past n_out are zero. */
@@ -6514,7 +6539,11 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
             for (i = 0; i < nsub; i++) wm[i * RM__NR + j] = m[i];
     }
 }
+#endif
 
+#endif /* RM__KERNELS_ANY */
+
+#if RM__KERNELS_X86
 /* One chunk of ch elements of a row (256: the block of Q4_K and Q6_K, or 8 blocks of the 32-
    element types; 128: 4 of those) to levels u[ch], scales s and mins m, as rm__qrow_decode;
    Q4_K and Q6_K with AVX2. */
@@ -7434,6 +7463,18 @@ static int rm__gemm_q_neon(const rm__mat *W, const rm__qinfo *qi, const float *X
     return 1;
 }
 
+/* The table's integer kernels: SMLAL everywhere, SDOT where the CPU has FEAT_DotProd. */
+static int rm__gemm_q_neon_smlal(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
+                                 int64_t ldy, int nth) {
+    return rm__gemm_q_neon(W, qi, X, T, ldx, Y, ldy, nth, 0);
+}
+#if RM__NEON_HAVE_SDOT
+static int rm__gemm_q_neon_sdot(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
+                                int64_t ldy, int nth) {
+    return rm__gemm_q_neon(W, qi, X, T, ldx, Y, ldy, nth, 1);
+}
+#endif
+
 /* ---- element-wise ---- */
 
 /* e^x for 4 floats, as rm__exp16: x = n ln2 + r, the same polynomial, and 2^n as two powers
@@ -7530,54 +7571,316 @@ static double rm__sumexp_neon(const float *l, int64_t n, float mx) {
 
 #endif /* RM__KERNELS_NEON */
 
-/* Y[t*ldy + j] = sum_i W[j][i] * X[t*ldx + i] for j < W->n_out, t < T. Returns 1 when it
-   computed the product, 0 to let the scalar reference (rm__matmul_ref) do it: another CPU,
-   RM_NO_SIMD, or no memory for the packed operands. */
-static int rm__gemm_fast(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth) {
-#if RM__KERNELS_X86
-    rm__qinfo qi;
-    if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
-    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)
-        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 0) : 0;
-    if (rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0 && rm__cpu_avx512vnni())
-        return rm__gemm_q_avx512(W, &qi, X, T, ldx, Y, ldy, nth);
-    return 0;
-#elif RM__KERNELS_NEON
-    rm__qinfo qi;
-    if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
-    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)
-        return rm__gemm_f_neon(W, X, T, ldx, Y, ldy, nth, 0);
-    if (rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0)
-        return rm__gemm_q_neon(W, &qi, X, T, ldx, Y, ldy, nth, RM__NEON_HAVE_SDOT && (rm__neon_caps() & RM__NEON_DOT));
-    return 0;
-#else
-    RM__UNUSED(W); RM__UNUSED(X); RM__UNUSED(T); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth);
-    return 0;
-#endif
-}
-
-/* The same product at RM_PRECISION_BF16: for F16 and BF16 weights, the sum of bf16(w) * bf16(x)
-   (both rounded to nearest bfloat16, products exact, sums in float; rm__matmul_ref with bf16 = 1
-   is the definition). vdpbf16ps where the CPU has it, else the float kernel on rounded operands.
-   Other weight types are computed as by rm__gemm_fast. */
-static int rm__gemm_fast_bf16(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth) {
-#if RM__KERNELS_X86
-    if (W && W->data && X && Y && T > 0 && W->n_in > 0 && W->n_out > 0 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
-        if (rm__cpu_avx512bf16()) return rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 2);
-        return rm__cpu_avx512f() ? rm__gemm_f_avx512(W, X, T, ldx, Y, ldy, nth, 1) : 0;
-    }
-#elif RM__KERNELS_NEON
-    if (W && W->data && X && Y && T > 0 && W->n_in > 0 && W->n_out > 0 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16))
-        return rm__gemm_f_neon(W, X, T, ldx, Y, ldy, nth, RM__NEON_HAVE_BFDOT && (rm__neon_caps() & RM__NEON_BF16) ? 2 : 1);
-#endif
-    return rm__gemm_fast(W, X, T, ldx, Y, ldy, nth);
-}
-
 /* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
 typedef struct rm__vec {
     const float *data;  /* NULL when absent */
     int64_t n;
 } rm__vec;
+
+typedef enum rm__norm_kind { RM__NORM_RMS = 0, RM__NORM_LAYER = 1 } rm__norm_kind;
+typedef enum rm__act_kind { RM__ACT_SILU_GATED = 0, RM__ACT_GELU_GATED = 1, RM__ACT_GELU = 2 } rm__act_kind;
+
+
+static float rm__dot_f32(const float *a, const float *b, int64_t n) {
+    /* 8 independent partial sums: vectorisable and a little more accurate than one chain */
+    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = 0;
+    int k;
+    for (; i + 8 <= n; i += 8)
+        for (k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
+    for (; i < n; i++) s[0] += a[i] * b[i];
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
+}
+
+/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
+   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats.
+   bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and activations rounded to the
+   nearest bfloat16 first. */
+static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
+                           float *wbuf, int nth, int bf16) {
+    int64_t j;
+    RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+    for (j = 0; j < W->n_out; j++) {
+        int tid = 0;
+        const float *w;
+        int64_t t;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        if (W->type == RM_TYPE_F32) {
+            w = (const float *)((const uint8_t *)W->data + (size_t)j * W->row_bytes);
+        } else {
+            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
+            w = row;
+        }
+        if (bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
+            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            int64_t i;
+            for (i = 0; i < W->n_in; i++) row[i] = rm__round_bf16(row[i]);
+            for (t = 0; t < T; t++) {
+                const float *x = X + t * ldx;
+                float s[4] = {0, 0, 0, 0};
+                for (i = 0; i < W->n_in; i++) s[i & 3] += row[i] * rm__round_bf16(x[i]);
+                Y[t * ldy + j] = (s[0] + s[1]) + (s[2] + s[3]);
+            }
+            continue;
+        }
+        for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
+    }
+}
+
+static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
+    int64_t t;
+    RM__UNUSED(nth);
+    if (!b->data) return;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) if(T * b->n >= RM__PAR_MIN) schedule(static)
+#endif
+    for (t = 0; t < T; t++) {
+        int64_t j;
+        for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
+    }
+}
+
+/* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
+static void rm__norm(float *out, const float *x, int64_t n, const rm__vec *w, const rm__vec *b, rm__norm_kind kind,
+                     double eps) {
+    int64_t i;
+    double mean = 0, var = 0, scale;
+    if (kind == RM__NORM_LAYER) {
+        for (i = 0; i < n; i++) mean += x[i];
+        mean /= (double)n;
+    }
+    for (i = 0; i < n; i++) {
+        double d = x[i] - mean;
+        var += d * d;
+    }
+    scale = 1.0 / sqrt(var / (double)n + eps);
+    for (i = 0; i < n; i++) {
+        float v = (float)((x[i] - mean) * scale);
+        if (w && w->data) v *= w->data[i];
+        if (b && b->data) v += b->data[i];
+        out[i] = v;
+    }
+}
+
+static float rm__gelu_tanh(float x) {
+    const double c = 0.7978845608028654; /* sqrt(2/pi) */
+    double xd = x;
+    return (float)(0.5 * xd * (1.0 + tanh(c * (xd + 0.044715 * xd * xd * xd))));
+}
+
+static float rm__silu(float x) { return x / (1.0f + expf(-x)); }
+
+static void rm__silu_mul_ref(float *a, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i < n; i++) a[i] *= rm__silu(g[i]);
+}
+
+/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
+static double rm__sumexp_ref(const float *l, int64_t n, float mx) {
+    double sum = 0;
+    int64_t j;
+    for (j = 0; j < n; j++) sum += expf(l[j] - mx);
+    return sum;
+}
+
+/* s[j] = softmax_j(s[j] * scale + bias[j]) with bias 0 (visible) or -INFINITY (masked); a row
+   with nothing visible becomes zeros. */
+static void rm__softmax_row_ref(float *s, const float *bias, int64_t n, float scale) {
+    float mx = -INFINITY;
+    double sum = 0;
+    int64_t j;
+    for (j = 0; j < n; j++) {
+        s[j] = s[j] * scale + bias[j];
+        if (s[j] > mx) mx = s[j];
+    }
+    for (j = 0; j < n; j++) {
+        s[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - mx);
+        sum += s[j];
+    }
+    for (j = 0; j < n; j++) s[j] = sum > 0 ? (float)(s[j] / sum) : 0.0f;
+}
+
+/* Rotates one head of D values at position pos: pairs (x[2i], x[2i+1]) or, NEOX style,
+   (x[i], x[i + n_rot/2]); only the first n_rot values turn. */
+static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
+    int64_t i, half = n_rot / 2;
+    for (i = 0; i < half; i++) {
+        double c = cs[2 * i], s = cs[2 * i + 1];
+        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+        double x0 = x[a], x1 = x[b];
+        x[a] = (float)(x0 * c - x1 * s);
+        x[b] = (float)(x0 * s + x1 * c);
+    }
+}
+
+/* ---- dispatch ---- */
+
+/* The kernels of one instruction set; a NULL entry runs the scalar reference above. Each
+   context copies the table of its instruction set at rm_ctx_new (rm__kernels_pick): the choice
+   is made once per context, from the CPU's cpuid bits or RM_ISA, and nothing global is written,
+   so contexts in different threads (or with different instruction sets, as the tests use)
+   never race. The kernels return 0 where they do not handle a case (a weight type, a row
+   length, no memory for the packed operands): the reference computes it. */
+typedef int (*rm__gemm_f_fn)(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth,
+                             int how);
+#if RM__KERNELS_ANY
+typedef int (*rm__gemm_q_fn)(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
+                             int64_t ldy, int nth);
+#else
+typedef int (*rm__gemm_q_fn)(void);
+#endif
+typedef struct rm__kernels {
+    int isa;             /* rm_isa */
+    /* F32/F16/BF16 weights. how: 0 float, 1 float on operands rounded to bfloat16 (the bf16
+       precision), 2 the same with bf16 dot products (only when bf16dot is set) */
+    rm__gemm_f_fn gemm_f;
+    int bf16dot;
+    rm__gemm_q_fn gemm_q; /* quantized weights against int16 activations */
+    void (*silu_mul)(float *a, const float *g, int64_t n);
+    void (*softmax_row)(float *s, const float *bias, int64_t n, float scale);
+    double (*sumexp)(const float *l, int64_t n, float mx);
+} rm__kernels;
+
+/* Indexed by rm_isa. An instruction set this build has no kernels for keeps NULL entries. */
+static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
+    {RM_ISA_AUTO, NULL, 0, NULL, NULL, NULL, NULL},
+    {RM_ISA_SCALAR, NULL, 0, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
+    /* AVX2 + FMA (x86-64-v3) */
+    {RM_ISA_AVX2, NULL, 0, NULL, NULL, NULL, NULL},
+#if RM__KERNELS_X86
+    {RM_ISA_AVX512, rm__gemm_f_avx512, 0, rm__gemm_q_avx512, rm__silu_mul_avx512, rm__softmax_row_avx512, rm__sumexp_avx512},
+#else
+    {RM_ISA_AVX512, NULL, 0, NULL, NULL, NULL, NULL},
+#endif
+    /* ARM64 NEON (SDOT and BFDOT set by rm__kernels_pick where the CPU has them) */
+#if RM__KERNELS_NEON
+    {RM_ISA_NEON, rm__gemm_f_neon, 0, rm__gemm_q_neon_smlal, rm__silu_mul_neon, rm__softmax_row_neon, rm__sumexp_neon},
+#else
+    {RM_ISA_NEON, NULL, 0, NULL, NULL, NULL, NULL},
+#endif
+};
+
+static const char *const rm__isa_names[RM_ISA_COUNT] = {"auto", "scalar", "avx2", "avx512", "neon"};
+
+RMDEF const char *rm_isa_name(int isa) { return isa >= 0 && isa < RM_ISA_COUNT ? rm__isa_names[isa] : NULL; }
+
+/* 1 when this build has the kernels of isa and the CPU runs them (__builtin_cpu_supports also
+   checks that the OS saves the ymm/zmm state). */
+RMDEF int rm_isa_available(int isa) {
+    switch (isa) {
+    case RM_ISA_SCALAR: return 1;
+#if RM__KERNELS_X86
+    case RM_ISA_AVX2: return 0;
+    case RM_ISA_AVX512: return rm__cpu_avx512f();
+#endif
+#if RM__KERNELS_NEON
+    case RM_ISA_NEON: return 1; /* ASIMD is part of AArch64 */
+#endif
+    default: return 0;
+    }
+}
+
+/* The kernels a context runs: isa, or with RM_ISA_AUTO the environment variable RM_ISA when it
+   is set and not empty, else the fastest available. RM_ERR_ISA (message in err) for an unknown
+   name or an instruction set this build or CPU lacks. */
+static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t cap) {
+    const char *env = NULL;
+    int i;
+    if (isa == RM_ISA_AUTO) {
+        env = getenv("RM_ISA");
+        if (env && *env) {
+            for (i = RM_ISA_SCALAR; i < RM_ISA_COUNT && strcmp(env, rm__isa_names[i]) != 0; i++) {}
+            if (i == RM_ISA_COUNT)
+                return rm__fail(err, cap, RM_ERR_ISA, "RM_ISA='%.40s' is not an instruction set (scalar, avx2, avx512, neon)", env);
+            isa = i;
+        } else {
+            env = NULL;
+            for (isa = RM_ISA_COUNT - 1; isa > RM_ISA_SCALAR && !rm_isa_available(isa); isa--) {}
+        }
+    }
+    if (isa <= RM_ISA_AUTO || isa >= RM_ISA_COUNT) return rm__fail(err, cap, RM_ERR_ISA, "instruction set %d does not exist", isa);
+    if (!rm_isa_available(isa)) {
+        char have[64] = "";
+        for (i = RM_ISA_SCALAR; i < RM_ISA_COUNT; i++)
+            if (rm_isa_available(i)) {
+                strcat(have, " ");
+                strcat(have, rm__isa_names[i]);
+            }
+        return rm__fail(err, cap, RM_ERR_ISA, "%s%s: this build or CPU lacks it (available:%s)", env ? "RM_ISA=" : "instruction set ",
+                        rm__isa_names[isa], have);
+    }
+    *out = rm__kernel_tables[isa];
+#if RM__KERNELS_X86
+    if (isa == RM_ISA_AVX512) {
+        out->bf16dot = rm__cpu_avx512bf16();
+        if (!rm__cpu_avx512vnni()) out->gemm_q = NULL;
+    }
+#endif
+#if RM__KERNELS_NEON
+    if (isa == RM_ISA_NEON) {
+        const unsigned caps = rm__neon_caps();
+        out->bf16dot = RM__NEON_HAVE_BFDOT && (caps & RM__NEON_BF16);
+#if RM__NEON_HAVE_SDOT
+        if (caps & RM__NEON_DOT) out->gemm_q = rm__gemm_q_neon_sdot;
+#endif
+    }
+#endif
+    return RM_OK;
+}
+
+/* Y[t*ldy + j] = sum_i W[j][i] * X[t*ldx + i] for j < W->n_out, t < T, with k's kernels; rnd
+   (the bf16 precision, F16/BF16 weights only): both operands rounded to the nearest bfloat16,
+   products exact, sums in float, as rm__matmul_ref with bf16 = 1 defines. Returns 1 when it
+   computed the product, 0 to let the reference do it. */
+static int rm__gemm_fast(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                         int64_t ldy, int nth, int rnd) {
+    if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
+    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
+        if (!k->gemm_f) return 0;
+        rnd = rnd && W->type != RM_TYPE_F32;
+        return k->gemm_f(W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
+    }
+#if RM__KERNELS_ANY
+    {
+        rm__qinfo qi;
+        if (k->gemm_q && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return k->gemm_q(W, &qi, X, T, ldx, Y, ldy, nth);
+    }
+#endif
+    return 0;
+}
+
+/* The product of the forward pass: the fast kernels when they handle this case, else the
+   reference. bf16: the bf16 precision for F16/BF16 weights (see rm__gemm_fast). */
+static void rm__matmul(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                       int64_t ldy, float *wbuf, int nth, int bf16) {
+    if (rm__gemm_fast(k, W, X, T, ldx, Y, ldy, nth, bf16)) return;
+    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
+}
+
+/* a[i] *= silu(g[i]) over one row. */
+static void rm__silu_mul(const rm__kernels *k, float *a, const float *g, int64_t n) {
+    (k->silu_mul ? k->silu_mul : rm__silu_mul_ref)(a, g, n);
+}
+
+/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
+static double rm__sumexp(const rm__kernels *k, const float *l, int64_t n, float mx) {
+    return (k->sumexp ? k->sumexp : rm__sumexp_ref)(l, n, mx);
+}
+
+/* s[j] = softmax_j(s[j] * scale + bias[j]), bias 0 or -INFINITY. */
+static void rm__softmax_row(const rm__kernels *k, float *s, const float *bias, int64_t n, float scale) {
+    (k->softmax_row ? k->softmax_row : rm__softmax_row_ref)(s, bias, n, scale);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 11. Model loading                                                                        */
+/* ---------------------------------------------------------------------------------------- */
 
 /* One transformer block. Shapes in ggml order {n_in, n_out}; E = n_embd, D = head_dim,
    H = n_head, G = n_head_kv, F = n_ff. */
@@ -7596,9 +7899,6 @@ typedef struct rm__layer {
     rm__vec ffn_post_norm;             /* {E} (gemma2) */
     int sliding;                       /* 1: attention limited to the sliding window */
 } rm__layer;
-
-typedef enum rm__norm_kind { RM__NORM_RMS = 0, RM__NORM_LAYER = 1 } rm__norm_kind;
-typedef enum rm__act_kind { RM__ACT_SILU_GATED = 0, RM__ACT_GELU_GATED = 1, RM__ACT_GELU = 2 } rm__act_kind;
 
 /* What distinguishes the architectures: table entries, one forward pass. */
 typedef struct rm__arch_info {
@@ -7946,190 +8246,6 @@ RMDEF const rm_hparams *rm_model_hparams(const rm_model *m) { return m ? &m->hp 
 RMDEF const rm_gguf *rm_model_gguf(const rm_model *m) { return m ? m->gguf : NULL; }
 RMDEF const rm_vocab *rm_model_vocab(const rm_model *m) { return (m && !m->status) ? m->vocab : NULL; }
 
-/* ---------------------------------------------------------------------------------------- */
-/* 11. Kernels of the forward pass                                                          */
-/* ---------------------------------------------------------------------------------------- */
-
-static float rm__dot_f32(const float *a, const float *b, int64_t n) {
-    /* 8 independent partial sums: vectorisable and a little more accurate than one chain */
-    float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    int k;
-    for (; i + 8 <= n; i += 8)
-        for (k = 0; k < 8; k++) s[k] += a[i + k] * b[i + k];
-    for (; i < n; i++) s[0] += a[i] * b[i];
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
-}
-
-/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
-   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats.
-   bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and activations rounded to the
-   nearest bfloat16 first. */
-static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                           float *wbuf, int nth, int bf16) {
-    int64_t j;
-    RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
-#endif
-    for (j = 0; j < W->n_out; j++) {
-        int tid = 0;
-        const float *w;
-        int64_t t;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        if (W->type == RM_TYPE_F32) {
-            w = (const float *)((const uint8_t *)W->data + (size_t)j * W->row_bytes);
-        } else {
-            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
-            rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
-            w = row;
-        }
-        if (bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
-            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
-            int64_t i;
-            for (i = 0; i < W->n_in; i++) row[i] = rm__round_bf16(row[i]);
-            for (t = 0; t < T; t++) {
-                const float *x = X + t * ldx;
-                float s[4] = {0, 0, 0, 0};
-                for (i = 0; i < W->n_in; i++) s[i & 3] += row[i] * rm__round_bf16(x[i]);
-                Y[t * ldy + j] = (s[0] + s[1]) + (s[2] + s[3]);
-            }
-            continue;
-        }
-        for (t = 0; t < T; t++) Y[t * ldy + j] = rm__dot_f32(w, X + t * ldx, W->n_in);
-    }
-}
-
-/* Dispatch: the fast kernels when they handle this case (type, CPU), else the reference. */
-static void rm__matmul(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                       float *wbuf, int nth, int bf16) {
-    if (bf16 ? rm__gemm_fast_bf16(W, X, T, ldx, Y, ldy, nth) : rm__gemm_fast(W, X, T, ldx, Y, ldy, nth)) return;
-    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
-}
-
-static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
-    int64_t t;
-    RM__UNUSED(nth);
-    if (!b->data) return;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * b->n >= RM__PAR_MIN) schedule(static)
-#endif
-    for (t = 0; t < T; t++) {
-        int64_t j;
-        for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
-    }
-}
-
-/* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
-static void rm__norm(float *out, const float *x, int64_t n, const rm__vec *w, const rm__vec *b, rm__norm_kind kind,
-                     double eps) {
-    int64_t i;
-    double mean = 0, var = 0, scale;
-    if (kind == RM__NORM_LAYER) {
-        for (i = 0; i < n; i++) mean += x[i];
-        mean /= (double)n;
-    }
-    for (i = 0; i < n; i++) {
-        double d = x[i] - mean;
-        var += d * d;
-    }
-    scale = 1.0 / sqrt(var / (double)n + eps);
-    for (i = 0; i < n; i++) {
-        float v = (float)((x[i] - mean) * scale);
-        if (w && w->data) v *= w->data[i];
-        if (b && b->data) v += b->data[i];
-        out[i] = v;
-    }
-}
-
-static float rm__gelu_tanh(float x) {
-    const double c = 0.7978845608028654; /* sqrt(2/pi) */
-    double xd = x;
-    return (float)(0.5 * xd * (1.0 + tanh(c * (xd + 0.044715 * xd * xd * xd))));
-}
-
-static float rm__silu(float x) { return x / (1.0f + expf(-x)); }
-
-static void rm__silu_mul_ref(float *a, const float *g, int64_t n) {
-    int64_t i;
-    for (i = 0; i < n; i++) a[i] *= rm__silu(g[i]);
-}
-
-/* a[i] *= silu(g[i]) over one row. */
-static void rm__silu_mul(float *a, const float *g, int64_t n) {
-#if RM__KERNELS_X86
-    if (rm__cpu_avx512f()) {
-        rm__silu_mul_avx512(a, g, n);
-        return;
-    }
-#elif RM__KERNELS_NEON
-    rm__silu_mul_neon(a, g, n);
-    return;
-#endif
-    rm__silu_mul_ref(a, g, n);
-}
-
-/* sum_j e^(l[j] - mx) for the running log-sum-exp of the LM head. */
-static double rm__sumexp_ref(const float *l, int64_t n, float mx) {
-    double sum = 0;
-    int64_t j;
-    for (j = 0; j < n; j++) sum += expf(l[j] - mx);
-    return sum;
-}
-
-static double rm__sumexp(const float *l, int64_t n, float mx) {
-#if RM__KERNELS_X86
-    if (rm__cpu_avx512f()) return rm__sumexp_avx512(l, n, mx);
-#elif RM__KERNELS_NEON
-    return rm__sumexp_neon(l, n, mx);
-#endif
-    return rm__sumexp_ref(l, n, mx);
-}
-
-/* s[j] = softmax_j(s[j] * scale + bias[j]) with bias 0 (visible) or -INFINITY (masked); a row
-   with nothing visible becomes zeros. */
-static void rm__softmax_row_ref(float *s, const float *bias, int64_t n, float scale) {
-    float mx = -INFINITY;
-    double sum = 0;
-    int64_t j;
-    for (j = 0; j < n; j++) {
-        s[j] = s[j] * scale + bias[j];
-        if (s[j] > mx) mx = s[j];
-    }
-    for (j = 0; j < n; j++) {
-        s[j] = s[j] == -INFINITY ? 0.0f : expf(s[j] - mx);
-        sum += s[j];
-    }
-    for (j = 0; j < n; j++) s[j] = sum > 0 ? (float)(s[j] / sum) : 0.0f;
-}
-
-static void rm__softmax_row(float *s, const float *bias, int64_t n, float scale) {
-#if RM__KERNELS_X86
-    if (rm__cpu_avx512f()) {
-        rm__softmax_row_avx512(s, bias, n, scale);
-        return;
-    }
-#elif RM__KERNELS_NEON
-    rm__softmax_row_neon(s, bias, n, scale);
-    return;
-#endif
-    rm__softmax_row_ref(s, bias, n, scale);
-}
-
-/* Rotates one head of D values at position pos: pairs (x[2i], x[2i+1]) or, NEOX style,
-   (x[i], x[i + n_rot/2]); only the first n_rot values turn. */
-static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
-    int64_t i, half = n_rot / 2;
-    for (i = 0; i < half; i++) {
-        double c = cs[2 * i], s = cs[2 * i + 1];
-        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
-        double x0 = x[a], x1 = x[b];
-        x[a] = (float)(x0 * c - x1 * s);
-        x[b] = (float)(x0 * s + x1 * c);
-    }
-}
 
 /* ---------------------------------------------------------------------------------------- */
 /* 12. Contexts and the forward pass                                                        */
@@ -8145,6 +8261,7 @@ struct rm_ctx {
     int nth;
     int kv_f16;
     int bf16;              /* RM_PRECISION_BF16 */
+    rm__kernels kern;      /* the kernels of its instruction set */
     int64_t n_ctx;         /* limit on cells */
     int64_t cap;           /* cells allocated */
     int64_t n_cells;       /* cells in use */
@@ -8266,6 +8383,14 @@ RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **o
     } else {
         c->bf16 = 1;
     }
+    {
+        char why[200];
+        rm_result e = rm__kernels_pick(p ? p->isa : RM_ISA_AUTO, &c->kern, why, sizeof(why));
+        if (e) {
+            c->status = rm__ctx_fail(c, e, "ctx: %s", why);
+            return c->status;
+        }
+    }
     if (c->n_ctx > RM_MAX_CONTEXT) c->n_ctx = RM_MAX_CONTEXT;
     if (c->n_ctx < 1) c->n_ctx = 1;
     c->k = (void **)rm__calloc((size_t)m->hp.n_layer, sizeof(void *));
@@ -8290,6 +8415,7 @@ RMDEF void rm_ctx_free(rm_ctx *c) {
 }
 
 RMDEF const char *rm_ctx_error(const rm_ctx *c) { return c ? c->err : "out of memory"; }
+RMDEF int rm_ctx_isa(const rm_ctx *c) { return c && !c->status ? c->kern.isa : RM_ISA_SCALAR; }
 RMDEF int64_t rm_ctx_n_past(const rm_ctx *c) { return c ? c->n_cells : 0; }
 RMDEF rm_result rm_ctx_truncate(rm_ctx *c, int64_t n) {
     if (!c || c->status || n < 0) return RM_ERR_INVALID_ARG;
@@ -8332,7 +8458,7 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
     S = (float *)RM_MALLOC((size_t)nth * RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
     B = (float *)RM_MALLOC((size_t)RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
     Vt = (float *)RM_MALLOC((size_t)row * (size_t)n_cells * sizeof(float));
-    if (!S || !B || !Vt || !rm__gemm_fast(&probe, c->q, 1, qstride, S, 1, nth)) {
+    if (!S || !B || !Vt || !rm__gemm_fast(&c->kern, &probe, c->q, 1, qstride, S, 1, nth, 0)) {
         RM_FREE(S); RM_FREE(B); RM_FREE(Vt);
         return 0;
     }
@@ -8387,7 +8513,7 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
             Km.data = K + g * D; Km.type = RM_TYPE_F32; Km.n_in = D; Km.n_out = n_vis; Km.row_bytes = (size_t)row * 4;
             Vm.data = Vt + g * D * n_cells; Vm.type = RM_TYPE_F32; Vm.n_in = n_vis; Vm.n_out = D;
             Vm.row_bytes = (size_t)n_cells * 4;
-            if (!rm__gemm_fast(&Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, 1)) {
+            if (!rm__gemm_fast(&c->kern, &Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, 1, 0)) {
                 fail = 1;
                 continue;
             }
@@ -8396,12 +8522,12 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
                 if (cap > 0) {
                     int64_t jj;
                     for (jj = 0; jj < n_vis; jj++) sr[jj] = cap * tanhf(sr[jj] * scale / cap);
-                    rm__softmax_row(sr, B + tt * n_vis, n_vis, 1.0f);
+                    rm__softmax_row(&c->kern, sr, B + tt * n_vis, n_vis, 1.0f);
                 } else {
-                    rm__softmax_row(sr, B + tt * n_vis, n_vis, scale);
+                    rm__softmax_row(&c->kern, sr, B + tt * n_vis, n_vis, scale);
                 }
             }
-            if (!rm__gemm_fast(&Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, 1)) fail = 1;
+            if (!rm__gemm_fast(&c->kern, &Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, 1, 0)) fail = 1;
         }
         if (fail) break;
     }
@@ -8562,7 +8688,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
-            rm__matmul(&L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
             rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
             /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
@@ -8571,9 +8697,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
                 if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
             }
         } else {
-            rm__matmul(&L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
             rm__add_bias(c->q, T, H * D, &L->bq, nth);
             rm__add_bias(c->kk, T, G * D, &L->bk, nth);
             rm__add_bias(c->vv, T, G * D, &L->bv, nth);
@@ -8599,7 +8725,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         }
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
-        rm__matmul(&L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff2, T, E, &L->bo, nth);
         if (L->attn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -8611,9 +8737,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
         }
         /* feed-forward */
-        rm__matmul(&L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff1, T, F, &L->b_up, nth);
-        if (ai->act != RM__ACT_GELU) rm__matmul(&L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
 #endif
@@ -8624,11 +8750,11 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             if (ai->act == RM__ACT_GELU)
                 for (i = 0; i < F; i++) a[i] = rm__gelu_tanh(a[i]);
             else if (ai->act == RM__ACT_SILU_GATED)
-                rm__silu_mul(a, gt, F);
+                rm__silu_mul(&c->kern, a, gt, F);
             else
                 for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
         }
-        rm__matmul(&L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
         rm__add_bias(c->ff2, T, E, &L->b_down, nth);
         if (L->ffn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -8667,7 +8793,7 @@ static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64
     rm__mat W = m->output;
     W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
     W.n_out = nv;
-    rm__matmul(&W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
+    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
     if (cap > 0) {
         int64_t i;
 #ifdef _OPENMP
@@ -8714,10 +8840,10 @@ static rm_result rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx,
             for (j = 0; j < nv; j++) cm = l[j] > cm ? l[j] : cm;
             if (targets[q] >= j0 && targets[q] < j0 + nv) tl[q] = l[targets[q] - j0];
             if (cm > mx[q]) {
-                sm[q] = sm[q] * exp(mx[q] - cm) + rm__sumexp(l, nv, cm);
+                sm[q] = sm[q] * exp(mx[q] - cm) + rm__sumexp(&c->kern, l, nv, cm);
                 mx[q] = cm;
             } else if (cm > -INFINITY) {
-                sm[q] += rm__sumexp(l, nv, (float)mx[q]);
+                sm[q] += rm__sumexp(&c->kern, l, nv, (float)mx[q]);
             }
         }
     }
@@ -9025,6 +9151,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     cp.n_threads = d->n_threads;
     cp.kv_f16 = d->kv_f16;
     cp.precision = d->precision;
+    cp.isa = d->isa;
     if ((e = rm_ctx_new(d->model, &cp, &s->ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ctx));
     if (d->mode == RM_MODE_IMPLICIT && d->ref_free == RM_REF_FREE_OFF)
         if ((e = rm_ctx_new(d->ref, &cp, &s->ref_ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ref_ctx));

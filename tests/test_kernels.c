@@ -1,5 +1,6 @@
-/* The fast matrix kernels (rm__gemm_fast) against the scalar reference rm__matmul_ref, for
-   every weight type rm.h decodes: random weights encoded with rm_quantize_row (IQ4_NL and
+/* The fast matrix kernels (rm__gemm_fast) of every instruction set this build has and this CPU
+   runs (rm_isa_available), each against the scalar reference rm__matmul_ref, for every weight
+   type rm.h decodes: random weights encoded with rm_quantize_row (IQ4_NL and
    IQ4_XS, which rm.h does not encode, as random blocks with a sane scale), random
    activations, T in {1, 3, 17, 64}, odd n_out, row strides wider than the rows.
 
@@ -8,15 +9,20 @@
    - quantized types: |fast - ref| <= 1e-5 * S + sum_i |w_ji| * dx(t, i) / 2, where dx is the
      int16 step of the activation block of 32 holding i (amax / 32767): the worst case of
      rounding each activation to its nearest level.
-   At RM_PRECISION_BF16 (rm__gemm_fast_bf16 against rm__matmul_ref with bf16 = 1, which rounds
-   F16/BF16 weights and the activations to bfloat16 first) the same 1e-5 * S, S from the rounded
-   operands: vdpbf16ps where the CPU has it, and (called directly) the float kernel on rounded
-   operands that a CPU without it takes.
-   When the CPU lacks the instructions the fast path returns 0 and there is nothing to check
-   (the test says so). */
+   At RM_PRECISION_BF16 (rm__gemm_fast with rnd = 1 against rm__matmul_ref with bf16 = 1, which
+   rounds F16/BF16 weights and the activations to bfloat16 first) the same 1e-5 * S, S from the
+   rounded operands: bf16 dot products where the CPU has them, and the float kernel on rounded
+   operands that a CPU without them takes (the table with bf16dot cleared).
+   A case the kernels of an instruction set do not handle returns 0 and falls to the reference
+   (the test says so). The element-wise kernels of each instruction set are checked too, and
+   RM_ISA / rm_ctx_params.isa naming an unknown or missing instruction set must fail at
+   rm_ctx_new with RM_ERR_ISA. */
 #define RM_IMPLEMENTATION
 #include "rm.h"
 #include "test.h"
+
+/* the kernels under test */
+static rm__kernels K;
 
 static uint64_t rng_state = 88172645463325252ull;
 static double rng_u(void) {
@@ -52,8 +58,8 @@ static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, si
 }
 
 /* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products,
-   3 float precision on the integer kernel of a CPU without dot products (ARM64: SMLAL where the
-   dispatch would take SDOT). */
+   3 float precision with the table's own integer kernel where the pick replaced it for this CPU
+   (ARM64: SMLAL where SDOT runs). */
 static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int nth, int bf) {
     const int mode = bf;
     const size_t rb = rm__row_bytes(type, n_in);
@@ -85,19 +91,18 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     W.row_bytes = rb;
     rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1, bf != 0);
     if (bf == 2) {
-#if RM__KERNELS_X86
-        did = rm__cpu_avx512f() ? rm__gemm_f_avx512(&W, x, T, ldx, y1, ldy, nth, 1) : 0;
-#elif RM__KERNELS_NEON
-        did = rm__gemm_f_neon(&W, x, T, ldx, y1, ldy, nth, 1);
-#endif
+        rm__kernels k2 = K;
+        if (!K.bf16dot) goto done; /* bf 1 ran this very path already */
+        k2.bf16dot = 0;
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 1);
     } else if (bf == 3) {
-#if RM__KERNELS_NEON
-        rm__qinfo qi;
-        did = rm__qinfo_of(type, &qi) && n_in % 32 == 0 ? rm__gemm_q_neon(&W, &qi, x, T, ldx, y1, ldy, nth, 0) : 0;
-#endif
+        rm__kernels k2 = K;
         bf = 0;
+        k2.gemm_q = rm__kernel_tables[K.isa].gemm_q;
+        if (k2.gemm_q == K.gemm_q) goto done; /* bf 0 ran this very path already */
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 0);
     } else {
-        did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, nth) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
+        did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, nth, bf);
     }
     if (!did) goto done;
     if (bf && !quant) {
@@ -133,7 +138,8 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
             }
         }
     }
-    CHECK(bad == 0, "%s T %lld bf %d: %lld outputs out of tolerance", rm_type_name(type), (long long)T, bf, (long long)bad);
+    CHECK(bad == 0, "%s %s T %lld bf %d: %lld outputs out of tolerance", rm_isa_name(K.isa), rm_type_name(type), (long long)T, bf,
+          (long long)bad);
     if (T == 64 && n_out == 37)
         printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type),
                mode == 3 ? "f32 (no dot products)" : bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no bf16 dot products)", worst);
@@ -147,11 +153,9 @@ static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth)
     if (type == RM_TYPE_F16 || type == RM_TYPE_BF16) {
         did |= check_case_bf(type, n_in, n_out, T, nth, 1);
         did |= check_case_bf(type, n_in, n_out, T, nth, 2);
-    }
-#if RM__KERNELS_NEON
-    else if (type != RM_TYPE_F32 && RM__NEON_HAVE_SDOT && (rm__neon_caps() & RM__NEON_DOT))
+    } else if (type != RM_TYPE_F32) {
         did |= check_case_bf(type, n_in, n_out, T, nth, 3);
-#endif
+    }
     return did;
 }
 
@@ -164,7 +168,7 @@ static void test_all_types(void) {
             handled |= check_case(types[ti], 512, 37, Ts[k], 2);
             handled |= check_case(types[ti], 256, 67, Ts[k], 1);
         }
-        if (!handled) printf("  %-6s not handled by the fast path on this CPU/build (reference used)\n", rm_type_name(types[ti]));
+        if (!handled) printf("  %-6s not handled by the %s kernels (reference used)\n", rm_type_name(types[ti]), rm_isa_name(K.isa));
     }
 }
 
@@ -188,21 +192,21 @@ static void test_bf16_scope(void) {
     static const int ts[] = {RM_TYPE_F32, RM_TYPE_Q8_0, RM_TYPE_Q4_K};
     size_t ti;
     for (ti = 0; ti < sizeof(ts) / sizeof(ts[0]); ti++) {
-        const int64_t K = 256, N = 40, T = 13;
-        const size_t rb = rm__row_bytes(ts[ti], K);
+        const int64_t Kn = 256, N = 40, T = 13;
+        const size_t rb = rm__row_bytes(ts[ti], Kn);
         uint8_t *w = (uint8_t *)malloc(rb * (size_t)N);
-        float *tmp = (float *)malloc(sizeof(float) * (size_t)K), *x = (float *)malloc(sizeof(float) * (size_t)(K * T));
+        float *tmp = (float *)malloc(sizeof(float) * (size_t)Kn), *x = (float *)malloc(sizeof(float) * (size_t)(Kn * T));
         float *y0 = (float *)malloc(sizeof(float) * (size_t)(N * T)), *y1 = (float *)malloc(sizeof(float) * (size_t)(N * T));
         rm__mat W;
         int64_t i, a, b;
         if (!w || !tmp || !x || !y0 || !y1) {
             CHECK(0, "out of memory");
         } else {
-            make_weights(ts[ti], K, N, w, rb, tmp);
-            for (i = 0; i < K * T; i++) x[i] = rng_n();
-            W.data = w, W.type = ts[ti], W.n_in = K, W.n_out = N, W.row_bytes = rb;
-            a = rm__gemm_fast(&W, x, T, K, y0, N, 1);
-            b = rm__gemm_fast_bf16(&W, x, T, K, y1, N, 1);
+            make_weights(ts[ti], Kn, N, w, rb, tmp);
+            for (i = 0; i < Kn * T; i++) x[i] = rng_n();
+            W.data = w, W.type = ts[ti], W.n_in = Kn, W.n_out = N, W.row_bytes = rb;
+            a = rm__gemm_fast(&K, &W, x, T, Kn, y0, N, 1, 0);
+            b = rm__gemm_fast(&K, &W, x, T, Kn, y1, N, 1, 1);
             CHECK(a == b, "%s: one precision took the fast path and the other not", rm_type_name(ts[ti]));
             if (a && b) CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(N * T)) == 0, "%s: the bf16 precision changed the result", rm_type_name(ts[ti]));
         }
@@ -223,11 +227,11 @@ static void test_fallback(void) {
     W.n_in = 32;
     W.n_out = 1;
     W.row_bytes = 36;
-    CHECK(rm__gemm_fast(&W, x, 1, 32, y, 4, 1) == 0, "Q8_1 must fall back to the reference");
+    CHECK(rm__gemm_fast(&K, &W, x, 1, 32, y, 4, 1, 0) == 0, "Q8_1 must fall back to the reference");
 }
 
-/* The element-wise kernels (SiLU gate, masked softmax, sum of exponentials) as dispatched (the
-   AVX-512 forms where the CPU has them) against double-precision libm: the relative error of
+/* The element-wise kernels (SiLU gate, masked softmax, sum of exponentials) of the instruction
+   set under test against double-precision libm: the relative error of
    each value within a few float ulps. Lengths around the vector width, inputs from -100 to
    100 (exp saturates, underflows), masked cells, a row with nothing visible. */
 static void test_elementwise(void) {
@@ -248,7 +252,7 @@ static void test_elementwise(void) {
         }
         if (n > 2) g[1] = -100.0f, g[2] = 100.0f;
         for (i = 0; i < n; i++) ref[i] = (double)a[i] * ((double)g[i] / (1.0 + exp(-(double)g[i])));
-        rm__silu_mul(a, g, n);
+        rm__silu_mul(&K, a, g, n);
         for (i = 0; i < n; i++) {
             const double e = fabs(a[i] - ref[i]) / (fabs(ref[i]) + 1e-30);
             if (e > worst_silu) worst_silu = e;
@@ -258,7 +262,7 @@ static void test_elementwise(void) {
             if (bias[i] == 0 && s[i] * 0.125 > mx) mx = s[i] * 0.125;
         for (i = 0; i < n; i++) sum += bias[i] == 0 ? exp(s[i] * 0.125 - mx) : 0.0;
         for (i = 0; i < n; i++) ref[i] = bias[i] == 0 ? exp(s[i] * 0.125 - mx) / sum : 0.0;
-        rm__softmax_row(s, bias, n, 0.125f);
+        rm__softmax_row(&K, s, bias, n, 0.125f);
         for (i = 0; i < n; i++) {
             const double e = fabs(s[i] - ref[i]);
             if (e / (ref[i] + 1e-30) > worst_sm && ref[i] > 0) worst_sm = e / ref[i];
@@ -266,7 +270,7 @@ static void test_elementwise(void) {
         }
         for (i = 0, mx = -INFINITY; i < n; i++) mx = l[i] > mx ? l[i] : mx;
         for (i = 0, se = 0; i < n; i++) se += exp((double)l[i] - (float)mx);
-        got = rm__sumexp(l, n, (float)mx);
+        got = rm__sumexp(&K, l, n, (float)mx);
         if (fabs(got - se) / se > worst_se) worst_se = fabs(got - se) / se;
         CHECK(fabs(got - se) <= 1e-6 * se, "sumexp n %lld: %.12g vs %.12g", (long long)n, got, se);
     }
@@ -274,23 +278,92 @@ static void test_elementwise(void) {
         float s[20], bias[20];
         int i, zero = 1;
         for (i = 0; i < 20; i++) s[i] = 1.0f, bias[i] = -INFINITY;
-        rm__softmax_row(s, bias, 20, 1.0f);
+        rm__softmax_row(&K, s, bias, 20, 1.0f);
         for (i = 0; i < 20; i++) zero &= s[i] == 0.0f;
         CHECK(zero, "a row with nothing visible must be zeros");
     }
     printf("  worst relative error: silu %.2g, softmax %.2g, sum of exp %.2g\n", worst_silu, worst_sm, worst_se);
 }
 
-int main(void) {
-#if RM__KERNELS_NEON
-    printf("  ARM64 NEON kernels; optional features of this CPU: dotprod %s, bf16 %s, i8mm %s\n",
-           rm__neon_caps() & RM__NEON_DOT ? "yes" : "no", rm__neon_caps() & RM__NEON_BF16 ? "yes" : "no",
-           rm__neon_caps() & RM__NEON_I8MM ? "yes" : "no");
+static void set_env_isa(const char *v) {
+#ifdef _WIN32
+    _putenv_s("RM_ISA", v ? v : "");
+#else
+    if (v) setenv("RM_ISA", v, 1);
+    else unsetenv("RM_ISA");
 #endif
-    RUN(test_elementwise);
-    RUN(test_all_types);
-    RUN(test_odd_shapes);
-    RUN(test_bf16_scope);
-    RUN(test_fallback);
+}
+
+/* RM_ISA and rm_ctx_params.isa: an unknown name, an id out of range, or an instruction set the
+   CPU lacks is RM_ERR_ISA at rm_ctx_new with a message naming it; every available one runs. */
+static void test_isa_choice(void) {
+    rm_model *m = NULL;
+    rm_ctx *c = NULL;
+    rm_ctx_params p;
+    const char *saved = getenv("RM_ISA");
+    char keep[64] = "";
+    int i, missing = -1;
+    if (saved) snprintf(keep, sizeof(keep), "%s", saved);
+    CHECK(rm_model_open("tests/data/models/stories260K.gguf", &m) == RM_OK, "open: %s", rm_model_error(m));
+    memset(&p, 0, sizeof(p));
+    set_env_isa("avx3000");
+    CHECK(rm_ctx_new(m, NULL, &c) == RM_ERR_ISA, "RM_ISA=avx3000 must fail");
+    CHECK(strstr(rm_ctx_error(c), "avx3000") != NULL, "message names the value: %s", rm_ctx_error(c));
+    rm_ctx_free(c);
+    for (i = RM_ISA_SCALAR; i < RM_ISA_COUNT; i++) {
+        set_env_isa(rm_isa_name(i));
+        if (rm_isa_available(i)) {
+            CHECK(rm_ctx_new(m, NULL, &c) == RM_OK && rm_ctx_isa(c) == i, "RM_ISA=%s: %s", rm_isa_name(i), rm_ctx_error(c));
+        } else {
+            missing = i;
+            CHECK(rm_ctx_new(m, NULL, &c) == RM_ERR_ISA, "RM_ISA=%s is missing here and must fail", rm_isa_name(i));
+            CHECK(strstr(rm_ctx_error(c), rm_isa_name(i)) != NULL, "message names it: %s", rm_ctx_error(c));
+        }
+        rm_ctx_free(c);
+        c = NULL;
+    }
+    set_env_isa(NULL);
+    CHECK(rm_ctx_new(m, NULL, &c) == RM_OK && rm_ctx_isa(c) > RM_ISA_AUTO, "no RM_ISA: %s", rm_ctx_error(c));
+    printf("  default instruction set here: %s; missing here: %s\n", rm_isa_name(rm_ctx_isa(c)), missing >= 0 ? rm_isa_name(missing) : "none");
+    rm_ctx_free(c);
+    p.isa = RM_ISA_SCALAR;
+    set_env_isa("avx3000"); /* the parameter wins over the environment */
+    CHECK(rm_ctx_new(m, &p, &c) == RM_OK && rm_ctx_isa(c) == RM_ISA_SCALAR, "isa scalar: %s", rm_ctx_error(c));
+    rm_ctx_free(c);
+    p.isa = 99;
+    CHECK(rm_ctx_new(m, &p, &c) == RM_ERR_ISA, "isa 99 must fail");
+    rm_ctx_free(c);
+    CHECK(rm_isa_name(RM_ISA_COUNT) == NULL && rm_isa_available(RM_ISA_SCALAR), "rm_isa_name / rm_isa_available");
+    set_env_isa(saved ? keep : NULL);
+    rm_model_close(m);
+}
+
+int main(void) {
+    int isa, n = 0;
+    char err[200];
+    RUN(test_isa_choice);
+    for (isa = RM_ISA_SCALAR + 1; isa < RM_ISA_COUNT; isa++) {
+        if (!rm_isa_available(isa)) {
+            printf("  %s: not available in this build or on this CPU\n", rm_isa_name(isa));
+            continue;
+        }
+        if (rm__kernels_pick(isa, &K, err, sizeof(err)) != RM_OK) {
+            printf("  NOT OK %s: %s\n", rm_isa_name(isa), err);
+            return 1;
+        }
+        printf("  instruction set %s%s\n", rm_isa_name(isa), K.bf16dot ? " (with bf16 dot products)" : "");
+#if RM__KERNELS_NEON
+        if (isa == RM_ISA_NEON)
+            printf("  optional features of this CPU: dotprod %s, bf16 %s, i8mm %s\n", rm__neon_caps() & RM__NEON_DOT ? "yes" : "no",
+                   rm__neon_caps() & RM__NEON_BF16 ? "yes" : "no", rm__neon_caps() & RM__NEON_I8MM ? "yes" : "no");
+#endif
+        n++;
+        RUN(test_elementwise);
+        RUN(test_all_types);
+        RUN(test_odd_shapes);
+        RUN(test_bf16_scope);
+        RUN(test_fallback);
+    }
+    if (!n) printf("  no SIMD instruction set here: only the reference runs\n");
     return rmt_summary("test_kernels");
 }
