@@ -88,9 +88,9 @@ tsan:
 # every kernel and fallback runs: the whole suite on ARM64_FULL (-cpu max: dotprod, bf16, i8mm),
 # then test_kernels and test_forward on each of ARM64_CPUS (cortex-a53: ARMv8.0, no dot products;
 # cortex-a76: ARMv8.2 with dotprod, no bf16) and with RM_ISA=scalar. Tests that start rmtool
-# through the shell run it
-# through $$TEST_EXEC. The kernels need only ARMv8.0 (the optional instructions sit in functions
-# with target attributes), hence -march=armv8-a: the build must run on the v8.0 cores too.
+# through the shell run it through $$TEST_EXEC. The kernels need only ARMv8.0 (the optional
+# instructions sit in functions with target attributes), hence -march=armv8-a: the build must
+# run on the v8.0 cores too.
 ARM64_CC      ?= aarch64-linux-gnu-gcc
 ARM64_BUILD   ?= build/arm64
 ARM64_OPT     ?= -O2 -march=armv8-a

@@ -45,7 +45,8 @@ COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
    RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
-                       run time from cpuid, and need gcc or clang on x86-64; at run time the
+                       run time from cpuid or the AArch64 HWCAPs, and need gcc or clang on
+                       x86-64 or AArch64; at run time the
                        environment variable RM_ISA=scalar|avx2|avx512|neon, or
                        rm_ctx_params.isa, forces one: see rm_isa)
    RM_NO_MMAP          never map files; read them into memory instead
@@ -115,12 +116,15 @@ SUPPORTED
    Arithmetic: F32 weights in float; F16/BF16 weights with bf16-rounded activations (default,
    vdpbf16ps where the CPU has it) or in float (RM_PRECISION_F32); quantized weights against
    int16 activations. Kernels: AVX-512 (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16
-   precision), chosen at run time; elsewhere the scalar reference.
+   precision) and ARM64 NEON (ARMv8.0 ASIMD; SDOT for quantized and BFDOT for the bf16
+   precision where the CPU reports them), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
    0.3.0  rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
           kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
           CPU lacks
+          ARM64 NEON kernels (RM_ISA=neon, the default on AArch64): FMLA, BFDOT, SMLAL and
+          SDOT products, NEON element-wise kernels; make test-arm64 runs the suite under qemu
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -7503,24 +7507,25 @@ static float32x4_t rm__exp4_neon(float32x4_t x) {
     return vbslq_f32(over, vdupq_n_f32(INFINITY), p);
 }
 
+static float32x4_t rm__silu4_neon(float32x4_t a, float32x4_t g) {
+    return vmulq_f32(a, vdivq_f32(g, vaddq_f32(vdupq_n_f32(1.0f), rm__exp4_neon(vnegq_f32(g)))));
+}
+
 /* a[i] *= silu(g[i]); the last partial vector through a zero-padded copy. */
 static void rm__silu_mul_neon(float *a, const float *g, int64_t n) {
     int64_t i;
-    for (i = 0; i < n; i += 4) {
+    for (i = 0; i + 4 <= n; i += 4) vst1q_f32(a + i, rm__silu4_neon(vld1q_f32(a + i), vld1q_f32(g + i)));
+    if (i < n) {
         float ta[4] = {0, 0, 0, 0}, tg[4] = {0, 0, 0, 0};
-        const int64_t c = RM__MIN(4, n - i);
-        float32x4_t av, gv;
-        memcpy(ta, a + i, (size_t)c * 4);
-        memcpy(tg, g + i, (size_t)c * 4);
-        av = vld1q_f32(ta);
-        gv = vld1q_f32(tg);
-        av = vmulq_f32(av, vdivq_f32(gv, vaddq_f32(vdupq_n_f32(1.0f), rm__exp4_neon(vnegq_f32(gv)))));
-        vst1q_f32(ta, av);
-        memcpy(a + i, ta, (size_t)c * 4);
+        memcpy(ta, a + i, (size_t)(n - i) * 4);
+        memcpy(tg, g + i, (size_t)(n - i) * 4);
+        vst1q_f32(ta, rm__silu4_neon(vld1q_f32(ta), vld1q_f32(tg)));
+        memcpy(a + i, ta, (size_t)(n - i) * 4);
     }
 }
 
-/* rm__softmax_row_avx512 on NEON: the sum in double, padding lanes at -INFINITY (e^ = 0). */
+/* rm__softmax_row_avx512 on NEON: the sum in double; the last partial vector through a copy
+   padded with -INFINITY (e^ = 0). */
 static void rm__softmax_row_neon(float *s, const float *bias, int64_t n, float scale) {
     float32x4_t mv = vdupq_n_f32(-INFINITY), inv;
     float64x2_t d0 = vdupq_n_f64(0.0), d1 = vdupq_n_f64(0.0);
@@ -7528,26 +7533,34 @@ static void rm__softmax_row_neon(float *s, const float *bias, int64_t n, float s
     double sum;
     int64_t i;
     for (i = 0; i < n; i += 4) {
-        float ts[4] = {0, 0, 0, 0}, tb[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-        const int64_t c = RM__MIN(4, n - i);
         float32x4_t v;
-        memcpy(ts, s + i, (size_t)c * 4);
-        memcpy(tb, bias + i, (size_t)c * 4);
-        v = vfmaq_n_f32(vld1q_f32(tb), vld1q_f32(ts), scale);
-        vst1q_f32(ts, v);
-        memcpy(s + i, ts, (size_t)c * 4);
+        if (i + 4 <= n) {
+            v = vfmaq_n_f32(vld1q_f32(bias + i), vld1q_f32(s + i), scale);
+            vst1q_f32(s + i, v);
+        } else {
+            float ts[4] = {0, 0, 0, 0}, tb[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            memcpy(ts, s + i, (size_t)(n - i) * 4);
+            memcpy(tb, bias + i, (size_t)(n - i) * 4);
+            v = vfmaq_n_f32(vld1q_f32(tb), vld1q_f32(ts), scale);
+            vst1q_f32(ts, v);
+            memcpy(s + i, ts, (size_t)(n - i) * 4);
+        }
         mv = vmaxq_f32(mv, v);
     }
     mx = vmaxvq_f32(mv);
     if (mx == -INFINITY) mx = 0.0f;
     for (i = 0; i < n; i += 4) {
-        float ts[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-        const int64_t c = RM__MIN(4, n - i);
         float32x4_t p;
-        memcpy(ts, s + i, (size_t)c * 4);
-        p = rm__exp4_neon(vsubq_f32(vld1q_f32(ts), vdupq_n_f32(mx)));
-        vst1q_f32(ts, p);
-        memcpy(s + i, ts, (size_t)c * 4);
+        if (i + 4 <= n) {
+            p = rm__exp4_neon(vsubq_f32(vld1q_f32(s + i), vdupq_n_f32(mx)));
+            vst1q_f32(s + i, p);
+        } else {
+            float ts[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            memcpy(ts, s + i, (size_t)(n - i) * 4);
+            p = rm__exp4_neon(vsubq_f32(vld1q_f32(ts), vdupq_n_f32(mx)));
+            vst1q_f32(ts, p);
+            memcpy(s + i, ts, (size_t)(n - i) * 4);
+        }
         d0 = vaddq_f64(d0, vcvt_f64_f32(vget_low_f32(p)));
         d1 = vaddq_f64(d1, vcvt_high_f64_f32(p));
     }
@@ -7559,12 +7572,14 @@ static void rm__softmax_row_neon(float *s, const float *bias, int64_t n, float s
 
 /* sum_j e^(l[j] - mx): float lanes, then double. */
 static double rm__sumexp_neon(const float *l, int64_t n, float mx) {
+    const float32x4_t m = vdupq_n_f32(mx);
     float32x4_t acc = vdupq_n_f32(0.0f);
     int64_t i;
-    for (i = 0; i < n; i += 4) {
+    for (i = 0; i + 4 <= n; i += 4) acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(l + i), m)));
+    if (i < n) {
         float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
-        memcpy(t, l + i, (size_t)RM__MIN(4, n - i) * 4);
-        acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(t), vdupq_n_f32(mx))));
+        memcpy(t, l + i, (size_t)(n - i) * 4);
+        acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(t), m)));
     }
     return (double)vaddvq_f32(acc);
 }
