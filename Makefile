@@ -16,13 +16,24 @@ LDFLAGS += -fopenmp
 endif
 endif
 
+# zlib for .gz input to rmtool when the compiler finds it (`make ZLIB=0` builds without; that
+# rmtool then says "decompress first" for a .gz file). rm.h itself never uses zlib.
+ZLIB ?= 1
+ifeq ($(ZLIB),1)
+HAVE_ZLIB := $(shell printf '\043include <zlib.h>\nint main(void){return !zlibVersion();}' | $(CC) -x c - -lz -o /dev/null 2>/dev/null && echo 1)
+endif
+ifeq ($(HAVE_ZLIB),1)
+$(BUILD)/rmtool: CFLAGS += -DRMT_HAVE_ZLIB
+$(BUILD)/rmtool: LDLIBS += -lz
+endif
+
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/%,$(TEST_SRCS))
-EXAMPLES  := $(BUILD)/rmtool $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
+EXAMPLES  := $(BUILD)/rmtool $(BUILD)/rmtool-scalar $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/rmtool.c,$(wildcard examples/*.c)))
 VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard tests/data/tokenizers/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test test-arm64 fuzz fuzz-run asan tsan bench run head clean vocab
+.PHONY: all test test-arm64 fuzz fuzz-run asan tsan bench run head clean vocab lib install
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -34,6 +45,12 @@ $(BUILD)/%: examples/%.c $(HDRS) | $(BUILD)
 $(BUILD)/test_%: tests/test_%.c $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests $< -o $@ $(LDFLAGS) $(LDLIBS)
 
+# The portable scalar kernels only, at fixed flags, without zlib: what `make head` fits with,
+# so the shipped head is the same bytes on every machine (the AVX-512 kernels sum in another
+# order, which moves hidden states in their last bits), and test_cli's no-zlib build.
+$(BUILD)/rmtool-scalar: examples/rmtool.c $(HDRS) | $(BUILD)
+	$(CC) -std=c99 -O2 $(WARN) -I. -DRM_NO_SIMD $< -o $@ $(LDLIBS)
+
 # two translation units, both with the implementation at static linkage
 $(BUILD)/test_static: tests/test_static.c tests/static_b.inc $(HDRS) | $(BUILD)
 	$(CC) $(CFLAGS) -Itests tests/test_static.c -x c tests/static_b.inc -x none -o $@ $(LDFLAGS) $(LDLIBS)
@@ -44,8 +61,34 @@ $(BUILD)/vocab/%: tests/data/tokenizers/%.gz | $(BUILD)
 	gzip -dc $< > $@.tmp && mv $@.tmp $@
 vocab: $(VOCABS)
 
-test: all vocab
-	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS)
+# The shared library: only rm_* exported (RM_SHARED + -fvisibility=hidden), soname librm.so.MAJOR.MINOR
+# (0.x releases may change the ABI between minor versions). `make install PREFIX=/usr/local`.
+PREFIX  ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define RM_VERSION_\(MAJOR\|MINOR\|PATCH\) //p' rm.h | paste -sd. -)
+SONAME  := librm.so.$(basename $(VERSION))
+lib: $(BUILD)/librm.so $(BUILD)/rm.pc
+$(BUILD)/librm.so: lib/rm.c rm.h | $(BUILD)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared -Wl,-soname,$(SONAME) lib/rm.c -o $@ $(LDFLAGS) $(LDLIBS)
+$(BUILD)/rm.pc: lib/rm.pc.in rm.h | $(BUILD)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/rm.pc.in > $@
+install: $(BUILD)/librm.so
+	mkdir -p $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	cp rm.h $(DESTDIR)$(PREFIX)/include/rm.h
+	cp $(BUILD)/librm.so $(DESTDIR)$(PREFIX)/lib/librm.so.$(VERSION)
+	ln -sf librm.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/librm.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' lib/rm.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/rm.pc
+
+# Beside the C test programs: the shared library and its installation (tests/test_lib.sh) and the
+# Python binding's unittest suite (python/tests, Debian's /usr/bin/python3 or PYTHON=).
+# PYTESTS=0 leaves both out (the sanitizer builds, whose library Python cannot load as is).
+PYTESTS ?= 1
+ifeq ($(PYTESTS),1)
+SCRIPT_TESTS := tests/test_lib.sh python/tests/run.sh
+TEST_DEPS    := lib
+endif
+test: all vocab $(TEST_DEPS)
+	@BUILD=$(BUILD) sh tests/run.sh $(TEST_BINS) $(SCRIPT_TESTS)
 
 # The main job: score sample pairs with both reward models on the models shipped in models/,
 # then evaluate both on the demo preference set.
@@ -60,9 +103,9 @@ run: $(BUILD)/rmtool $(BUILD)/quickstart
 bench: $(BUILD)/rmtool
 	RMTOOL=$(BUILD)/rmtool sh tools/bench.sh
 
-# Refit the demo head shipped in models/ (deterministic).
-head: $(BUILD)/rmtool
-	$(BUILD)/rmtool fit-head --model models/stories260K-policy.gguf --template none \
+# Refit the demo head shipped in models/: bit-reproducible (scalar kernels; any thread count).
+head: $(BUILD)/rmtool-scalar
+	$(BUILD)/rmtool-scalar fit-head --model models/stories260K-policy.gguf --template none \
 	    --input examples/data/story-prefs.jsonl -o models/stories260K-head.gguf --seed 1
 
 # libFuzzer targets (clang): `make fuzz` builds them, `make fuzz-run` runs each for
@@ -79,9 +122,9 @@ fuzz-run: fuzz vocab
 
 # The whole suite again under AddressSanitizer + UBSan, and under ThreadSanitizer.
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+	$(MAKE) BUILD=build/asan PYTESTS=0 OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 tsan:
-	$(MAKE) BUILD=build/tsan CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
+	$(MAKE) BUILD=build/tsan PYTESTS=0 CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
 
 # ARM64: the suite cross-compiled with aarch64-linux-gnu-gcc and run under qemu-aarch64 (Debian
 # gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user) at several CPU feature levels, so that

@@ -1,4 +1,4 @@
-/* rm.h - v0.2.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
+/* rm.h - v0.3.0 - reward-model scoring (explicit and implicit/DPO) on GGUF models, CPU - MIT license
 
    Do this:
       #define RM_IMPLEMENTATION
@@ -29,7 +29,7 @@ QUICK START
       d.ref = ref;
       d.mode = RM_MODE_IMPLICIT;                  // or RM_MODE_EXPLICIT with a reward model
       d.beta = 0.1;
-      d.chat_template = RM_CHAT_AUTO;             // the model's own template (none if it has none)
+      // zero defaults: the model's own chat template (RM_CHAT_AUTO), paper split, beta 1
       if (rm_scorer_new(&d, &im)) return 1;       // rm_scorer_error(im)
       if (rm_score_pair(im, "What is 2+2?", "4", &s) == RM_OK)
           printf("reward %f over %lld tokens\n", s.reward, (long long)s.n_response);
@@ -44,6 +44,9 @@ QUICK START
 COMPILE-TIME OPTIONS
    RM_IMPLEMENTATION   compile the implementation into this translation unit
    RM_STATIC           give every public function static linkage
+   RM_SHARED           building or using rm.h as a shared library: public functions get
+                       default visibility (build with -fvisibility=hidden so only rm_* is
+                       exported; `make lib`), dllexport/dllimport on Windows
    RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
                        run time from cpuid or the AArch64 HWCAPs, and need gcc or clang on
                        x86-64 or AArch64; at run time the
@@ -120,11 +123,21 @@ SUPPORTED
    precision where the CPU reports them), chosen at run time; elsewhere the scalar reference.
 
 RECENT CHANGES
-   0.3.0  rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
+   0.3.0  rm_scorer_desc.max_length: prompt+response truncated to N tokens after the template
+          (the prompt's oldest tokens first, BOS kept; then the response's end, as TRL's
+          keep_end), reported in rm_score.truncated / n_prompt_cut / n_response_cut.
+          A zeroed rm_scorer_desc now means the model's own chat template: RM_CHAT_AUTO is 0
+          and RM_CHAT_NONE 1 (the rm_chat_template ids move up by one; -1 is still read as
+          AUTO). Code that relied on {0} meaning raw strings must set RM_CHAT_NONE.
+          GGUF open: a missing file says why (errno text), an empty or 1-3 byte file says
+          "empty" / "truncated" (RM_ERR_GGUF_TRUNCATED) instead of bad magic.
+          rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
           kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
           CPU lacks
           ARM64 NEON kernels (RM_ISA=neon, the default on AArch64): FMLA, BFDOT, SMLAL and
           SDOT products, NEON element-wise kernels; make test-arm64 runs the suite under qemu
+          RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
+          the Python binding python/rmh over it (ctypes)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -145,7 +158,7 @@ RECENT CHANGES
 #include <stdint.h>
 
 #define RM_VERSION_MAJOR 0
-#define RM_VERSION_MINOR 2
+#define RM_VERSION_MINOR 3
 #define RM_VERSION_PATCH 0
 
 #ifndef RMDEF
@@ -155,6 +168,18 @@ RECENT CHANGES
 #define RMDEF static __attribute__((unused))
 #else
 #define RMDEF static
+#endif
+#elif defined(RM_SHARED)
+/* A shared library built with -fvisibility=hidden exports the public API and nothing else;
+   a program using the DLL on Windows imports it. */
+#if defined(_WIN32) && defined(RM_IMPLEMENTATION)
+#define RMDEF extern __declspec(dllexport)
+#elif defined(_WIN32)
+#define RMDEF extern __declspec(dllimport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define RMDEF extern __attribute__((visibility("default")))
+#else
+#define RMDEF extern
 #endif
 #else
 #define RMDEF extern
@@ -447,8 +472,12 @@ typedef struct rm_chat_msg {
     size_t content_len;
 } rm_chat_msg;
 
+/* RM_CHAT_AUTO (0, what a zeroed rm_scorer_desc asks for) is not a template: the scorer
+   resolves it to the model's own template, or RM_CHAT_NONE when the file has none.
+   RM_CHAT_NONE renders the contents joined, without markup (the raw strings). */
 typedef enum rm_chat_template {
-    RM_CHAT_NONE = 0,
+    RM_CHAT_AUTO = 0,
+    RM_CHAT_NONE,
     RM_CHAT_CHATML,
     RM_CHAT_QWEN2,
     RM_CHAT_QWEN25,
@@ -470,7 +499,7 @@ typedef enum rm_chat_template {
     RM_CHAT_COUNT
 } rm_chat_template;
 
-/* "chatml", "llama3", ...; NULL for an id out of range. */
+/* "chatml", "llama3", ... ("auto" for RM_CHAT_AUTO); NULL for an id out of range. */
 RMDEF const char *rm_chat_template_name(int tmpl);
 /* The id of a name as rm_chat_template_name spells it, or -1. */
 RMDEF int rm_chat_template_from_name(const char *name);
@@ -668,9 +697,6 @@ typedef enum rm_mode {
     RM_MODE_IMPLICIT = 1,
     RM_MODE_HIDDEN = 2   /* no reward: only last_hidden (what fit-head trains on) */
 } rm_mode;
-/* rm_scorer_desc.chat_template: the model's own template (tokenizer.chat_template), or none
-   when the file has no template. */
-#define RM_CHAT_AUTO (-1)
 typedef enum rm_ref_free { RM_REF_FREE_OFF = 0, RM_REF_FREE_SUM, RM_REF_FREE_MEAN, RM_REF_FREE_NORM } rm_ref_free;
 /* How a conversation is cut into prompt and response tokens (see rm_scorer_desc.split). */
 typedef enum rm_split { RM_SPLIT_PAPER = 0, RM_SPLIT_REWARDBENCH, RM_SPLIT_NONE } rm_split;
@@ -686,20 +712,30 @@ RMDEF int64_t rm_head_n_embd(const rm_head *h);
 
 typedef struct rm_scorer rm_scorer;
 
+/* Every field's zero is its default, and the defaults are rmtool's: rm_scorer_desc d = {0}
+   with a model is explicit scoring with the model's own head and chat template (AUTO), the
+   paper split, beta 1, bf16 precision, no truncation. */
 typedef struct rm_scorer_desc {
     const rm_model *model;   /* the reward model (EX) or the policy (IM) */
     const rm_model *ref;     /* IM: the reference model; NULL with a reference-free form */
     const rm_head *head;     /* EX: a separate head; NULL uses the model's own cls.output */
-    int mode;                /* rm_mode */
+    int mode;                /* rm_mode (0: explicit) */
     double beta;             /* IM scale; 0 means 1 */
     int ref_free;            /* rm_ref_free */
-    int split;               /* rm_split, used by the text entry points */
-    int chat_template;       /* RM_CHAT_AUTO (0 is RM_CHAT_NONE), or an rm_chat_template id */
+    int split;               /* rm_split, used by the text entry points (0: paper) */
+    int chat_template;       /* rm_chat_template id; 0 = RM_CHAT_AUTO: the model's own, or none */
     int normalize;           /* EX: apply the head's mean/std when it has them */
-    int64_t n_ctx;           /* 0: enough for what is scored, up to the trained context */
+    int64_t n_ctx;           /* 0: the trained context (or max_length when that is larger) */
     int n_threads;           /* 0: OpenMP's default */
     int kv_f16;
     int precision;           /* rm_precision of its contexts */
+    /* Longest prompt + response in tokens (after the template); 0: no limit, a longer pair
+       fails with RM_ERR_CONTEXT when it does not fit the context. Over the limit, as TRL's
+       DPO tokenizer with truncation_mode keep_end does: the prompt loses its oldest tokens
+       first (a leading BOS stays), as many as the longest of the k responses needs, down to
+       BOS and one token; a response still too long then loses its last tokens. The
+       rm_score fields truncated / n_prompt_cut / n_response_cut say what was dropped. */
+    int64_t max_length;
     int isa;                 /* rm_isa of its contexts (RM_ISA_AUTO: $RM_ISA or the fastest) */
 } rm_scorer_desc;
 
@@ -716,6 +752,9 @@ typedef struct rm_score {
     const double *ref_logprobs;  /* [n_response] log pi_ref (IM with a reference) */
     const double *contributions; /* [n_response] each token's share of the reward (IM) */
     const float *last_hidden;    /* [n_embd] final-normed hidden state of the last token */
+    int truncated;               /* 1: max_length dropped tokens of this pair */
+    int64_t n_prompt_cut;        /* prompt tokens dropped (the oldest, after BOS) */
+    int64_t n_response_cut;      /* response tokens dropped (the last ones) */
 } rm_score;
 
 RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out);
@@ -767,7 +806,9 @@ RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, d
 RMDEF int rm_scorer_template(const rm_scorer *s);
 
 /* Score k responses (token ids) to one prompt. The prompt's KV is computed once per model and
-   shared; the responses run batched against it. out[k] receives each result. */
+   shared; the responses run batched against it. out[k] receives each result. With
+   desc.max_length set, the pair is first cut as rm_scorer_desc says (prompt_ids / n_prompt
+   then hold what was scored); without it, a pair longer than the context is RM_ERR_CONTEXT. */
 RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
                              const int64_t *n_responses, int64_t k, rm_score *out);
 
@@ -791,6 +832,7 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <math.h>
 #include <limits.h>
 #include <float.h>
@@ -965,10 +1007,11 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
     {
         struct stat st;
         int fd = open(path, O_RDONLY);
-        if (fd < 0) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
+        if (fd < 0) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
         if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            int dir = S_ISDIR(st.st_mode);
             close(fd);
-            return rm__fail(err, errcap, RM_ERR_IO, "'%s' is not a regular file", path);
+            return rm__fail(err, errcap, RM_ERR_IO, "'%s' is %s", path, dir ? "a directory" : "not a regular file");
         }
         if (st.st_size == 0) {
             close(fd);
@@ -991,7 +1034,7 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
 #endif
     /* Fallback: read the whole file. */
     fp = fopen(path, "rb");
-    if (!fp) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
+    if (!fp) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     if (fseek(fp, 0, SEEK_END) != 0 || (end = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
         fclose(fp);
         return rm__fail(err, errcap, RM_ERR_IO, "cannot seek in '%s'", path);
@@ -1274,7 +1317,12 @@ static rm_result rm__gguf_parse(rm_gguf *g) {
     rd.err = err;
     rd.errcap = ec;
 
-    if (g->file.size < 4 || memcmp(g->file.data, "GGUF", 4) != 0)
+    /* an empty file, or the first bytes of a GGUF cut short, is truncated rather than foreign */
+    if (g->file.size == 0) return rm__fail(err, ec, RM_ERR_GGUF_TRUNCATED, "gguf: the file is empty (0 bytes)");
+    if (g->file.size < 4)
+        return rm__fail(err, ec, RM_ERR_GGUF_TRUNCATED, "gguf: the file is truncated (%u bytes; a GGUF header has at least 24)",
+                        (unsigned)g->file.size);
+    if (memcmp(g->file.data, "GGUF", 4) != 0)
         return rm__fail(err, ec, RM_ERR_GGUF_MAGIC, "gguf: bad magic (not a GGUF file)");
     magic = rm__rd32(g->file.data);
     RM__UNUSED(magic);
@@ -4829,7 +4877,7 @@ RMDEF rm_result rm_tokenize_speed(const rm_vocab *v, const char *text, size_t le
    past the end of the caller's buffer so that one call reports the size needed. */
 
 static const char *const rm__chat_names[RM_CHAT_COUNT] = {
-    "none", "chatml", "qwen2", "qwen2.5", "qwen3", "llama2", "llama3", "llama3-legacy", "llama3.1",
+    "auto", "none", "chatml", "qwen2", "qwen2.5", "qwen3", "llama2", "llama3", "llama3-legacy", "llama3.1",
     "gemma", "gemma3", "mistral", "mistral-v1", "mistral-v3", "phi3", "zephyr", "tulu", "deepseek",
     "deepseek-coder"};
 
@@ -4922,8 +4970,8 @@ RMDEF rm_result rm_chat_template_detect(const char *src, size_t len, int *out, c
         size_t used = 0;
         int i;
         names[0] = 0;
-        for (i = 1; i < RM_CHAT_COUNT; i++) {
-            int k = snprintf(names + used, sizeof(names) - used, "%s%s", i > 1 ? ", " : "", rm__chat_names[i]);
+        for (i = RM_CHAT_NONE + 1; i < RM_CHAT_COUNT; i++) {
+            int k = snprintf(names + used, sizeof(names) - used, "%s%s", i > RM_CHAT_NONE + 1 ? ", " : "", rm__chat_names[i]);
             if (k < 0 || (size_t)k >= sizeof(names) - used) break;
             used += (size_t)k;
         }
@@ -5416,7 +5464,8 @@ RMDEF rm_result rm_chat_render(int tmpl, const rm_chat_msg *msgs, size_t n_msgs,
     size_t i;
     int gen = add_generation_prompt != 0;
     if (n_out) *n_out = 0;
-    if (!n_out || (!buf && cap) || (!msgs && n_msgs) || tmpl < 0 || tmpl >= RM_CHAT_COUNT) return RM_ERR_INVALID_ARG;
+    /* RM_CHAT_AUTO names no template: only a scorer can resolve it */
+    if (!n_out || (!buf && cap) || (!msgs && n_msgs) || tmpl <= RM_CHAT_AUTO || tmpl >= RM_CHAT_COUNT) return RM_ERR_INVALID_ARG;
     for (i = 0; i < n_msgs; i++)
         if ((!msgs[i].role && msgs[i].role_len) || (!msgs[i].content && msgs[i].content_len)) return RM_ERR_INVALID_ARG;
     if (n_msgs == 0) return RM_ERR_EMPTY;
@@ -9108,10 +9157,18 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
         return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: no model, or the model failed to open");
     s->d = *d;
     if (s->d.beta == 0) s->d.beta = 1.0;
+    if (s->d.chat_template == -1) s->d.chat_template = RM_CHAT_AUTO; /* the value 0.2 gave AUTO */
     if (!(s->d.beta == s->d.beta) || s->d.mode < RM_MODE_EXPLICIT || s->d.mode > RM_MODE_HIDDEN ||
         s->d.ref_free < RM_REF_FREE_OFF || s->d.ref_free > RM_REF_FREE_NORM || s->d.split < RM_SPLIT_PAPER ||
         s->d.split > RM_SPLIT_NONE)
         return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: mode, beta, ref_free or split out of range");
+    if (s->d.max_length < 0 || (s->d.max_length > 0 && s->d.max_length < 4))
+        return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: max_length %lld: give 0 (no limit) or at least 4 tokens",
+                                           (long long)s->d.max_length);
+    if (s->d.n_ctx > 0 && s->d.max_length > s->d.n_ctx)
+        return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: max_length %lld exceeds n_ctx %lld", (long long)s->d.max_length,
+                                           (long long)s->d.n_ctx);
+    d = &s->d;
     if (d->mode == RM_MODE_EXPLICIT) {
         if (d->head) {
             if (d->head->status) return s->status = rm__scorer_fail(s, RM_ERR_INVALID_ARG, "scorer: the head failed to open: %s", d->head->err);
@@ -9141,7 +9198,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     }
     /* the chat template: named, none, or the model's own */
     s->tmpl = d->chat_template;
-    if (d->chat_template == RM_CHAT_AUTO || d->chat_template != RM_CHAT_NONE) {
+    if (d->chat_template != RM_CHAT_NONE) {
         rm_str src = {NULL, 0};
         int have = rm_gguf_get_str(d->model->gguf, "tokenizer.chat_template", &src) == RM_OK;
         if (d->chat_template == RM_CHAT_AUTO) {
@@ -9163,6 +9220,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     }
     memset(&cp, 0, sizeof(cp));
     cp.n_ctx = d->n_ctx;
+    if (cp.n_ctx == 0 && d->max_length > d->model->hp.n_ctx_train) cp.n_ctx = d->max_length;
     cp.n_threads = d->n_threads;
     cp.kv_f16 = d->kv_f16;
     cp.precision = d->precision;
@@ -9282,23 +9340,19 @@ static rm_result rm__score_model(rm_scorer *s, rm_ctx *c, const int32_t *prompt,
     return RM_OK;
 }
 
-RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
-                             const int64_t *n_responses, int64_t k, rm_score *out) {
+/* rm_score_ids after max_length: every pair fits, or RM_ERR_CONTEXT. */
+static rm_result rm__score_ids_fitted(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
+                                      const int64_t *n_responses, int64_t k, rm_score *out) {
     rm_result r;
-    int64_t i, j, total = 0, E;
+    int64_t i, j, total = 0, E, n_ctx = s->ctx->n_ctx;
     double *pol, *ref;
     int im;
-    if (!s) return RM_ERR_INVALID_ARG;
-    if (s->status) return s->status;
-    if (!prompt || !responses || !n_responses || !out || k < 1)
-        return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: missing prompt, responses or output");
-    if (n_prompt < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: the prompt has no tokens");
+    if (s->ref_ctx && s->ref_ctx->n_ctx < n_ctx) n_ctx = s->ref_ctx->n_ctx;
     for (i = 0; i < k; i++) {
-        if (n_responses[i] < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld has no tokens", (long long)i);
-        if (!responses[i]) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: response %lld is NULL", (long long)i);
-        if (n_prompt + n_responses[i] > s->ctx->n_ctx)
-            return rm__scorer_fail(s, RM_ERR_CONTEXT, "score: response %lld: %lld prompt + %lld response tokens exceed the context of %lld",
-                                   (long long)i, (long long)n_prompt, (long long)n_responses[i], (long long)s->ctx->n_ctx);
+        if (n_prompt + n_responses[i] > n_ctx)
+            return rm__scorer_fail(s, RM_ERR_CONTEXT,
+                                   "score: response %lld: %lld prompt + %lld response tokens exceed the context of %lld (max_length truncates)",
+                                   (long long)i, (long long)n_prompt, (long long)n_responses[i], (long long)n_ctx);
         total += n_responses[i];
     }
     im = s->d.mode == RM_MODE_IMPLICIT;
@@ -9377,6 +9431,53 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
         }
     }
     return RM_OK;
+}
+
+RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prompt, const int32_t *const *responses,
+                             const int64_t *n_responses, int64_t k, rm_score *out) {
+    rm_result r;
+    int64_t i, longest = 0, L, np, keep_bos, *nr;
+    int32_t *pr = NULL;
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (s->status) return s->status;
+    if (!prompt || !responses || !n_responses || !out || k < 1)
+        return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: missing prompt, responses or output");
+    if (n_prompt < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: the prompt has no tokens");
+    for (i = 0; i < k; i++) {
+        if (n_responses[i] < 1) return rm__scorer_fail(s, RM_ERR_EMPTY, "score: response %lld has no tokens", (long long)i);
+        if (!responses[i]) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: response %lld is NULL", (long long)i);
+        longest = RM__MAX(longest, n_responses[i]);
+    }
+    L = s->d.max_length;
+    if (L <= 0 || n_prompt + longest <= L) {
+        r = rm__score_ids_fitted(s, prompt, n_prompt, responses, n_responses, k, out);
+        for (i = 0; !r && i < k; i++) out[i].truncated = 0, out[i].n_prompt_cut = out[i].n_response_cut = 0;
+        return r;
+    }
+    /* Over max_length: the prompt keeps its newest tokens (and a leading BOS), as many as the
+       longest response leaves room for but at least BOS + one; then responses that still do
+       not fit keep their first L - np tokens (L >= 4 leaves each at least two). */
+    keep_bos = n_prompt > 1 && rm_vocab_bos(s->d.model->vocab) >= 0 && prompt[0] == rm_vocab_bos(s->d.model->vocab);
+    np = RM__MAX(L - longest, 1 + keep_bos);
+    np = RM__MIN(np, n_prompt);
+    nr = (int64_t *)rm__calloc((size_t)k, sizeof(int64_t));
+    pr = (int32_t *)rm__calloc((size_t)np, sizeof(int32_t));
+    if (!nr || !pr) {
+        RM_FREE(nr); RM_FREE(pr);
+        return rm__scorer_fail(s, RM_ERR_NOMEM, "score: out of memory");
+    }
+    if (keep_bos) pr[0] = prompt[0];
+    memcpy(pr + keep_bos, prompt + n_prompt - (np - keep_bos), (size_t)(np - keep_bos) * sizeof(int32_t));
+    for (i = 0; i < k; i++) nr[i] = RM__MIN(n_responses[i], L - np);
+    r = rm__score_ids_fitted(s, pr, np, responses, nr, k, out);
+    for (i = 0; !r && i < k; i++) {
+        out[i].n_prompt_cut = n_prompt - np;
+        out[i].n_response_cut = n_responses[i] - nr[i];
+        out[i].truncated = out[i].n_prompt_cut > 0 || out[i].n_response_cut > 0;
+    }
+    RM_FREE(nr);
+    RM_FREE(pr);
+    return r;
 }
 
 

@@ -29,8 +29,8 @@ WHAT IS ACCEPTED
 
    Strings are unescaped to UTF-8 and NUL-terminated (they may also contain U+0000: use the
    length). A \uD800-\uDBFF escape followed by a \uDC00-\uDFFF escape becomes one code point; a
-   lone surrogate escape becomes U+FFFD (the text stays valid UTF-8; Python would keep the
-   unpaired surrogate, which cannot be encoded).
+   lone surrogate escape is an error, as an encoded surrogate in raw UTF-8 is (it is no
+   character: Python would keep it in a str that cannot then be encoded as UTF-8).
 
    Numbers are parsed with strtod to double (correctly rounded on glibc, musl, MSVC, macOS)
    regardless of the C locale; the original text is kept, so rmj_int() gives integers of any
@@ -352,10 +352,10 @@ static int rmj__string(rmj__parser *p, const char **out, size_t *out_len) {
                         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                         s += 6;
                     } else {
-                        cp = 0xFFFD;
+                        return rmj__fail(p, s - 6, "lone surrogate escape (\\uD800-\\uDBFF not followed by \\uDC00-\\uDFFF)");
                     }
                 } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-                    cp = 0xFFFD;
+                    return rmj__fail(p, s - 6, "lone surrogate escape (\\uDC00-\\uDFFF without a high surrogate before it)");
                 }
                 o += rmj__put_utf8(o, cp);
                 break;

@@ -1,22 +1,22 @@
 /* rmtool: the command-line front end of rm.h.
 
-   rmtool info FILE [--json]                 what a GGUF holds
-   rmtool tokenize --model FILE [--no-bos] [--special] --text STR
-   rmtool score ...                          rewards of prompt/response pairs (JSON or JSONL)
-   rmtool eval ...                           accuracy and margins over preference pairs
-   rmtool fit-head ...                       fit an EX-RM head on frozen hidden states
-   rmtool synth ...                          write a random-weight model of a real shape
-   rmtool bench ...                          prefill and scoring speed
+   rmtool COMMAND [options]; `rmtool --help` lists the commands with their synopses, and
+   `rmtool COMMAND --help` (or -h) a command's options. Every command parses its options with
+   examples/rmtool_opts.h from one table, which also makes both helps: a new command adds an
+   rmo_cmd with its table and one line to rmt_commands below.
 
-   Every failure prints one line "error: ..." on stderr and exits with status 1. */
+   Every failure prints one line "error: ..." on stderr and exits with status 1 (130 after
+   Ctrl-C). */
 #define RM_IMPLEMENTATION
 #include "rm.h"
 #define RMJSON_IMPLEMENTATION
 #include "rmjson.h"
+#include "rmtool_opts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 
 static int die(const char *fmt, ...) {
     va_list ap;
@@ -28,55 +28,52 @@ static int die(const char *fmt, ...) {
     return 1;
 }
 
-/* Finds "--name" in argv and returns its value (the next argument), or NULL. */
-static const char *opt(int argc, char **argv, const char *name) {
-    int i;
-    for (i = 0; i + 1 < argc; i++)
-        if (strcmp(argv[i], name) == 0) return argv[i + 1];
-    return NULL;
-}
-static int flag(int argc, char **argv, const char *name) {
-    int i;
-    for (i = 0; i < argc; i++)
-        if (strcmp(argv[i], name) == 0) return 1;
-    return 0;
-}
-
-/* Rejects options this command does not know (a typo must not be silently ignored).
-   with_value and no_value are NULL-terminated lists. */
-static int check_opts(int argc, char **argv, const char *const *with_value, const char *const *no_value, int positional) {
-    int i, npos = 0;
-    for (i = 0; i < argc; i++) {
-        const char *const *p;
-        int known = 0;
-        if (argv[i][0] != '-' || argv[i][1] == 0) {
-            if (++npos > positional) return die("unexpected argument '%s'", argv[i]);
-            continue;
-        }
-        for (p = with_value; p && *p; p++)
-            if (strcmp(argv[i], *p) == 0) {
-                if (i + 1 >= argc) return die("option %s needs a value", argv[i]);
-                i++;
-                known = 1;
-                break;
-            }
-        for (p = no_value; !known && p && *p; p++)
-            if (strcmp(argv[i], *p) == 0) known = 1;
-        if (!known) return die("unknown option '%s'", argv[i]);
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------------------------------ */
 /* info                                                                                       */
 /* ------------------------------------------------------------------------------------------ */
 
 static void json_str(FILE *f, rm_str s) { rmj_write_string(f, s.ptr ? s.ptr : "", s.len); }
 
+static const rmo_opt rmt_info_opts[] = {{"--json", NULL, "one JSON object instead of text", 0}, {NULL, NULL, NULL, 0}};
+static const rmo_cmd rmt_info_cmd = {"info", "what a GGUF file holds: a model (architecture, sizes, tokenizer) or a reward head", "FILE", 1,
+                                     rmt_info_opts, NULL};
+
+/* A head file (rmtool fit-head, or any GGUF with cls.output.weight and no architecture). */
+static int rmt_info_head(const char *path, rm_gguf *g, int json) {
+    const rm_tensor *w = rm_gguf_find_tensor(g, "cls.output.weight"), *b = rm_gguf_find_tensor(g, "cls.output.bias");
+    rm_str name = {"", 0}, type = {"", 0};
+    double mean = 0, sd = 0;
+    int has_norm = rm_gguf_get_float(g, "rm.head.mean", &mean) == RM_OK && rm_gguf_get_float(g, "rm.head.std", &sd) == RM_OK;
+    rm_gguf_get_str(g, "general.name", &name);
+    rm_gguf_get_str(g, "general.type", &type);
+    if (json) {
+        printf("{\"file\":");
+        rmj_write_string(stdout, path, strlen(path));
+        printf(",\"gguf_version\":%u,\"kind\":\"reward_head\",\"general_type\":", rm_gguf_version(g));
+        rmj_write_string(stdout, type.ptr, type.len);
+        printf(",\"source_model\":");
+        rmj_write_string(stdout, name.ptr, name.len);
+        printf(",\"n_embd\":%lld,\"outputs\":%lld,\"weight_type\":\"%s\",\"bias\":%s", (long long)w->ne[0],
+               (long long)(w->n_dims > 1 ? w->ne[1] : 1), rm_type_name(w->type) ? rm_type_name(w->type) : "?", b ? "true" : "false");
+        if (has_norm) printf(",\"reward_mean\":%.9g,\"reward_std\":%.9g", mean, sd);
+        printf(",\"n_kv\":%lld,\"n_tensors\":%lld}\n", (long long)rm_gguf_n_kv(g), (long long)rm_gguf_n_tensors(g));
+    } else {
+        printf("file:          %s (GGUF v%u, %lld keys, %lld tensors)\n", path, rm_gguf_version(g), (long long)rm_gguf_n_kv(g),
+               (long long)rm_gguf_n_tensors(g));
+        printf("kind:          reward head%s%.*s (no transformer: use it with --head on a model of width %lld)\n", type.len ? ", " : "",
+               (int)type.len, type.ptr, (long long)w->ne[0]);
+        if (name.len) printf("fitted on:     %.*s\n", (int)name.len, name.ptr);
+        printf("weight:        cls.output.weight %s {%lld, %lld}%s\n", rm_type_name(w->type) ? rm_type_name(w->type) : "?",
+               (long long)w->ne[0], (long long)(w->n_dims > 1 ? w->ne[1] : 1), b ? ", cls.output.bias" : "");
+        if (has_norm) printf("normalisation: reward mean %.6g, std %.6g (applied with --normalize)\n", mean, sd);
+    }
+    return 0;
+}
+
 static int cmd_info(int argc, char **argv) {
-    static const char *const nv[] = {"--json", NULL};
     const char *path = NULL;
-    int json = flag(argc, argv, "--json"), i;
+    int json, i, prc;
+    rmo_args a;
     rm_gguf *g = NULL;
     rm_model *m = NULL;
     rm_vocab *v = NULL;
@@ -84,15 +81,20 @@ static int cmd_info(int argc, char **argv) {
     uint64_t n_by_type[RM_TYPE_COUNT] = {0}, bytes_by_type[RM_TYPE_COUNT] = {0}, total = 0;
     int64_t t;
     rm_result r;
-    if (check_opts(argc, argv, NULL, nv, 1)) return 1;
-    for (i = 0; i < argc; i++)
-        if (strncmp(argv[i], "--", 2) != 0) path = argv[i];
-    if (!path) return die("usage: rmtool info FILE [--json]");
+    if ((prc = rmo_parse(&rmt_info_cmd, argc, argv, &a)) >= 0) return prc;
+    json = rmo_has(&a, "--json");
+    path = a.npos ? a.pos[0] : NULL;
+    if (!path) return rmo_error(&rmt_info_cmd, "give the FILE to describe");
     r = rm_gguf_open(path, &g);
     if (r) {
         die("%s: %s", path, rm_gguf_error(g));
         rm_gguf_close(g);
         return 1;
+    }
+    if (rm_gguf_find_key(g, "general.architecture") < 0 && rm_gguf_find_tensor(g, "cls.output.weight")) {
+        int rc = rmt_info_head(path, g, json);
+        rm_gguf_close(g);
+        return rc;
     }
     rm_gguf_get_str(g, "general.architecture", &arch);
     for (t = 0; t < rm_gguf_n_tensors(g); t++) {
@@ -168,9 +170,9 @@ static int cmd_info(int argc, char **argv) {
             printf("reward head:   %s\n", hp->n_cls_out ? "cls.output (EX-RM)" : "none");
         }
         if (v)
-            printf("tokenizer:     %.*s (pre %.*s), %d tokens, bos %d eos %d eot %d%s\n", (int)tkm.len, tkm.ptr, (int)tkp.len,
-                   tkp.ptr, rm_vocab_n_tokens(v), rm_vocab_bos(v), rm_vocab_eos(v), rm_vocab_eot(v),
-                   rm_vocab_add_bos(v) ? ", adds BOS" : "");
+            printf("tokenizer:     %.*s%s%.*s%s, %d tokens, bos %d eos %d eot %d%s\n", (int)tkm.len, tkm.ptr,
+                   tkp.len ? " (pre " : "", (int)tkp.len, tkp.ptr, tkp.len ? ")" : "", rm_vocab_n_tokens(v), rm_vocab_bos(v),
+                   rm_vocab_eos(v), rm_vocab_eot(v), rm_vocab_add_bos(v) ? ", adds BOS" : "");
         for (i = 0; i < RM_TYPE_COUNT; i++)
             if (n_by_type[i])
                 printf("type %-8s  %4llu tensors, %10llu bytes\n", rm_type_name(i), (unsigned long long)n_by_type[i],
@@ -213,10 +215,20 @@ static char *read_all(const char *path, size_t *len) {
     return buf;
 }
 
+static const rmo_opt rmt_tokenize_opts[] = {
+    {"--model", "FILE", "the GGUF whose tokenizer to use", RMO_REQUIRED},
+    {"--text", "STR", "the text (or --file)", 0},
+    {"--file", "F", "read the text from a file", 0},
+    {"--no-bos", NULL, "no BOS even where the vocabulary adds one", 0},
+    {"--special", NULL, "parse special-token text (\"<|im_end|>\") into those tokens", 0},
+    {"--speed", NULL, "print bytes, tokens and MB/s (best of 5) instead of the ids", 0},
+    {NULL, NULL, NULL, 0}};
+static const rmo_cmd rmt_tokenize_cmd = {"tokenize", "token ids of a text, space-separated", NULL, 0, rmt_tokenize_opts, NULL};
+
 static int cmd_tokenize(int argc, char **argv) {
-    static const char *const wv[] = {"--model", "--text", "--file", NULL};
-    static const char *const nv[] = {"--no-bos", "--special", "--speed", NULL};
-    const char *path = opt(argc, argv, "--model"), *text = opt(argc, argv, "--text"), *file = opt(argc, argv, "--file");
+    rmo_args a;
+    int prc = rmo_parse(&rmt_tokenize_cmd, argc, argv, &a);
+    const char *path = rmo_get(&a, "--model"), *text = rmo_get(&a, "--text"), *file = rmo_get(&a, "--file");
     char *owned = NULL;
     size_t tlen = 0;
     rm_gguf *g = NULL;
@@ -224,12 +236,11 @@ static int cmd_tokenize(int argc, char **argv) {
     int32_t *ids = NULL;
     size_t n = 0, i;
     rm_result r;
-    if (check_opts(argc, argv, wv, nv, 0)) return 1;
-    if (!path || !text == !file)
-        return die("usage: rmtool tokenize --model FILE [--no-bos] [--special] (--text STR | --file F) [--speed]");
+    if (prc >= 0) return prc;
+    if (!text == !file) return rmo_error(&rmt_tokenize_cmd, "give --text STR or --file F");
     if (file) {
         owned = read_all(file, &tlen);
-        if (!owned) return die("cannot read '%s'", file);
+        if (!owned) return die("cannot read '%s': %s", file, strerror(errno));
         text = owned;
     } else {
         tlen = strlen(text);
@@ -247,7 +258,7 @@ static int cmd_tokenize(int argc, char **argv) {
         free(owned);
         return 1;
     }
-    if (flag(argc, argv, "--speed")) {
+    if (rmo_has(&a, "--speed")) {
         /* best of 5 runs: tokens and MB/s of this text with this vocabulary */
         double sec = 0;
         size_t nt = 0;
@@ -257,10 +268,10 @@ static int cmd_tokenize(int argc, char **argv) {
             printf("{\"bytes\":%zu,\"tokens\":%zu,\"seconds\":%.6f,\"mb_per_s\":%.3f}\n", tlen, nt, sec,
                    sec > 0 ? (double)tlen / 1e6 / sec : 0.0);
     } else {
-        r = rm_tokenize(v, text, tlen, !flag(argc, argv, "--no-bos"), flag(argc, argv, "--special"), NULL, 0, &n);
+        r = rm_tokenize(v, text, tlen, !rmo_has(&a, "--no-bos"), rmo_has(&a, "--special"), NULL, 0, &n);
         if (r == RM_ERR_LIMIT || r == RM_OK) {
             ids = (int32_t *)malloc((n + 1) * sizeof(int32_t));
-            r = ids ? rm_tokenize(v, text, tlen, !flag(argc, argv, "--no-bos"), flag(argc, argv, "--special"), ids, n, &n)
+            r = ids ? rm_tokenize(v, text, tlen, !rmo_has(&a, "--no-bos"), rmo_has(&a, "--special"), ids, n, &n)
                     : RM_ERR_NOMEM;
         }
         if (r) {
@@ -291,38 +302,62 @@ static double rmt_now(void) {
 }
 
 #include "rmtool_score.h"
+#include "rmtool_rewardbench.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
 
-static void usage(void) {
-    fprintf(stderr,
-            "usage: rmtool COMMAND [options]\n"
-            "  info FILE [--json]\n"
-            "  tokenize --model FILE [--no-bos] [--special] (--text STR | --file F) [--speed]\n"
-            "  score --model M [--ref R] [--head H] --mode implicit|explicit [--beta B] [--ref-free sum|mean|norm]\n"
-            "        [--template auto|none|NAME] [--split paper|rewardbench|none] (--prompt P --response R | --input F.jsonl)\n"
-            "        [--per-token] [--hidden] [--json] [--threads N] [--ctx N] [--kv-f16] [--normalize]\n"
-            "        [--precision bf16|f32]\n"
-            "  eval --input prefs.jsonl --model M [--ref R] [--head H] --mode explicit|implicit|both [--json] [--scores F]\n"
-            "  fit-head --model M --input prefs.jsonl -o head.gguf [--l2 X] [--holdout F] [--iters N] [--seed N]\n"
-            "  synth --preset NAME --type f32|f16|bf16|q8_0|q4_0|q4_k_m -o FILE [--seed N]\n"
-            "  bench --model FILE --tokens N --threads T [--precision bf16|f32] [--runs R] [--json]\n");
+/* synth and bench take argv[0] = their name (test_write calls rmtool_synth directly) */
+static int rmts_run(int argc, char **argv) { return rmtool_synth(argc + 1, argv - 1); }
+static int rmtb_run(int argc, char **argv) { return rmtool_bench(argc + 1, argv - 1); }
+
+static const struct rmt_command {
+    const rmo_cmd *cmd;
+    int (*run)(int argc, char **argv); /* argv: the arguments after the command's name */
+} rmt_commands[] = {
+    {&rmt_info_cmd, cmd_info},
+    {&rmt_tokenize_cmd, cmd_tokenize},
+    {&rmt_score_cmd, cmd_score},
+    {&rmt_eval_cmd, cmd_eval},
+    {&rmt_fit_head_cmd, cmd_fit_head},
+    {&rmts_cmd, rmts_run},
+    {&rmtb_cmd, rmtb_run},
+};
+#define RMT_N_COMMANDS (sizeof(rmt_commands) / sizeof(rmt_commands[0]))
+
+static void rmt_version(void) {
+    printf("rmtool %d.%d.%d (rm.h %d.%d.%d", RM_VERSION_MAJOR, RM_VERSION_MINOR, RM_VERSION_PATCH, RM_VERSION_MAJOR, RM_VERSION_MINOR,
+           RM_VERSION_PATCH);
+#ifdef _OPENMP
+    printf(", OpenMP");
+#endif
+    printf(", %s)\n", RMT_GZ_NOTE);
+}
+
+static void usage(FILE *f) {
+    size_t i;
+    fprintf(f, "usage: rmtool COMMAND [options]    (rmtool COMMAND --help: the options of one command)\n\n");
+    for (i = 0; i < RMT_N_COMMANDS; i++) {
+        fprintf(f, "  %-9s %s\n    ", rmt_commands[i].cmd->name, rmt_commands[i].cmd->summary);
+        rmo_synopsis(f, rmt_commands[i].cmd);
+    }
+    fprintf(f, "\n  --help, -h  this list    --version  the version and build options\n"
+               "Failures print one line \"error: ...\" on stderr and exit 1 (130 after Ctrl-C).\n");
 }
 
 int main(int argc, char **argv) {
+    size_t i;
     if (argc < 2) {
-        usage();
+        usage(stderr);
         return 1;
     }
-    if (strcmp(argv[1], "info") == 0) return cmd_info(argc - 2, argv + 2);
-    if (strcmp(argv[1], "tokenize") == 0) return cmd_tokenize(argc - 2, argv + 2);
-    if (strcmp(argv[1], "score") == 0) return cmd_score(argc - 2, argv + 2);
-    if (strcmp(argv[1], "eval") == 0) return cmd_eval(argc - 2, argv + 2);
-    if (strcmp(argv[1], "fit-head") == 0) return cmd_fit_head(argc - 2, argv + 2);
-    if (strcmp(argv[1], "synth") == 0) return rmtool_synth(argc - 1, argv + 1);
-    if (strcmp(argv[1], "bench") == 0) return rmtool_bench(argc - 1, argv + 1);
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
-        usage();
+    for (i = 0; i < RMT_N_COMMANDS; i++)
+        if (strcmp(argv[1], rmt_commands[i].cmd->name) == 0) return rmt_commands[i].run(argc - 2, argv + 2);
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        rmt_version();
         return 0;
     }
     return die("unknown command '%s' (rmtool --help lists the commands)", argv[1]);

@@ -34,6 +34,7 @@
 #ifndef RMTOOL_BENCH_H
 #define RMTOOL_BENCH_H
 #include "rm.h"
+#include "rmtool_opts.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,15 +158,27 @@ static double rmtb_prefill(const rm_model *m, const int32_t *ids, long n, long n
     return e == RM_OK ? RM__MAX(t1 - t0, 1e-9) : -1;
 }
 
-static void rmtb_usage(FILE *f) {
-    fprintf(f, "usage: rmtool bench --model FILE [--mode prefill|explicit|implicit|shared] [--tokens N]\n"
-               "         [--prompt-tokens P] [--response-tokens R] [--responses K] [--pairs N] [--ref FILE]\n"
-               "         [--head FILE] [--threads T] [--precision bf16|f32] [--runs R] [--seed S] [--json]\n"
-               "  prefill: N random tokens (default 512); explicit/implicit: N prompts of P tokens (default 2,\n"
-               "  256) with K responses (2) of R tokens (128) through rm_score_ids; shared: P=512 and K=8\n"
-               "  responses of R=64 scored together vs a prefill of P+K*R. T threads (default: OpenMP's),\n"
-               "  median of R runs (default 3) after one warm-up run.\n");
-}
+static const rmo_opt rmtb_opts[] = {
+    {"--model|-m", "FILE", "the GGUF to time", RMO_REQUIRED},
+    {"--mode", "prefill|explicit|implicit|shared", "what to time (default prefill)", 0},
+    {"--tokens|-p", "N", "prefill: tokens (default 512)", 0},
+    {"--prompt-tokens", "P", "scoring: prompt tokens (default 256; shared 512)", 0},
+    {"--response-tokens", "R", "scoring: tokens per response (default 128; shared 64)", 0},
+    {"--responses", "K", "scoring: responses per prompt (default 2; shared 8)", 0},
+    {"--pairs", "N", "explicit/implicit: prompts per run (default 2)", 0},
+    {"--ref", "FILE", "implicit: the reference model (default the same model)", 0},
+    {"--head", "FILE", "explicit: a head file (default the model's, else a random one)", 0},
+    {"--threads|-t", "T", "threads (default OpenMP's)", 0},
+    {"--precision", "bf16|f32", "F16/BF16 weights (default bf16)", 0},
+    {"--runs|-r", "R", "timed runs, median printed (default 3)", 0},
+    {"--seed", "S", "seed of the random token ids (default 1)", 0},
+    {"--json", NULL, "end with one JSON object", 0},
+    {NULL, NULL, NULL, 0}};
+static const rmo_cmd rmtb_cmd = {
+    "bench", "prefill and scoring speed, peak RSS", NULL, 0, rmtb_opts,
+    "prefill: N random tokens; explicit/implicit: N prompts of P tokens with K responses of R tokens through\n"
+    "rm_score_ids; shared: P=512 and K=8 responses of R=64 scored together vs a prefill of P+K*R.\n"
+    "One warm-up run first, then the median of R runs.\n"};
 
 static int rmtool_bench(int argc, char **argv) {
     const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL, *prec_s = "bf16";
@@ -187,44 +200,41 @@ static int rmtool_bench(int argc, char **argv) {
     rmtb_rng rng;
     rm_result e;
     tmp_head[0] = 0;
-    for (i = 1; i < argc; i++) {
-        const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(o, "-h") || !strcmp(o, "--help")) { rmtb_usage(stdout); return 0; }
-        if (!strcmp(o, "--json")) { json = 1; continue; }
-        if (!v) { fprintf(stderr, "bench: %s needs a value\n", o); rmtb_usage(stderr); return 2; }
-        if (!strcmp(o, "--model") || !strcmp(o, "-m")) path = v;
-        else if (!strcmp(o, "--mode")) mode_s = v;
-        else if (!strcmp(o, "--precision")) prec_s = v;
-        else if (!strcmp(o, "--ref")) ref_path = v;
-        else if (!strcmp(o, "--head")) head_path = v;
-        else if (!strcmp(o, "--tokens") || !strcmp(o, "-p")) n_tok = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--prompt-tokens")) P = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--response-tokens")) R = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--responses")) K = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--pairs")) pairs = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--threads") || !strcmp(o, "-t")) nth = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--runs") || !strcmp(o, "-r")) runs = strtol(v, NULL, 10);
-        else if (!strcmp(o, "--seed")) seed = strtoull(v, NULL, 10);
-        else { fprintf(stderr, "bench: unknown option %s\n", o); rmtb_usage(stderr); return 2; }
-        i++;
+    {
+        rmo_args oa;
+        int prc = rmo_parse(&rmtb_cmd, argc - 1, argv + 1, &oa);
+        if (prc >= 0) return prc;
+        path = rmo_get(&oa, "--model");
+        if (rmo_get(&oa, "--mode")) mode_s = rmo_get(&oa, "--mode");
+        if (rmo_get(&oa, "--precision")) prec_s = rmo_get(&oa, "--precision");
+        ref_path = rmo_get(&oa, "--ref");
+        head_path = rmo_get(&oa, "--head");
+        if (rmo_get(&oa, "--tokens")) n_tok = strtol(rmo_get(&oa, "--tokens"), NULL, 10);
+        if (rmo_get(&oa, "--prompt-tokens")) P = strtol(rmo_get(&oa, "--prompt-tokens"), NULL, 10);
+        if (rmo_get(&oa, "--response-tokens")) R = strtol(rmo_get(&oa, "--response-tokens"), NULL, 10);
+        if (rmo_get(&oa, "--responses")) K = strtol(rmo_get(&oa, "--responses"), NULL, 10);
+        if (rmo_get(&oa, "--pairs")) pairs = strtol(rmo_get(&oa, "--pairs"), NULL, 10);
+        if (rmo_get(&oa, "--threads")) nth = strtol(rmo_get(&oa, "--threads"), NULL, 10);
+        if (rmo_get(&oa, "--runs")) runs = strtol(rmo_get(&oa, "--runs"), NULL, 10);
+        if (rmo_get(&oa, "--seed")) seed = strtoull(rmo_get(&oa, "--seed"), NULL, 10);
+        json = rmo_has(&oa, "--json");
     }
-    if (!path) { rmtb_usage(stderr); return 2; }
     if (!strcmp(prec_s, "bf16")) prec = RM_PRECISION_BF16;
     else if (!strcmp(prec_s, "f32")) prec = RM_PRECISION_F32;
-    else { fprintf(stderr, "bench: --precision must be bf16 or f32\n"); return 2; }
+    else { fprintf(stderr, "error: bench: --precision must be bf16 or f32\n"); return 1; }
     if (!strcmp(mode_s, "prefill")) mode = 0;
     else if (!strcmp(mode_s, "explicit")) mode = 1;
     else if (!strcmp(mode_s, "implicit")) mode = 2;
     else if (!strcmp(mode_s, "shared")) mode = 3;
-    else { fprintf(stderr, "bench: --mode must be prefill, explicit, implicit or shared\n"); return 2; }
+    else { fprintf(stderr, "error: bench: --mode must be prefill, explicit, implicit or shared\n"); return 1; }
     if (P < 0) P = mode == 3 ? 512 : 256;
     if (R < 0) R = mode == 3 ? 64 : 128;
     if (K < 0) K = mode == 3 ? 8 : 2;
     if (n_tok < 1 || n_tok > 1000000 || nth < 0 || nth > 4096 || runs < 1 || runs > 1000 || P < 1 || P > 1000000 ||
         R < 1 || R > 1000000 || K < 1 || K > 1024 || pairs < 1 || pairs > 100000) {
-        fprintf(stderr, "bench: --tokens, --prompt-tokens, --response-tokens must be 1..1000000, --responses 1..1024, "
+        fprintf(stderr, "error: bench: --tokens, --prompt-tokens, --response-tokens must be 1..1000000, --responses 1..1024, "
                         "--pairs 1..100000, --threads 0..4096, --runs 1..1000\n");
-        return 2;
+        return 1;
     }
     e = rm_model_open(path, &m);
     if (e != RM_OK) {

@@ -26,6 +26,7 @@
    is written (the writer's fill callback), one at a time. */
 #ifndef RMTOOL_SYNTH_H
 #define RMTOOL_SYNTH_H
+#include "rmtool_opts.h"
 #include "rm.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -548,20 +549,33 @@ done:
     return e;
 }
 
-static void rmts_usage(FILE *f) {
-    size_t i;
-    fprintf(f, "usage: rmtool synth --preset NAME --type TYPE -o FILE [--seed N] [--layers N] [--vocab N]\n"
-               "  writes a random-weight model with a real model's tensor names, shapes, types and keys\n"
-               "  presets:");
-    for (i = 0; i < sizeof(rmts_presets) / sizeof(rmts_presets[0]); i++) fprintf(f, " %s", rmts_presets[i].preset);
-    fprintf(f, "\n  types:");
-    for (i = 0; i < sizeof(rmts_ftypes) / sizeof(rmts_ftypes[0]); i++) fprintf(f, " %s", rmts_ftypes[i].name);
-    fprintf(f, "\n  --layers/--vocab override the preset (smaller files for tests; default: the real values)\n");
+static const rmo_opt rmts_opts[] = {
+    {"--preset", "NAME", "the real model whose shapes to copy (see below)", RMO_REQUIRED},
+    {"--type", "f32|f16|bf16|q8_0|q4_0|q4_k_m", "tensor type of the weight matrices", RMO_REQUIRED},
+    {"--output|-o", "FILE", "the GGUF to write", RMO_REQUIRED},
+    {"--seed", "N", "random seed (default 1)", 0},
+    {"--layers", "N", "override the preset's layer count (smaller files for tests)", 0},
+    {"--vocab", "N", "override the preset's vocabulary size", 0},
+    {NULL, NULL, NULL, 0}};
+static char rmts_notes[512];
+static rmo_cmd rmts_cmd = {"synth", "write a random-weight model with a real model's tensor names, shapes, types and keys", NULL, 0,
+                           rmts_opts, rmts_notes};
+
+/* the preset and type lists of --help, from the tables */
+static void rmts_fill_notes(void) {
+    size_t i, k = 0;
+    k += (size_t)snprintf(rmts_notes + k, sizeof(rmts_notes) - k, "presets:");
+    for (i = 0; i < sizeof(rmts_presets) / sizeof(rmts_presets[0]) && k < sizeof(rmts_notes); i++)
+        k += (size_t)snprintf(rmts_notes + k, sizeof(rmts_notes) - k, " %s", rmts_presets[i].preset);
+    if (k < sizeof(rmts_notes)) k += (size_t)snprintf(rmts_notes + k, sizeof(rmts_notes) - k, "\ntypes:");
+    for (i = 0; i < sizeof(rmts_ftypes) / sizeof(rmts_ftypes[0]) && k < sizeof(rmts_notes); i++)
+        k += (size_t)snprintf(rmts_notes + k, sizeof(rmts_notes) - k, " %s", rmts_ftypes[i].name);
+    if (k < sizeof(rmts_notes)) snprintf(rmts_notes + k, sizeof(rmts_notes) - k, "\n");
 }
 
-
+/* argv[0] is the subcommand's name, the options follow. */
 static int rmtool_synth(int argc, char **argv) {
-    const char *preset = NULL, *type = NULL, *out = NULL;
+    const char *preset, *type, *out;
     unsigned long long seed = 1;
     long layers = -1, vocab = -1;
     rmts_preset p;
@@ -570,24 +584,15 @@ static int rmtool_synth(int argc, char **argv) {
     uint64_t bytes = 0;
     rm_result e;
     clock_t c0;
-    int i, found = 0;
+    int i, found = 0, prc;
+    rmo_args a;
     memset(&p, 0, sizeof(p));
-    for (i = 1; i < argc; i += 2) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { rmts_usage(stdout); return 0; }
-        if (!v) { fprintf(stderr, "error: synth: %s needs a value (see rmtool synth --help)\n", a); return 1; }
-        if (!strcmp(a, "--preset")) preset = v;
-        else if (!strcmp(a, "--type")) type = v;
-        else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out = v;
-        else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
-        else if (!strcmp(a, "--layers")) layers = strtol(v, NULL, 10);
-        else if (!strcmp(a, "--vocab")) vocab = strtol(v, NULL, 10);
-        else { fprintf(stderr, "error: synth: unknown option %s (see rmtool synth --help)\n", a); return 1; }
-    }
-    if (!preset || !type || !out) {
-        fprintf(stderr, "error: synth: --preset, --type and -o are required (see rmtool synth --help)\n");
-        return 1;
-    }
+    rmts_fill_notes();
+    if ((prc = rmo_parse(&rmts_cmd, argc - 1, argv + 1, &a)) >= 0) return prc;
+    preset = rmo_get(&a, "--preset"), type = rmo_get(&a, "--type"), out = rmo_get(&a, "--output");
+    if (rmo_get(&a, "--seed")) seed = strtoull(rmo_get(&a, "--seed"), NULL, 10);
+    if (rmo_get(&a, "--layers")) layers = strtol(rmo_get(&a, "--layers"), NULL, 10);
+    if (rmo_get(&a, "--vocab")) vocab = strtol(rmo_get(&a, "--vocab"), NULL, 10);
     for (i = 0; i < (int)(sizeof(rmts_presets) / sizeof(rmts_presets[0])); i++)
         if (!strcmp(preset, rmts_presets[i].preset)) { p = rmts_presets[i]; found = 1; }
     for (i = 0; i < (int)(sizeof(rmts_ftypes) / sizeof(rmts_ftypes[0])); i++)

@@ -221,13 +221,40 @@ static void test_not_gguf(void) {
     const char *txt = "hello, this is not a model";
     CHECK(rm_gguf_open_memory(txt, strlen(txt), &g) == RM_ERR_GGUF_MAGIC, "text");
     rm_gguf_close(g);
-    CHECK(rm_gguf_open_memory("", 0, &g) == RM_ERR_GGUF_MAGIC, "empty");
+    /* empty and 1-3 byte files are short, not foreign: "empty" / "truncated", never "bad magic" */
+    CHECK(rm_gguf_open_memory("", 0, &g) == RM_ERR_GGUF_TRUNCATED && strstr(rm_gguf_error(g), "empty"), "empty: %s", rm_gguf_error(g));
+    rm_gguf_close(g);
+    {
+        static const char *shorts[] = {"G", "GG", "GGU", "ab\n"};
+        size_t i;
+        for (i = 0; i < 4; i++) {
+            CHECK(rm_gguf_open_memory(shorts[i], strlen(shorts[i]), &g) == RM_ERR_GGUF_TRUNCATED &&
+                      strstr(rm_gguf_error(g), "truncated (") && !strstr(rm_gguf_error(g), "magic"),
+                  "%zu bytes: %s", strlen(shorts[i]), rm_gguf_error(g));
+            rm_gguf_close(g);
+        }
+    }
+    {
+        FILE *f = fopen("build/gguf_empty.gguf", "wb");
+        if (f) fclose(f);
+        CHECK(rm_gguf_open("build/gguf_empty.gguf", &g) == RM_ERR_GGUF_TRUNCATED && strstr(rm_gguf_error(g), "empty"), "empty file: %s",
+              rm_gguf_error(g));
+        rm_gguf_close(g);
+        f = fopen("build/gguf_3bytes.gguf", "wb");
+        if (f) fputs("GGU", f), fclose(f);
+        CHECK(rm_gguf_open("build/gguf_3bytes.gguf", &g) == RM_ERR_GGUF_TRUNCATED && strstr(rm_gguf_error(g), "3 bytes"), "3 bytes: %s",
+              rm_gguf_error(g));
+        rm_gguf_close(g);
+    }
+    CHECK(rm_gguf_open_memory("GGUX", 4, &g) == RM_ERR_GGUF_MAGIC, "4 bytes of something else: bad magic");
     rm_gguf_close(g);
     CHECK(rm_gguf_open("tests/data/README-fixtures.md", &g) == RM_ERR_GGUF_MAGIC, "a markdown file");
     rm_gguf_close(g);
-    CHECK(rm_gguf_open("tests/data/no/such/file.gguf", &g) == RM_ERR_IO, "missing file");
+    /* a missing file says why, with the system's text */
+    CHECK(rm_gguf_open("tests/data/no/such/file.gguf", &g) == RM_ERR_IO && strstr(rm_gguf_error(g), "No such file or directory"),
+          "missing file: %s", rm_gguf_error(g));
     rm_gguf_close(g);
-    CHECK(rm_gguf_open("tests/data", &g) == RM_ERR_IO, "a directory");
+    CHECK(rm_gguf_open("tests/data", &g) == RM_ERR_IO && strstr(rm_gguf_error(g), "is a directory"), "a directory: %s", rm_gguf_error(g));
     rm_gguf_close(g);
 }
 

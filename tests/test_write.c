@@ -4,6 +4,8 @@
 #include "rm.h"
 #include "test.h"
 #include "examples/rmtool_synth.h"
+#include <fcntl.h>
+#include <unistd.h>
 
 static const char *vocab_files[] = {"ggml-vocab-gemma3", "ggml-vocab-llama3.1", "ggml-vocab-qwen3",
                                     "ggml-vocab-deepseek-coder", "ggml-vocab-gpt-2", "ggml-vocab-llama-spm",
@@ -508,9 +510,28 @@ static void test_synth_command_line(void) {
     CHECK(t && t->ne[0] == 2048 && t->ne[1] == 300, "output");
     rm_gguf_close(g);
     remove("build/test_write_cli.gguf");
-    CHECK(rmtool_synth(7, bad_preset) == 1, "unknown preset");
-    CHECK(rmtool_synth(7, bad_type) == 1, "unknown type");
-    CHECK(rmtool_synth(2, missing) == 1, "missing value");
+    {
+        /* the negative cases print their "error:" lines into a file; shown prefixed "expected: "
+           so that a passing run does not read as a broken one */
+        int saved = dup(2), fd = open("build/test_write_err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        char *e, *line;
+        fflush(stderr);
+        if (fd >= 0) dup2(fd, 2);
+        CHECK(rmtool_synth(7, bad_preset) == 1, "unknown preset");
+        CHECK(rmtool_synth(7, bad_type) == 1, "unknown type");
+        CHECK(rmtool_synth(2, missing) == 1, "missing value");
+        fflush(stderr);
+        if (fd >= 0) dup2(saved, 2), close(fd);
+        close(saved);
+        e = rmt_read_file("build/test_write_err.txt", NULL);
+        CHECK(e && strstr(e, "gpt-5") && strstr(e, "q3_k") && strstr(e, "--preset needs a value"), "the three errors: %s", e ? e : "");
+        for (line = e; line && *line;) {
+            char *end = strchr(line, '\n');
+            printf("  expected: %.*s\n", end ? (int)(end - line) : (int)strlen(line), line);
+            line = end ? end + 1 : line + strlen(line);
+        }
+        free(e);
+    }
 }
 
 int main(void) {
