@@ -73,7 +73,8 @@ ERRORS
 OWNERSHIP AND THREADS
    Loaded files, models, vocabularies and heads are immutable: any number of threads may use
    one at a time. Each thread scores through its own rm_scorer (or rm_ctx), which holds the KV
-   cache and scratch memory. Strings and tensor views handed out borrow from the file mapping
+   cache and scratch memory. rm_fit_head and rm_fit_dpo touch only what they are given.
+   Strings and tensor views handed out borrow from the file mapping
    and live until their file is closed; arrays in an rm_score live until the scorer's next call.
    Text in is UTF-8 with an explicit length (NUL bytes are ordinary characters). Inside one
    call the heavy loops use OpenMP; rm_scorer_desc.n_threads / rm_ctx_params.n_threads set how
@@ -116,11 +117,13 @@ SUPPORTED
    smaug-bpe, qwen2, deepseek-r1-qwen, stablelm2, deepseek-llm, deepseek-coder, falcon,
    starcoder, refact, command-r; Unicode 14 tables.
    Chat templates: see rm_chat_template below.
-   Arithmetic: F32 weights in float; F16/BF16 weights with bf16-rounded activations (default,
-   vdpbf16ps where the CPU has it) or in float (RM_PRECISION_F32); quantized weights against
-   int16 activations. Kernels: AVX-512 (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16
-   precision) and ARM64 NEON (ARMv8.0 ASIMD; SDOT for quantized and BFDOT for the bf16
-   precision where the CPU reports them), chosen at run time; elsewhere the scalar reference.
+   Arithmetic: no weight is ever rounded by default: F32 and F16 weights in float, BF16 weights
+   against bf16-rounded activations (vdpbf16ps or BFDOT where the CPU has it), quantized weights
+   against int16 activations; RM_PRECISION_BF16 rounds F16 weights too, RM_PRECISION_F32
+   multiplies BF16 weights in float. Kernels, chosen at run time (RM_ISA forces one): AVX-512
+   (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16 products), AVX2 + FMA (x86-64-v3;
+   AVX-VNNI where present), ARM64 NEON (ARMv8.0 ASIMD; BFDOT for the bf16 products where the
+   CPU reports it); elsewhere the scalar reference.
 
 RECENT CHANGES
    0.3.0  rm_scorer_desc.max_length: prompt+response truncated to N tokens after the template
@@ -133,11 +136,21 @@ RECENT CHANGES
           "empty" / "truncated" (RM_ERR_GGUF_TRUNCATED) instead of bad magic.
           rm_isa (rm_ctx_params.isa, rm_scorer_desc.isa, environment variable RM_ISA): the
           kernels' instruction set, from one dispatch table per context; RM_ERR_ISA for one the
-          CPU lacks
-          ARM64 NEON kernels (RM_ISA=neon, the default on AArch64): FMLA, BFDOT, SMLAL and
-          SDOT products, NEON element-wise kernels; make test-arm64 runs the suite under qemu
+          CPU lacks. rm_precision's default is now RM_PRECISION_AUTO, which never rounds a
+          weight: F16 weights in float, BF16 weights at the bf16 precision (RM_PRECISION_BF16
+          and RM_PRECISION_F32 keep their meaning, their values move to 1 and 2). AVX2 + FMA
+          kernels (x86-64-v3) for every product and the element-wise work.
+          ARM64 NEON kernels (RM_ISA=neon, the default on AArch64) as rows of the same table:
+          FMLA, BFDOT and SMLAL products, NEON element-wise kernels; make test-arm64 runs a
+          bounded suite under qemu
           RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
-          the Python binding python/rmh over it (ctypes)
+          the Python binding python/rmh over it (ctypes);
+          rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
+          OpenRLHF's /get_reward, vLLM's /classify and /pooling, TEI's /predict and /score
+          (the rows and objects of rmtool score)
+          rm_fit_dpo: an IM-RM by DPO with the body frozen, training the output projection (whole
+          or a rank-R update) on cached hidden states; rm_dpo_save writes the policy GGUF;
+          rm_model_unembedding; rm_scorer_tokenize (the tokens a scorer would score)
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -619,11 +632,14 @@ RMDEF const char *rm_arch_name(int arch);
 
 /* How F16 and BF16 weight matrices are multiplied (F32 weights always in float, quantized
    weights always against int16 activations):
-   RM_PRECISION_BF16, the default: activations, and F16 weights, rounded to the nearest bfloat16,
-     products summed in float (vdpbf16ps where the CPU has it: twice the float rate). This is
-     what llama.cpp does with BF16 files; log-probs move by ~1e-2.
-   RM_PRECISION_F32: float activations, weights as stored: ~1e-5 from exact math, slower. */
-typedef enum rm_precision { RM_PRECISION_BF16 = 0, RM_PRECISION_F32 = 1 } rm_precision;
+   RM_PRECISION_AUTO, the default: never round a weight. F16 weights in float (~1e-5 from exact
+     math); BF16 weights against activations rounded to the nearest bfloat16, products exact,
+     sums in float (vdpbf16ps where the CPU has it: twice the float rate; what llama.cpp does
+     with BF16 files; log-probs move by ~1e-2).
+   RM_PRECISION_BF16: the same bf16 products for F16 weights too, which are then rounded to
+     bfloat16: about twice as fast on F16 files, ~10x further from exact than llama.cpp.
+   RM_PRECISION_F32: float activations for BF16 weights too: ~1e-5 from exact math, slower. */
+typedef enum rm_precision { RM_PRECISION_AUTO = 0, RM_PRECISION_BF16 = 1, RM_PRECISION_F32 = 2 } rm_precision;
 
 /* Instruction sets of the kernels (rm_ctx_params.isa, rm_scorer_desc.isa). RM_ISA_AUTO takes
    the environment variable RM_ISA (scalar, avx2, avx512, neon) when it is set, else the fastest
@@ -774,6 +790,11 @@ RMDEF const char *rm_scorer_error(const rm_scorer *s);
    With the template RM_CHAT_NONE the paper and rewardbench splits behave as RM_SPLIT_NONE. */
 RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
                               int64_t k, rm_score *out);
+/* The tokens rm_score_chat would score, without running the model: *ids (borrowed until the
+   scorer's next call) holds the *n_prompt prompt ids, then n_responses[i] ids of each response
+   in order. For callers that truncate before rm_score_ids. */
+RMDEF rm_result rm_scorer_tokenize(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                   int64_t k, const int32_t **ids, int64_t *n_prompt, int64_t *n_responses);
 /* The same for a single user prompt. */
 RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
                               rm_score *out);
@@ -801,6 +822,74 @@ RMDEF rm_result rm_fit_head(const float *h_chosen, const float *h_rejected, int6
 /* Writes a head GGUF that rm_head_open reads: cls.output.weight F32 {n_embd, 1}, a zero
    cls.output.bias, rm.head.mean / rm.head.std, and the source model's general.name. */
 RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, double mean, double std, const rm_gguf *src);
+
+/* Fitting an IM-RM by DPO with the body frozen (what rmtool fit-dpo does). The policy differs
+   from the reference only in its output projection: logits z = (W0 + D) h, D trained, with the
+   final hidden states h of the response tokens computed once and cached. D is the whole matrix
+   (rank 0) or a rank-R update A B (A [V][R] starting at zero, B [R][E] seeded random), so the
+   policy starts as the reference and every implicit reward starts at exactly 0. The loss of a
+   pair is -log sigmoid(beta * (s_chosen - s_rejected)), s = sum over the response's tokens of
+   log pi(y_t) - log pi_ref(y_t), averaged over a minibatch, plus l2/2 |params|^2; Adam steps.
+   The log-softmax goes over the vocabulary one row at a time, never holding [tokens x vocab].
+   Deterministic for a seed and the same for any thread count. */
+typedef struct rm_dpo_progress {
+    int epoch, epochs;       /* 1-based epoch; epoch_done: loss is the training loss after it */
+    int64_t step, steps;     /* Adam steps of this epoch done / in it */
+    double loss;             /* mean minibatch loss of the epoch so far, or the epoch's loss */
+    int epoch_done;
+} rm_dpo_progress;
+
+typedef struct rm_dpo_desc {
+    /* Data: n_tokens cached states; state t (hidden [t * n_embd ...], the final-normed hidden
+       state at the position that predicts it) predicts token targets[t]. Pair i's chosen
+       response is states offsets[2i] .. offsets[2i+1]-1, its rejected one offsets[2i+1] ..
+       offsets[2i+2]-1 (so offsets has 2 n_pairs + 1 entries, offsets[0] = 0, each response at
+       least one token). */
+    const float *hidden;
+    const int32_t *targets;
+    const int64_t *offsets;
+    int64_t n_pairs, n_embd, n_vocab;
+    const float *output;     /* [n_vocab][n_embd] the reference's unembedding (row v: token v) */
+    double final_softcap;    /* z = c tanh(z / c) as the model does; 0 = none */
+    double beta;             /* default 0.1 */
+    double lr;               /* Adam step size; default 1e-2 */
+    double l2;               /* weight decay on the update's parameters; default 0 */
+    int epochs;              /* default 4 */
+    int batch;               /* pairs per Adam step; default 16 */
+    int rank;                /* 0: the full matrix; else the rank of the update */
+    double holdout;          /* fraction of pairs held out (seeded shuffle), 0..0.9 */
+    uint64_t seed;
+    int n_threads;           /* 0: OpenMP's default */
+    size_t max_bytes;        /* memory budget of the training state; 0 = 2 GiB */
+    void (*progress)(void *user, const rm_dpo_progress *p); /* optional, after every step */
+    void *user;
+} rm_dpo_desc;
+
+typedef struct rm_dpo_result {
+    int64_t n_train, n_holdout;
+    double initial_loss;     /* log 2 up to rounding: every reward starts at 0 */
+    double train_loss, train_accuracy, holdout_loss, holdout_accuracy;
+    size_t state_bytes;      /* memory the training state took */
+    char error[256];         /* why a call failed, or "" */
+} rm_dpo_result;
+
+/* Bytes of training state rm_fit_dpo needs for this shape (parameters, gradient and Adam
+   moments in double), to check a budget before caching anything. */
+RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank);
+/* Trains as described above and writes the policy's unembedding W0 + D, [n_vocab][n_embd], to
+   output_out. Fails (with res->error) before training on malformed data, a budget too small
+   (RM_ERR_LIMIT) or non-finite states (RM_ERR_NONFINITE). */
+RMDEF rm_result rm_fit_dpo(const rm_dpo_desc *d, float *output_out, rm_dpo_result *res);
+/* The language-model head of m as floats, [n_vocab][n_embd] (row v: token v): output.weight, or
+   token_embd.weight when the embeddings are tied. RM_ERR_NO_LM_HEAD for a classifier checkpoint
+   that has no output projection (as rm_scorer_new refuses for implicit scoring); that check
+   runs first, so out may be NULL to ask only whether there is a head. */
+RMDEF rm_result rm_model_unembedding(const rm_model *m, float *out, char *err, size_t err_cap);
+/* Writes a complete policy GGUF: every key and tensor of ref's file, with output.weight
+   replaced by output ([n_vocab][n_embd]); a model with tied embeddings gets output.weight
+   added (its token_embd.weight stays). Stored as the original head's type when that is F32,
+   F16 or BF16, else as F32 (requantizing would add noise of the update's size). */
+RMDEF rm_result rm_dpo_save(const char *path, const rm_model *ref, const float *output, char *err, size_t err_cap);
 
 /* The template the scorer renders with (after RM_CHAT_AUTO is resolved). */
 RMDEF int rm_scorer_template(const rm_scorer *s);
@@ -2736,9 +2825,7 @@ RMDEF size_t rm_quantize_row(int type, const float *src, void *dst, int64_t n) {
 /* ---------------------------------------------------------------------------------------- */
 /* 7. Tokenizer                                                                             */
 /* ---------------------------------------------------------------------------------------- */
-/* rm.h section 7: tokenizer (work in progress, inlined into rm.h when done).
-
-   Two models, as llama.cpp names them in tokenizer.ggml.model:
+/* Two models, as llama.cpp names them in tokenizer.ggml.model:
    - "llama": SentencePiece BPE. Spaces become U+2581, one is prepended to each piece of text
      (tokenizer.ggml.add_space_prefix, default true), then adjacent symbols merge, best piece
      score first (leftmost on ties), while the merged text is a vocabulary piece. Characters left
@@ -5506,7 +5593,6 @@ RMDEF rm_result rm_chat_render(int tmpl, const rm_chat_msg *msgs, size_t n_msgs,
 /* ---------------------------------------------------------------------------------------- */
 /* 9. GGUF writing                                                                          */
 /* ---------------------------------------------------------------------------------------- */
-/* rm.h section 9 (work in progress, inlined into rm.h when done): GGUF writing. */
 /* The writer keeps each metadata value as the exact bytes that follow its type tag in a file,
    so that copying a key from an open file is a memcpy, nested arrays included, and writing
    is a walk over byte strings. Layout (GGUF v3, little-endian):
@@ -6018,14 +6104,15 @@ typedef struct rm__mat {
     size_t row_bytes;
 } rm__mat;
 
-/* Fast matrix kernels (SIMD, quantized activations); rm__matmul below is their scalar oracle. */
-
 /* Y[t][j] = sum_i W[j][i] * X[t][i], the product behind every projection of the forward pass.
-   The scalar rm__matmul_ref (section 11) is the definition and the test oracle; what follows
-   computes the same product faster on x86-64 with AVX-512, chosen at run time (cpuid through
-   __builtin_cpu_supports, which also checks that the OS saves the zmm state), so that a build
-   without -march flags still gets them. RM_NO_SIMD, another CPU or another compiler: the
-   entry point returns 0 and the reference runs.
+   The scalar rm__matmul_ref below is the definition and the test oracle; the SIMD kernels
+   compute the same product faster: AVX-512 and AVX2 + FMA on x86-64 (compiled with target
+   attributes, so that a build without -march flags still has them), each instruction set a
+   row of one dispatch table (rm__kernel_tables) that a context picks at rm_ctx_new from cpuid
+   (__builtin_cpu_supports, which also checks that the OS saves the ymm/zmm state) or RM_ISA.
+   One driver per product (rm__gemm_f_drv, rm__gemm_q_drv) packs the operands and deals the
+   work to the threads for every instruction set; the table gives it the packing functions and
+   micro-kernels. RM_NO_SIMD, another CPU or another compiler: the reference runs.
 
    Both paths are register-blocked outer products. Weights are decoded once per call, a panel
    of 32 output rows at a time, into a buffer laid out k-major ([k][32 rows]), so that one
@@ -6033,10 +6120,11 @@ typedef struct rm__mat {
    blocks of MR tokens ([k][MR]), so that the MR broadcasts of a step sit at fixed offsets of
    one pointer. The micro-kernel keeps MR x 32 sums in registers over the whole row length.
 
-   - F32 weights, and F16/BF16 weights at RM_PRECISION_F32: float32 activations and FMA
+   - F32 weights, F16 weights at RM_PRECISION_AUTO, and F16/BF16 weights at RM_PRECISION_F32:
+     float32 activations and FMA
      (MR = 12: 24 accumulators). F16/BF16 decode exactly to float, so the only difference from
      the reference is the order of the float additions.
-   - F16/BF16 weights at RM_PRECISION_BF16 (the default): activations, and F16 weights, rounded
+   - BF16 weights at RM_PRECISION_AUTO, F16/BF16 weights at RM_PRECISION_BF16: activations, and F16 weights, rounded
      to bfloat16 and multiplied with vdpbf16ps (AVX512-BF16: pairs of bf16 products, exact in
      float, summed into each float lane), twice the multiplies per instruction of float FMA;
      the same 12 x 32 blocking over k pairs. The reference with bf16 = 1 rounds the same
@@ -6065,6 +6153,7 @@ typedef struct rm__mat {
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #include <immintrin.h>
+#include <cpuid.h>
 #else
 #define RM__KERNELS_X86 0
 #endif
@@ -6112,6 +6201,8 @@ static int rm__gemm_threads(int nth) {
 #if RM__KERNELS_X86
 
 #define RM__TGT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,fma,f16c,avx2")))
+#define RM__TGT_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define RM__TGT_AVXVNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
 
 static int rm__cpu_avx512f(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
@@ -6335,69 +6426,18 @@ RM__TGT_BF16 static void rm__bf_kernel(int64_t KP, const uint32_t *xp, const uin
     RM__FROWS(RM__F_STORE)
 }
 
-/* The float and bf16 products: activations packed once, then panels of 32 rows dealt out to
-   the threads, each packed and multiplied with every block of 12 tokens. how: 0 float,
-   1 float on bf16-rounded operands (the bf16 precision on a CPU without bf16 dot products),
-   2 vdpbf16ps. Packed elements are 4 bytes: a float, or a pair of bf16 (half as many). */
-RM__TGT_AVX512 static int rm__gemm_f_avx512(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                                            int64_t ldy, int nth, int how) {
-    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
-    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
-    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
-    float *xp;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    xp = (float *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        float *wp;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
-            int64_t r, k;
-            for (r = 0; r < RM__FMR; r++) {
-                const int64_t t = ib * RM__FMR + r;
-                const float *src = t < T ? X + t * ldx : NULL;
-                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
-                else if (how == 2) rm__pack_bf_x(src, K, (uint32_t *)(void *)dst + r);
-                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
-                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
-            }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            if (how == 2) rm__pack_bf_panel(W, j0, (uint32_t *)(void *)wp);
-            else rm__pack_f_panel(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__FMR;
-                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
-                const int rows = (int)RM__MIN(RM__FMR, T - t0);
-                if (how == 2)
-                    rm__bf_kernel(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp, Y + t0 * ldy + j0, ldy, rows, cols);
-                else
-                    rm__f_kernel(K, xb, wp, Y + t0 * ldy + j0, ldy, rows, cols);
-            }
-        }
-    }
-    RM_FREE(mem);
-    return 1;
+/* The float driver's entry points (rm__gemm_f_drv): how 0 float, 1 float on bf16-rounded
+   operands (F16 weights rounded as they are packed), 2 vdpbf16ps on pairs. */
+RM__TGT_AVX512 static void rm__f_pack_avx512(const rm__mat *W, int64_t j0, float *wp, int how) {
+    if (how == 2) rm__pack_bf_panel(W, j0, (uint32_t *)(void *)wp);
+    else rm__pack_f_panel(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
+}
+RM__TGT_AVX512 static void rm__f_kernel_avx512(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows,
+                                               int cols, int how) {
+    if (how == 2)
+        rm__bf_kernel(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp, Y, ldy, rows, cols);
+    else
+        rm__f_kernel(KL, xb, wp, Y, ldy, rows, cols);
 }
 #endif /* RM__KERNELS_X86 */
 
@@ -6569,7 +6609,6 @@ static void rm__qrow_decode(int type, const uint8_t *p, int64_t K, uint8_t *u, f
     }
 }
 
-#if RM__KERNELS_X86
 /* Decodes rows j0..j0+31 into the panel: wq [K/2][32 rows][2] int16 levels u - off, ws and
    wm [nsub][32]. u, s, m: one row of scratch. Rows past n_out are zero. */
 static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int16_t *wq, float *ws, float *wm,
@@ -6592,7 +6631,6 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
             for (i = 0; i < nsub; i++) wm[i * RM__NR + j] = m[i];
     }
 }
-#endif
 
 #endif /* RM__KERNELS_ANY */
 
@@ -6600,7 +6638,7 @@ static void rm__pack_q_panel(const rm__mat *W, const rm__qinfo *qi, int64_t j0, 
 /* One chunk of ch elements of a row (256: the block of Q4_K and Q6_K, or 8 blocks of the 32-
    element types; 128: 4 of those) to levels u[ch], scales s and mins m, as rm__qrow_decode;
    Q4_K and Q6_K with AVX2. */
-RM__TGT_AVX512 static void rm__qchunk_decode(int type, const uint8_t *p, int ch, uint8_t *u, float *s, float *m) {
+RM__TGT_AVX2 static void rm__qchunk_decode(int type, const uint8_t *p, int ch, uint8_t *u, float *s, float *m) {
     const __m256i lo4 = _mm256_set1_epi8(0x0F), b45 = _mm256_set1_epi8(0x30);
     int k;
     if (type == RM_TYPE_Q4_K) {
@@ -6794,71 +6832,6 @@ RM__TGT_AVX512 static void rm__q_kernel(int64_t nsub, int bs2, int has_min, cons
     }
 }
 
-RM__TGT_AVX512 static int rm__gemm_q_avx512(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T,
-                                            int64_t ldx, float *Y, int64_t ldy, int nth) {
-    const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs;
-    const int64_t nblk = (T + RM__QMR - 1) / RM__QMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    /* per token block: xq, xd, xs; per thread: wq, ws, wm, then one decoded row (u, s, m) */
-    const size_t xq_b = (size_t)K * 2 * RM__QMR, xv_b = (size_t)nsub * RM__QMR * 4;
-    const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
-    const size_t wq_b = (size_t)K * 2 * RM__NR, wv_b = (size_t)nsub * RM__NR * 4;
-    const size_t srow = (size_t)RM__MAX(nsub, 16 * RM__NR), urow = (size_t)RM__MAX(K, 256 * RM__NR);
-    const size_t pbytes = (wq_b + 2 * wv_b + 2 * srow * 4 + urow + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
-    uint8_t *base;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    base = (uint8_t *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        uint8_t *pb, *u;
-        int16_t *wq;
-        float *ws, *wm, *s, *m;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
-        wq = (int16_t *)(void *)pb;
-        ws = (float *)(void *)(pb + wq_b);
-        wm = (float *)(void *)(pb + wq_b + wv_b);
-        s = (float *)(void *)(pb + wq_b + 2 * wv_b);
-        m = s + srow;
-        u = (uint8_t *)(m + srow);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            uint8_t *p = base + (size_t)ib * xblk;
-            rm__quant_x_block(X, ldx, ib * RM__QMR, T, K, qi, (int32_t *)(void *)p, (float *)(void *)(p + xq_b),
-                              (float *)(void *)(p + xq_b + xv_b));
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            if (K % 256 == 0) rm__pack_q_panel_ch(W, qi, j0, 256, wq, ws, wm, u, s, m);
-            else if (K % 128 == 0 && qi->bs == 32) rm__pack_q_panel_ch(W, qi, j0, 128, wq, ws, wm, u, s, m);
-            else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__QMR;
-                const uint8_t *p = base + (size_t)jb * xblk;
-                rm__q_kernel(nsub, qi->bs / 2, qi->has_min, (const int32_t *)(const void *)p,
-                             (const float *)(const void *)(p + xq_b), (const float *)(const void *)(p + xq_b + xv_b), wq,
-                             ws, wm, Y + t0 * ldy + j0, ldy, (int)RM__MIN(RM__QMR, T - t0), cols);
-            }
-        }
-    }
-    RM_FREE(mem);
-    return 1;
-}
-
 /* ---- element-wise ---- */
 
 /* e^x for 16 floats: x = n ln2 + r with |r| <= ln2/2, a degree-6 polynomial for e^r (the
@@ -6938,6 +6911,422 @@ RM__TGT_AVX512 static double rm__sumexp_avx512(const float *l, int64_t n, float 
     return (double)_mm512_reduce_add_ps(acc);
 }
 
+/* ---- AVX2 + FMA (x86-64-v3: Haswell, Zen 1-4) ---- */
+
+/* The same panels and activation blocks as the AVX-512 kernels (32 rows, 12 or 6 tokens), so
+   that one driver serves both; with 16 ymm registers the micro-kernels cover a quarter of a
+   block at a time: 6 tokens x 16 rows of float sums (12 accumulators), or 3 tokens x 16 rows
+   of integer and float sums (12). There is no bf16 dot product: the bf16 precision multiplies
+   the rounded operands in float, as the reference defines it. Integer products: vpmaddwd
+   (pairs of int16 products summed into int32 lanes), or AVX-VNNI's vpdpwssd, which also adds. */
+
+/* AVX2, FMA and F16C with the OS saving ymm state (__builtin_cpu_supports checks xgetbv; F16C
+   through cpuid: not every compiler names it for the builtin). */
+static int rm__cpu_avx2(void) {
+    unsigned a, b, c, d;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __get_cpuid(1, &a, &b, &c, &d) &&
+           ((c >> 29) & 1u);
+}
+static int rm__cpu_avxvnni(void) {
+    unsigned a, b, c, d;
+    return rm__cpu_avx2() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1u);
+}
+
+/* 8 consecutive elements of a float-type row, as floats. */
+RM__TGT_AVX2 static __m256 rm__load8_f(int type, const uint8_t *p) {
+    if (type == RM_TYPE_F32) return _mm256_loadu_ps((const float *)(const void *)p);
+    if (type == RM_TYPE_F16) return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)p)), 16));
+}
+
+/* In-register transpose of 8 rows of 8 floats. */
+RM__TGT_AVX2 static void rm__transpose8(__m256 *r) {
+    __m256 t[8], u[8];
+    int i;
+    for (i = 0; i < 4; i++) {
+        t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (i = 0; i < 2; i++) {
+        u[4 * i] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        u[4 * i + 1] = _mm256_shuffle_ps(t[4 * i], t[4 * i + 2], 0xEE);
+        u[4 * i + 2] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        u[4 * i + 3] = _mm256_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xEE);
+    }
+    for (i = 0; i < 4; i++) {
+        r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
+        r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
+    }
+}
+
+/* rm__round_bf16 on 8 lanes (ties to even; NaN stays NaN). */
+RM__TGT_AVX2 static __m256 rm__round_bf16_v8(__m256 x) {
+    const __m256i u = _mm256_castps_si256(x), m = _mm256_set1_epi32((int)0xffff0000u);
+    const __m256i r = _mm256_add_epi32(u, _mm256_add_epi32(_mm256_set1_epi32(0x7fff), _mm256_and_si256(_mm256_srli_epi32(u, 16), _mm256_set1_epi32(1))));
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(u, _mm256_set1_epi32(0x7fffffff)), _mm256_set1_epi32(0x7f800000));
+    const __m256i q = _mm256_or_si256(_mm256_and_si256(u, m), _mm256_set1_epi32(0x00400000));
+    return _mm256_castsi256_ps(_mm256_blendv_epi8(_mm256_and_si256(r, m), q, nan));
+}
+
+static float rm__elem_f(int type, const uint8_t *row, int64_t k) {
+    float v;
+    if (type == RM_TYPE_F32) memcpy(&v, row + 4 * k, 4);
+    else if (type == RM_TYPE_F16) v = rm__fp16_to_fp32(rm__rd16(row + 2 * k));
+    else v = rm__bf16_to_fp32(rm__rd16(row + 2 * k));
+    return v;
+}
+
+/* Rows j0..j0+31 of W (zeros past n_out) into wp[k][32]: 8 x 8 tiles transposed in registers,
+   the ragged edges element by element. how 1: F16 weights rounded to bfloat16. */
+RM__TGT_AVX2 static void rm__f_pack_avx2(const rm__mat *W, int64_t j0, float *wp, int how) {
+    const int64_t K = W->n_in, K8 = K & ~(int64_t)7;
+    const size_t esz = W->type == RM_TYPE_F32 ? 4 : 2;
+    const int rnd = how == 1 && W->type == RM_TYPE_F16;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t h, j, k;
+    for (h = 0; h < RM__NR; h += 8) {
+        const int64_t nr = RM__MAX(0, RM__MIN(8, W->n_out - (j0 + h)));
+        if (nr == 8) {
+            for (k = 0; k < K8; k += 8) {
+                __m256 r[8];
+                int i;
+                for (i = 0; i < 8; i++) {
+                    const uint8_t *q = base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * esz;
+                    if (k + 128 < K8) _mm_prefetch((const char *)q + 128 * esz, _MM_HINT_T0);
+                    r[i] = rm__load8_f(W->type, q);
+                }
+                rm__transpose8(r);
+                for (i = 0; i < 8; i++) _mm256_store_ps(wp + (k + i) * RM__NR + h, rnd ? rm__round_bf16_v8(r[i]) : r[i]);
+            }
+        } else {
+            for (k = 0; k < K8; k++)
+                for (j = 0; j < 8; j++) {
+                    const float v = j < nr ? rm__elem_f(W->type, base + (size_t)(j0 + h + j) * W->row_bytes, k) : 0.0f;
+                    wp[k * RM__NR + h + j] = rnd ? rm__round_bf16(v) : v;
+                }
+        }
+        for (k = K8; k < K; k++)
+            for (j = 0; j < 8; j++) {
+                const float v = j < nr ? rm__elem_f(W->type, base + (size_t)(j0 + h + j) * W->row_bytes, k) : 0.0f;
+                wp[k * RM__NR + h + j] = rnd ? rm__round_bf16(v) : v;
+            }
+    }
+}
+
+/* Sums of rows r0..r0+5 of a 12-token block (xp: [K][12]) and 16 rows of the panel (wp:
+   [K][32]) into Y; rows, cols: how many are real. */
+#define RM__A2ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
+#define RM__A2_DECL(r) __m256 a##r = _mm256_setzero_ps(), b##r = _mm256_setzero_ps();
+#define RM__A2_STEP(r)                                                                                               \
+    x = _mm256_broadcast_ss(xk + r);                                                                                 \
+    a##r = _mm256_fmadd_ps(w0, x, a##r);                                                                             \
+    b##r = _mm256_fmadd_ps(w1, x, b##r);
+#define RM__A2_STORE(r)                                                                                              \
+    if (r < rows) {                                                                                                  \
+        if (cols >= 16) {                                                                                            \
+            _mm256_storeu_ps(Y + r * ldy, a##r);                                                                     \
+            _mm256_storeu_ps(Y + r * ldy + 8, b##r);                                                                 \
+        } else {                                                                                                     \
+            float tmp[16];                                                                                           \
+            _mm256_storeu_ps(tmp, a##r);                                                                             \
+            _mm256_storeu_ps(tmp + 8, b##r);                                                                         \
+            memcpy(Y + r * ldy, tmp, (size_t)cols * sizeof(float));                                                  \
+        }                                                                                                            \
+    }
+RM__TGT_AVX2 static void rm__f_kernel6x16_avx2(int64_t K, const float *xp, const float *wp, float *Y, int64_t ldy, int rows,
+                                               int cols) {
+    int64_t k;
+    RM__A2ROWS(RM__A2_DECL)
+    for (k = 0; k < K; k++) {
+        const float *xk = xp + k * RM__FMR;
+        const __m256 w0 = _mm256_load_ps(wp + k * RM__NR), w1 = _mm256_load_ps(wp + k * RM__NR + 8);
+        __m256 x;
+        RM__A2ROWS(RM__A2_STEP)
+    }
+    RM__A2ROWS(RM__A2_STORE)
+}
+
+/* 12 tokens x 32 rows as four 6 x 16 quarters (the float precisions only: how is 0 or 1). */
+RM__TGT_AVX2 static void rm__f_kernel_avx2(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows,
+                                           int cols, int how) {
+    int r0, c0;
+    RM__UNUSED(how);
+    for (r0 = 0; r0 < rows; r0 += 6)
+        for (c0 = 0; c0 < cols; c0 += 16)
+            rm__f_kernel6x16_avx2(KL, xb + r0, wp + c0, Y + r0 * ldy + c0, ldy, RM__MIN(6, rows - r0), RM__MIN(16, cols - c0));
+}
+
+/* Quantizes 6 token rows (zeros past T) as rm__quant_x_block: xq [K/2][6] pairs of int16,
+   xd and xs [nsub][6]. cvtps rounds to nearest even, as the AVX-512 form does. */
+RM__TGT_AVX2 static void rm__q_quant_x_avx2(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
+                                            int32_t *xq, float *xd, float *xs) {
+    const int64_t nsub = K / qi->bs;
+    const __m256 absm = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+    int64_t r, b, i;
+    for (r = 0; r < RM__QMR; r++) {
+        const float *x = X + (t0 + r) * ldx;
+        if (t0 + r >= T) {
+            for (i = 0; i < K / 2; i++) xq[i * RM__QMR + r] = 0;
+            for (i = 0; i < nsub; i++) xd[i * RM__QMR + r] = xs[i * RM__QMR + r] = 0.0f;
+            continue;
+        }
+        for (b = 0; b < K / 32; b++) {
+            __m256 v[4], mx;
+            __m256i q[4], p0, p1;
+            float amax, d, id, mm[8];
+            int32_t d32[16], qs[8];
+            int s0 = 0, s1 = 0;
+            for (i = 0; i < 4; i++) v[i] = _mm256_loadu_ps(x + 32 * b + 8 * i);
+            mx = _mm256_max_ps(_mm256_max_ps(_mm256_and_ps(v[0], absm), _mm256_and_ps(v[1], absm)),
+                               _mm256_max_ps(_mm256_and_ps(v[2], absm), _mm256_and_ps(v[3], absm)));
+            _mm256_storeu_ps(mm, mx);
+            for (i = 0, amax = 0; i < 8; i++) amax = mm[i] > amax ? mm[i] : amax;
+            d = amax / 32767.0f;
+            id = amax > 0 ? 32767.0f / amax : 0.0f;
+            for (i = 0; i < 4; i++) q[i] = _mm256_cvtps_epi32(_mm256_mul_ps(v[i], _mm256_set1_ps(id)));
+            _mm256_storeu_si256((__m256i *)(void *)qs, _mm256_add_epi32(q[0], q[1]));
+            for (i = 0; i < 8; i++) s0 += qs[i];
+            _mm256_storeu_si256((__m256i *)(void *)qs, _mm256_add_epi32(q[2], q[3]));
+            for (i = 0; i < 8; i++) s1 += qs[i];
+            /* packs works within 128-bit lanes: the permute puts the 16 int16 back in order */
+            p0 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[0], q[1]), 0xD8);
+            p1 = _mm256_permute4x64_epi64(_mm256_packs_epi32(q[2], q[3]), 0xD8);
+            _mm256_storeu_si256((__m256i *)(void *)d32, p0);
+            _mm256_storeu_si256((__m256i *)(void *)(d32 + 8), p1);
+            for (i = 0; i < 16; i++) xq[(16 * b + i) * RM__QMR + r] = d32[i];
+            if (qi->bs == 32) {
+                xd[b * RM__QMR + r] = d;
+                xs[b * RM__QMR + r] = d * (float)(s0 + s1);
+            } else {
+                xd[2 * b * RM__QMR + r] = xd[(2 * b + 1) * RM__QMR + r] = d;
+                xs[2 * b * RM__QMR + r] = d * (float)s0;
+                xs[(2 * b + 1) * RM__QMR + r] = d * (float)s1;
+            }
+        }
+    }
+}
+
+/* rm__pack_q_panel for K a multiple of ch, as rm__pack_q_panel_ch does with AVX-512: chunks of
+   the 32 rows decoded, then moved to the panel by 8 x 8 transposes of dwords (int16 pairs). */
+RM__TGT_AVX2 static void rm__q_pack_avx2(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws,
+                                         float *wm, uint8_t *u, float *s, float *m) {
+    const int64_t K = W->n_in, nch = K / ch;
+    const int nsc = ch / qi->bs;
+    const size_t cb = W->row_bytes / (size_t)nch;
+    const __m256i off = _mm256_set1_epi16((short)qi->off);
+    int64_t c;
+    int j, i, jb, pb;
+    for (c = 0; c < nch; c++) {
+        for (j = 0; j < RM__NR; j++) {
+            if (j0 + j < W->n_out) {
+                const uint8_t *src = (const uint8_t *)W->data + (size_t)(j0 + j) * W->row_bytes + (size_t)c * cb;
+                if (c + 1 < nch)
+                    for (i = 0; i < (int)cb; i += 64) _mm_prefetch((const char *)(src + cb + i), _MM_HINT_T0);
+                rm__qchunk_decode(W->type, src, ch, u + 256 * j, s + 16 * j, m + 16 * j);
+            } else {
+                memset(u + 256 * j, qi->off, 256);
+                for (i = 0; i < nsc; i++) s[16 * j + i] = m[16 * j + i] = 0.0f;
+            }
+            for (i = 0; i < nsc; i++) ws[(c * nsc + i) * RM__NR + j] = s[16 * j + i];
+            if (qi->has_min)
+                for (i = 0; i < nsc; i++) wm[(c * nsc + i) * RM__NR + j] = m[16 * j + i];
+        }
+        for (jb = 0; jb < RM__NR; jb += 8)
+            for (pb = 0; pb < ch / 2; pb += 8) {
+                __m256 r[8];
+                for (i = 0; i < 8; i++) {
+                    const __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(u + 256 * (jb + i) + 2 * pb));
+                    r[i] = _mm256_castsi256_ps(_mm256_sub_epi16(_mm256_cvtepu8_epi16(b), off));
+                }
+                rm__transpose8(r);
+                for (i = 0; i < 8; i++)
+                    _mm256_store_ps((float *)(void *)(wq + ((c * (ch / 2) + pb + i) * RM__NR + jb) * 2), r[i]);
+            }
+    }
+}
+
+/* 3 tokens (of the 6 of a block: xq [K/2][6], xd, xs [nsub][6]) x 16 rows of the panel (wq
+   [K/2][32][2], ws, wm [nsub][32]) into Y. DOT(acc, w, x) adds the pair products of w and x to
+   acc: vpmaddwd + vpaddd, or vpdpwssd. */
+#define RM__Q2ROWS(X) X(0) X(1) X(2)
+#define RM__Q2_DECL(r) __m256 a##r = _mm256_setzero_ps(), b##r = _mm256_setzero_ps();
+#define RM__Q2_INIT(r) __m256i i##r = _mm256_setzero_si256(), j##r = _mm256_setzero_si256();
+#define RM__Q2_STEP(r)                                                                                               \
+    x = _mm256_set1_epi32(xk[r]);                                                                                    \
+    i##r = RM__Q2_DOT(i##r, w0, x);                                                                                  \
+    j##r = RM__Q2_DOT(j##r, w1, x);
+#define RM__Q2_SCALE(r)                                                                                              \
+    d = _mm256_set1_ps(xd[r]);                                                                                       \
+    a##r = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(i##r), s0), d, a##r);                                    \
+    b##r = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(j##r), s1), d, b##r);
+#define RM__Q2_MIN(r)                                                                                                \
+    d = _mm256_set1_ps(xs[r]);                                                                                       \
+    a##r = _mm256_fmadd_ps(n0, d, a##r);                                                                             \
+    b##r = _mm256_fmadd_ps(n1, d, b##r);
+#define RM__Q2_STORE(r)                                                                                              \
+    if (r < rows) {                                                                                                  \
+        float tmp[16];                                                                                               \
+        _mm256_storeu_ps(tmp, a##r);                                                                                 \
+        _mm256_storeu_ps(tmp + 8, b##r);                                                                             \
+        memcpy(Y + r * ldy, tmp, (size_t)cols * sizeof(float));                                                      \
+    }
+#define RM__Q2_BODY                                                                                                  \
+    int64_t sb;                                                                                                      \
+    int o;                                                                                                           \
+    RM__Q2ROWS(RM__Q2_DECL)                                                                                          \
+    for (sb = 0; sb < nsub; sb++) {                                                                                  \
+        __m256 s0, s1, d;                                                                                            \
+        RM__Q2ROWS(RM__Q2_INIT)                                                                                      \
+        for (o = 0; o < bs2; o++) {                                                                                  \
+            const int32_t *xk = xq + o * RM__QMR;                                                                    \
+            const __m256i w0 = _mm256_load_si256((const __m256i *)(const void *)(wq + o * 2 * RM__NR));               \
+            const __m256i w1 = _mm256_load_si256((const __m256i *)(const void *)(wq + o * 2 * RM__NR + 16));          \
+            __m256i x;                                                                                               \
+            RM__Q2ROWS(RM__Q2_STEP)                                                                                  \
+        }                                                                                                            \
+        wq += bs2 * 2 * RM__NR;                                                                                      \
+        xq += bs2 * RM__QMR;                                                                                         \
+        s0 = _mm256_loadu_ps(ws);                                                                                    \
+        s1 = _mm256_loadu_ps(ws + 8);                                                                                \
+        ws += RM__NR;                                                                                                \
+        RM__Q2ROWS(RM__Q2_SCALE)                                                                                     \
+        if (has_min) {                                                                                               \
+            const __m256 n0 = _mm256_loadu_ps(wm), n1 = _mm256_loadu_ps(wm + 8);                                     \
+            wm += RM__NR;                                                                                            \
+            RM__Q2ROWS(RM__Q2_MIN)                                                                                   \
+        }                                                                                                            \
+        xd += RM__QMR;                                                                                               \
+        xs += RM__QMR;                                                                                               \
+    }                                                                                                                \
+    RM__Q2ROWS(RM__Q2_STORE)
+
+#define RM__Q2_DOT(acc, w, x) _mm256_add_epi32(acc, _mm256_madd_epi16(w, x))
+RM__TGT_AVX2 static inline __attribute__((always_inline)) void
+rm__q_kernel3x16_avx2(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                      const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    RM__Q2_BODY
+}
+#undef RM__Q2_DOT
+#define RM__Q2_DOT(acc, w, x) _mm256_dpwssd_avx_epi32(acc, w, x)
+RM__TGT_AVXVNNI static inline __attribute__((always_inline)) void
+rm__q_kernel3x16_avxvnni(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                         const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    RM__Q2_BODY
+}
+#undef RM__Q2_DOT
+
+/* 6 tokens x 32 rows as four 3 x 16 quarters; bs2 and has_min constant in each inlined copy. */
+#define RM__Q2_QUARTERS(fn, B2, HM)                                                                                  \
+    for (r0 = 0; r0 < rows; r0 += 3)                                                                                 \
+        for (c0 = 0; c0 < cols; c0 += 16)                                                                            \
+            fn(nsub, B2, HM, xq + r0, xd + r0, xs + r0, wq + 2 * c0, ws + c0, wm + c0, Y + r0 * ldy + c0, ldy,       \
+               RM__MIN(3, rows - r0), RM__MIN(16, cols - c0));
+#define RM__Q2_ENTRY(name, fn, TGT)                                                                                  \
+    TGT static void name(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs,    \
+                         const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows,       \
+                         int cols) {                                                                                 \
+        int r0, c0;                                                                                                  \
+        if (bs2 == 16) {                                                                                             \
+            if (has_min) { RM__Q2_QUARTERS(fn, 16, 1) } else { RM__Q2_QUARTERS(fn, 16, 0) }                          \
+        } else {                                                                                                     \
+            if (has_min) { RM__Q2_QUARTERS(fn, 8, 1) } else { RM__Q2_QUARTERS(fn, 8, 0) }                            \
+        }                                                                                                            \
+    }
+RM__Q2_ENTRY(rm__q_kernel_avx2, rm__q_kernel3x16_avx2, RM__TGT_AVX2)
+RM__Q2_ENTRY(rm__q_kernel_avxvnni, rm__q_kernel3x16_avxvnni, RM__TGT_AVXVNNI)
+
+/* e^x for 8 floats, as rm__exp16: the same reduction and polynomial; 2^n applied as two
+   factors 2^(n/2) 2^(n - n/2) built in the exponent bits, so that results down to the
+   subnormals (x >= -104) are right; below, 0; above 88.7, +Inf. */
+RM__TGT_AVX2 static __m256 rm__exp8(__m256 x) {
+    const __m256 hi = _mm256_set1_ps(88.72283935546875f), lo = _mm256_set1_ps(-104.0f);
+    const __m256 over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ), under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+    __m256 n, r, p;
+    __m256i ni, n1, n2;
+    x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
+    n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    ni = _mm256_cvtps_epi32(n);
+    n1 = _mm256_srai_epi32(ni, 1);
+    n2 = _mm256_sub_epi32(ni, n1);
+    p = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23)));
+    p = _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23)));
+    p = _mm256_andnot_ps(under, p);
+    return _mm256_blendv_ps(p, _mm256_set1_ps(INFINITY), over);
+}
+
+/* Lanes i < n (of 8) set, for the masked loads and stores of a row's tail. */
+RM__TGT_AVX2 static __m256i rm__mask8(int64_t n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)RM__MIN(n, 8)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+RM__TGT_AVX2 static void rm__silu_mul_avx2(float *a, const float *g, int64_t n) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    int64_t i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        const __m256 gv = _mm256_maskload_ps(g + i, k), av = _mm256_maskload_ps(a + i, k);
+        const __m256 s = _mm256_div_ps(gv, _mm256_add_ps(one, rm__exp8(_mm256_sub_ps(_mm256_setzero_ps(), gv))));
+        _mm256_maskstore_ps(a + i, k, _mm256_mul_ps(av, s));
+    }
+}
+
+/* As rm__softmax_row_avx512: the sum in double, so that the lanes a cell falls in do not
+   change the result. Masked lanes hold -INFINITY and so contribute 0. */
+RM__TGT_AVX2 static void rm__softmax_row_avx2(float *s, const float *bias, int64_t n, float scale) {
+    const __m256 sc = _mm256_set1_ps(scale), ninf = _mm256_set1_ps(-INFINITY);
+    __m256 mv = ninf, mx, inv;
+    __m256d s0 = _mm256_setzero_pd();
+    double sum, t[4];
+    float mm[8], m = -INFINITY;
+    int64_t i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        __m256 v = _mm256_fmadd_ps(_mm256_maskload_ps(s + i, k), sc, _mm256_maskload_ps(bias + i, k));
+        _mm256_maskstore_ps(s + i, k, v);
+        mv = _mm256_max_ps(mv, _mm256_blendv_ps(ninf, v, _mm256_castsi256_ps(k)));
+    }
+    _mm256_storeu_ps(mm, mv);
+    for (i = 0; i < 8; i++) m = mm[i] > m ? mm[i] : m;
+    mx = _mm256_set1_ps(m == -INFINITY ? 0.0f : m);
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        const __m256 p = _mm256_and_ps(rm__exp8(_mm256_sub_ps(_mm256_maskload_ps(s + i, k), mx)), _mm256_castsi256_ps(k));
+        _mm256_maskstore_ps(s + i, k, p);
+        s0 = _mm256_add_pd(s0, _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(p)), _mm256_cvtps_pd(_mm256_extractf128_ps(p, 1))));
+    }
+    _mm256_storeu_pd(t, s0);
+    sum = (t[0] + t[1]) + (t[2] + t[3]);
+    inv = _mm256_set1_ps(sum > 0 ? (float)(1.0 / sum) : 0.0f);
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        _mm256_maskstore_ps(s + i, k, _mm256_mul_ps(_mm256_maskload_ps(s + i, k), inv));
+    }
+}
+
+RM__TGT_AVX2 static double rm__sumexp_avx2(const float *l, int64_t n, float mx) {
+    const __m256 m = _mm256_set1_ps(mx);
+    __m256 acc = _mm256_setzero_ps();
+    float t[8];
+    double sum = 0;
+    int64_t i;
+    for (i = 0; i < n; i += 8) {
+        const __m256i k = rm__mask8(n - i);
+        acc = _mm256_add_ps(acc, _mm256_and_ps(rm__exp8(_mm256_sub_ps(_mm256_maskload_ps(l + i, k), m)), _mm256_castsi256_ps(k)));
+    }
+    _mm256_storeu_ps(t, acc);
+    for (i = 0; i < 8; i++) sum += t[i];
+    return sum;
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
 #endif
@@ -6960,16 +7349,10 @@ RM__TGT_AVX512 static double rm__sumexp_avx512(const float *l, int64_t n, float 
      12 x 8 block. BFDOT rounds its inner sum to odd and flushes denormals: within the test's
      1e-5 of sum |w x|, as vdpbf16ps. Without FEAT_BF16, FMLA on the operands rounded as the
      reference rounds them (rm__round_bf16).
-   - integer: the x86 path's int16 activations (blocks of 32, amax / 32767) and weight levels,
-     summed exactly in int32 per sub-block, then scaled in float. Baseline: SMLAL/SMLAL2 by
-     element (4 products per instruction), [k][32] int16 levels, 6 tokens x 8 rows. With
-     FEAT_DotProd, SDOT (16 products of bytes per instruction): every weight level fits a
-     signed byte (-128..127), and each activation p splits exactly into p = 256 h + l + 128
-     with h = p >> 8 (-128..127) and l = (p & 255) - 128 (-128..127), so that
-         sum q p = 256 sum q h + sum q l + 128 sum q,
-     two SDOTs per 4 k and a per-row constant (128 sum q, from the panel pack): 8 int16
-     products per instruction, twice SMLAL, and still exact. 4 tokens x 8 rows: 16 int32 and
-     8 float accumulators. */
+   - integer: the shared driver's int16 activations and weight levels ([k/2][6] and [k/2][32]
+     pairs), summed exactly in int32 per sub-block, then scaled in float: SMLAL/SMLAL2 into
+     lanes (row, k parity) folded by one pairwise add per sub-block, 3 tokens x 8 rows. (An SDOT
+     kernel needs a byte layout the shared driver does not have yet.) */
 
 #if defined(__clang__)
 #define RM__TGT_DOT __attribute__((target("dotprod")))
@@ -7161,98 +7544,52 @@ RM__TGT_BF16N static void rm__bf_kernel_neon(int64_t KP, const uint32_t *xp, con
 }
 #endif
 
-/* The float and bf16 products, the x86 driver's shape: activations packed once, panels of 32
-   rows dealt out to the threads, each multiplied with every block of 12 tokens, 8 rows at a
-   time. how: 0 float, 1 float on bf16-rounded operands, 2 BFDOT (the caller checks the CPU). */
-static int rm__gemm_f_neon(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth,
-                           int how) {
-    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
-    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
-    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
-    float *xp;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    xp = (float *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        float *wp;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        wp = (float *)(void *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
-            uint32_t *dp = (uint32_t *)(void *)dst;
-            int64_t r, k;
-            for (r = 0; r < RM__FMR; r++) {
-                const int64_t t = ib * RM__FMR + r;
-                const float *src = t < T ? X + t * ldx : NULL;
-                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
-                else if (how == 2)
-                    for (k = 0; k < K; k += 2) dp[(k / 2) * RM__FMR + r] = rm__bf16_pair(src[k], k + 1 < K ? src[k + 1] : 0.0f);
-                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
-                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
-            }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            int h;
-            if (how == 2) rm__pack_bf_panel_neon(W, j0, (uint32_t *)(void *)wp);
-            else rm__pack_f_panel_neon(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__FMR;
-                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
-                const int rows = (int)RM__MIN(RM__FMR, T - t0);
-                for (h = 0; h < cols; h += 8) {
+/* The table's float entries (rm__gemm_f_drv). f_pack: how 2 bf16 pairs [k/2][32], else floats
+   [k][32] (how 1 rounds F16 weights to bf16; BF16 weights already are). */
+static void rm__f_pack_neon(const rm__mat *W, int64_t j0, float *wp, int how) {
+    if (how == 2) rm__pack_bf_panel_neon(W, j0, (uint32_t *)(void *)wp);
+    else rm__pack_f_panel_neon(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
+}
+
+/* One token as bf16 pairs at a stride of 12 (the driver's [k/2][12] block). */
+static void rm__f_pack_x_bf_neon(const float *src, int64_t K, uint32_t *dst) {
+    int64_t k;
+    for (k = 0; k < K; k += 2) dst[(k / 2) * RM__FMR] = rm__bf16_pair(src[k], k + 1 < K ? src[k + 1] : 0.0f);
+}
+
+/* 12 tokens x 32 rows, 8 rows at a time: BFDOT for how 2 (the table sets bf16dot only where
+   the CPU has FEAT_BF16), else FMLA over KL floats. */
+static void rm__f_kernel_neon32(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows, int cols,
+                                int how) {
+    int h;
+    for (h = 0; h < cols; h += 8) {
 #if RM__NEON_HAVE_BFDOT
-                    if (how == 2)
-                        rm__bf_kernel_neon(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp + h,
-                                           Y + t0 * ldy + j0 + h, ldy, rows, cols - h);
-                    else
+        if (how == 2)
+            rm__bf_kernel_neon(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp + h, Y + h, ldy,
+                               rows, cols - h);
+        else
 #endif
-                        rm__f_kernel_neon(K, xb, wp + h, Y + t0 * ldy + j0 + h, ldy, rows, cols - h);
-                }
-            }
-        }
+            rm__f_kernel_neon(KL, xb, wp + h, Y + h, ldy, rows, cols - h);
     }
-    RM_FREE(mem);
-    return 1;
+    (void)how;
 }
 
 /* ---- integer ---- */
 
-/* Tokens per block: 6 for SMLAL, 4 for SDOT; either way 8 per row of xd and xs. */
-#define RM__NQ_MR(dot) ((dot) ? 4 : 6)
-
-/* Quantizes the mr token rows from t0 (zeros past T) to int16 levels as the x86 path does, per
-   block of 32: dx = amax / 32767, p = round-to-nearest-even(x / dx). xd, xs [nsub][8]: dx and
-   dx * sum p (for the minimums). dot = 0: xq int16 [K][8] (6 used); dot = 1: bytes
-   [K/4][h, l][4 tokens][4 k], the digits of the SDOT split. */
-static void rm__quant_x_neon(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
-                             int dot, void *xq, float *xd, float *xs) {
-    const int64_t nsub = K / qi->bs, mr = RM__NQ_MR(dot);
-    int16_t *x16 = (int16_t *)xq;
-    int8_t *x8 = (int8_t *)xq;
+/* Quantizes 6 token rows (zeros past T) as the x86 path does, per block of 32: dx = amax /
+   32767, p = round-to-nearest-even(x / dx). xq [K/2][6] dwords of two int16 (the driver's
+   layout); xd, xs [nsub][6]: dx and dx * sum p (for the minimums). */
+static void rm__q_quant_x_neon(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
+                               int32_t *xq, float *xd, float *xs) {
+    const int64_t nsub = K / qi->bs;
     int64_t r, b, i;
-    if (dot) memset(xq, 0, (size_t)K * 8);
-    else memset(xq, 0, (size_t)K * 16);
-    for (i = 0; i < nsub * 8; i++) xd[i] = xs[i] = 0.0f;
-    for (r = 0; r < mr && t0 + r < T; r++) {
+    for (r = 0; r < RM__QMR; r++) {
         const float *x = X + (t0 + r) * ldx;
+        if (t0 + r >= T) {
+            for (i = 0; i < K / 2; i++) xq[i * RM__QMR + r] = 0;
+            for (i = 0; i < nsub; i++) xd[i * RM__QMR + r] = xs[i * RM__QMR + r] = 0.0f;
+            continue;
+        }
         for (b = 0; b < K / 32; b++) {
             float32x4_t v[8], mx = vdupq_n_f32(0.0f);
             int32_t q[32];
@@ -7271,90 +7608,65 @@ static void rm__quant_x_neon(const float *X, int64_t ldx, int64_t t0, int64_t T,
                 if (i < 4) s0 = vaddq_s32(s0, qi4);
                 else s1 = vaddq_s32(s1, qi4);
             }
-            for (i = 0; i < 32; i++) {
-                const int64_t k = 32 * b + i;
-                if (dot) {
-                    int8_t *g = x8 + (k / 4) * 32 + r * 4 + (k % 4);
-                    g[0] = (int8_t)(q[i] >> 8);          /* h: arithmetic shift, -128..127 */
-                    g[16] = (int8_t)((q[i] & 255) - 128); /* l */
-                } else {
-                    x16[k * 8 + r] = (int16_t)q[i];
-                }
-            }
+            for (i = 0; i < 16; i++)
+                xq[(16 * b + i) * RM__QMR + r] = (int32_t)((uint32_t)(uint16_t)(int16_t)q[2 * i] |
+                                                           (uint32_t)(uint16_t)(int16_t)q[2 * i + 1] << 16);
             if (qi->bs == 32) {
-                xd[b * 8 + r] = d;
-                xs[b * 8 + r] = d * (float)(vaddvq_s32(s0) + vaddvq_s32(s1));
+                xd[b * RM__QMR + r] = d;
+                xs[b * RM__QMR + r] = d * (float)(vaddvq_s32(s0) + vaddvq_s32(s1));
             } else {
-                xd[2 * b * 8 + r] = xd[(2 * b + 1) * 8 + r] = d;
-                xs[2 * b * 8 + r] = d * (float)vaddvq_s32(s0);
-                xs[(2 * b + 1) * 8 + r] = d * (float)vaddvq_s32(s1);
+                xd[2 * b * RM__QMR + r] = xd[(2 * b + 1) * RM__QMR + r] = d;
+                xs[2 * b * RM__QMR + r] = d * (float)vaddvq_s32(s0);
+                xs[(2 * b + 1) * RM__QMR + r] = d * (float)vaddvq_s32(s1);
             }
         }
     }
 }
 
-/* Rows j0..j0+31 into the panel (rows past n_out zero): levels q = u - off as int16 [K][32]
-   (dot = 0) or bytes [K/4][32][4] with qs [nsub][32] = 128 * sum q (dot = 1); scales ws and
-   mins wm [nsub][32]. u, s, m: one decoded row. */
-static void rm__pack_q_panel_neon(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int dot, void *wq, int32_t *qs,
-                                  float *ws, float *wm, uint8_t *u, float *s, float *m) {
-    const int64_t K = W->n_in, nsub = K / qi->bs;
-    int16_t *w16 = (int16_t *)wq;
-    int8_t *w8 = (int8_t *)wq;
-    int64_t j, i;
-    for (j = 0; j < RM__NR; j++) {
-        const int real = j0 + j < W->n_out;
-        if (real) rm__qrow_decode(W->type, (const uint8_t *)W->data + (size_t)(j0 + j) * W->row_bytes, K, u, s, m);
-        for (i = 0; i < nsub; i++) {
-            int64_t e;
-            int32_t sum = 0;
-            ws[i * RM__NR + j] = real ? s[i] : 0.0f;
-            wm[i * RM__NR + j] = real && qi->has_min ? m[i] : 0.0f;
-            for (e = i * qi->bs; e < (i + 1) * qi->bs; e++) {
-                const int q = real ? (int)u[e] - qi->off : 0;
-                sum += q;
-                if (dot) w8[(e / 4) * 4 * RM__NR + j * 4 + (e % 4)] = (int8_t)q;
-                else w16[e * RM__NR + j] = (int16_t)q;
-            }
-            if (dot) qs[i * RM__NR + j] = 128 * sum;
-        }
-    }
+/* The panel in the driver's layout (wq [K/2][32][2] int16, ws, wm [nsub][32]): the portable
+   packer, whatever the chunk. */
+static void rm__q_pack_neon(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws, float *wm,
+                            uint8_t *u, float *s, float *m) {
+    (void)ch;
+    rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
 }
 
-#define RM__NQ_ROWS(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define RM__ND_ROWS(X) X(0) X(1) X(2) X(3)
+/* 3 tokens (xq [K/2][6] pairs) x 8 rows (wq: 8 rows x 2 int16 per pair at a stride of 64) with
+   SMLAL/SMLAL2: each pair step multiplies the rows' two levels by the token's two activations
+   into lanes (row, k parity), which one pairwise add per sub-block folds; sums stay exact in
+   int32 (|q p| < 2^23, 16 pairs per sub-block). */
+#define RM__NQ_ROWS(X) X(0) X(1) X(2)
 #define RM__NQ_DECL(r) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
-#define RM__NQ_INIT(r) int32x4_t i##r = vdupq_n_s32(0), j##r = vdupq_n_s32(0);
+#define RM__NQ_INIT(r) int32x4_t p##r = vdupq_n_s32(0), q##r = vdupq_n_s32(0), u##r = vdupq_n_s32(0), v##r = vdupq_n_s32(0);
 #define RM__NQ_STEP(r)                                                                                             \
-    i##r = vmlal_laneq_s16(i##r, vget_low_s16(w), x, r);                                                           \
-    j##r = vmlal_high_laneq_s16(j##r, w, x, r);
-#define RM__NQ_KSTEP(o)                                                                                            \
-    {                                                                                                              \
-        const int16x8_t w = vld1q_s16(wq + (o) * RM__NR), x = vld1q_s16(xq + (o) * 8);                             \
-        RM__NQ_ROWS(RM__NQ_STEP)                                                                                   \
-    }
+    x = vreinterpretq_s16_s32(vdupq_n_s32(xk[r]));                                                                 \
+    p##r = vmlal_s16(p##r, vget_low_s16(w0), vget_low_s16(x));                                                     \
+    q##r = vmlal_high_s16(q##r, w0, x);                                                                            \
+    u##r = vmlal_s16(u##r, vget_low_s16(w1), vget_low_s16(x));                                                     \
+    v##r = vmlal_high_s16(v##r, w1, x);
 #define RM__NQ_SCALE(r)                                                                                            \
-    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(i##r), s0), xd[r]);                                           \
-    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(j##r), s1), xd[r]);
+    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(vpaddq_s32(p##r, q##r)), s0), xd[r]);                         \
+    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(vpaddq_s32(u##r, v##r)), s1), xd[r]);
 #define RM__NQ_MIN(r)                                                                                              \
     a##r = vfmaq_n_f32(a##r, n0, xs[r]);                                                                           \
     b##r = vfmaq_n_f32(b##r, n1, xs[r]);
 #define RM__NQ_STORE(r) \
     if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
 
-/* 6 tokens (xq [K][8] int16) x 8 rows (wq: 8 int16 at a stride of 32; ws, wm: 8 floats at a
-   stride of 32) over nsub sub-blocks of bs elements. bs, has_min: constants where inlined. */
 static inline __attribute__((always_inline)) void
-rm__q_kernel_neon_t(int64_t nsub, const int bs, const int has_min, const int16_t *xq, const float *xd, const float *xs,
-                    const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+rm__q_kernel3x8_neon(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                     const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
     int64_t sb;
     RM__NQ_ROWS(RM__NQ_DECL)
-    for (sb = 0; sb < nsub; sb++, xd += 8, xs += 8, ws += RM__NR, wm += RM__NR) {
+    for (sb = 0; sb < nsub; sb++, xd += RM__QMR, xs += RM__QMR, ws += RM__NR, wm += RM__NR) {
         float32x4_t s0, s1;
-        int k;
+        int o;
         RM__NQ_ROWS(RM__NQ_INIT)
-        for (k = 0; k < bs; k += 4, wq += 4 * RM__NR, xq += 4 * 8) {
-            RM__NQ_KSTEP(0) RM__NQ_KSTEP(1) RM__NQ_KSTEP(2) RM__NQ_KSTEP(3)
+        for (o = 0; o < bs2; o++, wq += 2 * RM__NR, xq += RM__QMR) {
+            const int32_t *xk = xq;
+            const int16x8_t w0 = vld1q_s16(wq), w1 = vld1q_s16(wq + 8);
+            int16x8_t x;
+            RM__NQ_ROWS(RM__NQ_STEP)
         }
         s0 = vld1q_f32(ws);
         s1 = vld1q_f32(ws + 4);
@@ -7367,166 +7679,22 @@ rm__q_kernel_neon_t(int64_t nsub, const int bs, const int has_min, const int16_t
     RM__NQ_ROWS(RM__NQ_STORE)
 }
 
-static void rm__q_kernel_neon(int64_t nsub, int bs, int has_min, const int16_t *xq, const float *xd, const float *xs,
+/* 6 tokens x 32 rows as 2 x 4 blocks of 3 x 8; bs2 and has_min constant in each inlined copy. */
+#define RM__NQ_BLOCKS(B2, HM)                                                                                      \
+    for (r0 = 0; r0 < rows; r0 += 3)                                                                               \
+        for (c0 = 0; c0 < cols; c0 += 8)                                                                           \
+            rm__q_kernel3x8_neon(nsub, B2, HM, xq + r0, xd + r0, xs + r0, wq + 2 * c0, ws + c0, wm + c0,          \
+                                 Y + r0 * ldy + c0, ldy, RM__MIN(3, rows - r0), RM__MIN(8, cols - c0));
+static void rm__q_kernel_neon(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs,
                               const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows,
                               int cols) {
-    if (bs == 16) {
-        if (has_min) rm__q_kernel_neon_t(nsub, 16, 1, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
-        else rm__q_kernel_neon_t(nsub, 16, 0, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+    int r0, c0;
+    if (bs2 == 16) {
+        if (has_min) { RM__NQ_BLOCKS(16, 1) } else { RM__NQ_BLOCKS(16, 0) }
     } else {
-        if (has_min) rm__q_kernel_neon_t(nsub, 32, 1, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
-        else rm__q_kernel_neon_t(nsub, 32, 0, xq, xd, xs, wq, ws, wm, Y, ldy, rows, cols);
+        if (has_min) { RM__NQ_BLOCKS(8, 1) } else { RM__NQ_BLOCKS(8, 0) }
     }
 }
-
-#if RM__NEON_HAVE_SDOT
-#define RM__ND_INIT(r) int32x4_t hi##r = vdupq_n_s32(0), hj##r = vdupq_n_s32(0), li##r = vdupq_n_s32(0), \
-    lj##r = vdupq_n_s32(0);
-#define RM__ND_STEP(r)                                                                                             \
-    hi##r = vdotq_laneq_s32(hi##r, w0, xh, r);                                                                     \
-    hj##r = vdotq_laneq_s32(hj##r, w1, xh, r);                                                                     \
-    li##r = vdotq_laneq_s32(li##r, w0, xl, r);                                                                     \
-    lj##r = vdotq_laneq_s32(lj##r, w1, xl, r);
-#define RM__ND_KSTEP(o)                                                                                            \
-    {                                                                                                              \
-        const int8x16_t w0 = vld1q_s8(wq + (o) * 4 * RM__NR), w1 = vld1q_s8(wq + (o) * 4 * RM__NR + 16);           \
-        const int8x16_t xh = vld1q_s8(xq + (o) * 32), xl = vld1q_s8(xq + (o) * 32 + 16);                           \
-        RM__ND_ROWS(RM__ND_STEP)                                                                                   \
-    }
-#define RM__ND_SCALE(r)                                                                                            \
-    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(vaddq_s32(vshlq_n_s32(hi##r, 8), vaddq_s32(li##r, c0))), s0), \
-                       xd[r]);                                                                                     \
-    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(vaddq_s32(vshlq_n_s32(hj##r, 8), vaddq_s32(lj##r, c1))), s1), \
-                       xd[r]);
-
-/* 4 tokens (xq: [K/4][h, l][4][4] bytes) x 8 rows (wq: 8 x 4 bytes at a stride of 32 x 4; qs,
-   ws, wm: 8 values at a stride of 32) with SDOT, as rm__q_kernel_neon_t. */
-RM__TGT_DOT static inline __attribute__((always_inline)) void
-rm__qd_kernel_neon_t(int64_t nsub, const int bs, const int has_min, const int8_t *xq, const float *xd, const float *xs,
-                     const int8_t *wq, const int32_t *qs, const float *ws, const float *wm, float *Y, int64_t ldy,
-                     int rows, int cols) {
-    int64_t sb;
-    RM__ND_ROWS(RM__NQ_DECL)
-    for (sb = 0; sb < nsub; sb++, xd += 8, xs += 8, qs += RM__NR, ws += RM__NR, wm += RM__NR) {
-        float32x4_t s0, s1;
-        int32x4_t c0, c1;
-        int k;
-        RM__ND_ROWS(RM__ND_INIT)
-        for (k = 0; k < bs; k += 8, wq += 8 * RM__NR, xq += 64) {
-            RM__ND_KSTEP(0) RM__ND_KSTEP(1)
-        }
-        s0 = vld1q_f32(ws);
-        s1 = vld1q_f32(ws + 4);
-        c0 = vld1q_s32(qs);
-        c1 = vld1q_s32(qs + 4);
-        RM__ND_ROWS(RM__ND_SCALE)
-        if (has_min) {
-            const float32x4_t n0 = vld1q_f32(wm), n1 = vld1q_f32(wm + 4);
-            RM__ND_ROWS(RM__NQ_MIN)
-        }
-    }
-    RM__ND_ROWS(RM__NQ_STORE)
-}
-
-RM__TGT_DOT static void rm__qd_kernel_neon(int64_t nsub, int bs, int has_min, const int8_t *xq, const float *xd,
-                                           const float *xs, const int8_t *wq, const int32_t *qs, const float *ws,
-                                           const float *wm, float *Y, int64_t ldy, int rows, int cols) {
-    if (bs == 16) {
-        if (has_min) rm__qd_kernel_neon_t(nsub, 16, 1, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
-        else rm__qd_kernel_neon_t(nsub, 16, 0, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
-    } else {
-        if (has_min) rm__qd_kernel_neon_t(nsub, 32, 1, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
-        else rm__qd_kernel_neon_t(nsub, 32, 0, xq, xd, xs, wq, qs, ws, wm, Y, ldy, rows, cols);
-    }
-}
-#endif
-
-/* The integer product: token blocks quantized once, panels of 32 rows dealt out to the
-   threads. dot: SDOT (the caller checks the CPU), else SMLAL. */
-static int rm__gemm_q_neon(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
-                           int64_t ldy, int nth, int dot) {
-    const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs, mr = RM__NQ_MR(dot);
-    const int64_t nblk = (T + mr - 1) / mr, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
-    /* per token block: xq, xd, xs; per thread: wq, qs, ws, wm, then one decoded row (u, s, m) */
-    const size_t xq_b = (size_t)K * (dot ? 8 : 16), xv_b = (size_t)nsub * 8 * 4;
-    const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
-    const size_t wq_b = (size_t)K * RM__NR * (dot ? 1 : 2), wv_b = (size_t)nsub * RM__NR * 4;
-    const size_t pbytes = (wq_b + 3 * wv_b + 2 * (size_t)nsub * 4 + (size_t)K + 63) & ~(size_t)63;
-    void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
-    uint8_t *base;
-    int64_t ib, ip;
-    if (!mem) return 0;
-    base = (uint8_t *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        uint8_t *pb, *u;
-        int32_t *qs;
-        float *ws, *wm, *s, *m;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
-        qs = (int32_t *)(void *)(pb + wq_b);
-        ws = (float *)(void *)(pb + wq_b + wv_b);
-        wm = (float *)(void *)(pb + wq_b + 2 * wv_b);
-        s = (float *)(void *)(pb + wq_b + 3 * wv_b);
-        m = s + nsub;
-        u = (uint8_t *)(m + nsub);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            uint8_t *p = base + (size_t)ib * xblk;
-            rm__quant_x_neon(X, ldx, ib * mr, T, K, qi, dot, p, (float *)(void *)(p + xq_b), (float *)(void *)(p + xq_b + xv_b));
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            int h;
-            rm__pack_q_panel_neon(W, qi, j0, dot, pb, qs, ws, wm, u, s, m);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * mr;
-                const uint8_t *p = base + (size_t)jb * xblk;
-                const float *xd = (const float *)(const void *)(p + xq_b), *xs = (const float *)(const void *)(p + xq_b + xv_b);
-                const int rows = (int)RM__MIN(mr, T - t0);
-                for (h = 0; h < cols; h += 8) {
-#if RM__NEON_HAVE_SDOT
-                    if (dot)
-                        rm__qd_kernel_neon(nsub, qi->bs, qi->has_min, (const int8_t *)(const void *)p, xd, xs,
-                                           (const int8_t *)(const void *)pb + 4 * h, qs + h, ws + h, wm + h,
-                                           Y + t0 * ldy + j0 + h, ldy, rows, cols - h);
-                    else
-#endif
-                        rm__q_kernel_neon(nsub, qi->bs, qi->has_min, (const int16_t *)(const void *)p, xd, xs,
-                                          (const int16_t *)(const void *)pb + h, ws + h, wm + h, Y + t0 * ldy + j0 + h,
-                                          ldy, rows, cols - h);
-                }
-            }
-        }
-    }
-    RM_FREE(mem);
-    return 1;
-}
-
-/* The table's integer kernels: SMLAL everywhere, SDOT where the CPU has FEAT_DotProd. */
-static int rm__gemm_q_neon_smlal(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
-                                 int64_t ldy, int nth) {
-    return rm__gemm_q_neon(W, qi, X, T, ldx, Y, ldy, nth, 0);
-}
-#if RM__NEON_HAVE_SDOT
-static int rm__gemm_q_neon_sdot(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
-                                int64_t ldy, int nth) {
-    return rm__gemm_q_neon(W, qi, X, T, ldx, Y, ldy, nth, 1);
-}
-#endif
 
 /* ---- element-wise ---- */
 
@@ -7791,42 +7959,199 @@ static void rm__rope(float *x, int64_t n_rot, int neox, const double *cs) {
    so contexts in different threads (or with different instruction sets, as the tests use)
    never race. The kernels return 0 where they do not handle a case (a weight type, a row
    length, no memory for the packed operands): the reference computes it. */
-typedef int (*rm__gemm_f_fn)(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy, int nth,
-                             int how);
 #if RM__KERNELS_ANY
-typedef int (*rm__gemm_q_fn)(const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T, int64_t ldx, float *Y,
-                             int64_t ldy, int nth);
-#else
-typedef int (*rm__gemm_q_fn)(void);
-#endif
 typedef struct rm__kernels {
     int isa;             /* rm_isa */
-    /* F32/F16/BF16 weights. how: 0 float, 1 float on operands rounded to bfloat16 (the bf16
-       precision), 2 the same with bf16 dot products (only when bf16dot is set) */
-    rm__gemm_f_fn gemm_f;
-    int bf16dot;
-    rm__gemm_q_fn gemm_q; /* quantized weights against int16 activations */
+    int bf16dot;         /* the float entries take how = 2: bf16 dot products on pairs */
+    /* F32/F16/BF16 weights (rm__gemm_f_drv): a panel of 32 rows into wp [k][32] (how 2: bf16
+       pairs [k/2][32]), one token as bf16 pairs (how 2), 12 tokens x 32 rows of sums */
+    void (*f_pack)(const rm__mat *W, int64_t j0, float *wp, int how);
+    void (*f_pack_x_bf)(const float *src, int64_t K, uint32_t *dst);
+    void (*f_kernel)(int64_t KL, const float *xp, const float *wp, float *Y, int64_t ldy, int rows, int cols, int how);
+    /* quantized weights (rm__gemm_q_drv): 6 tokens to int16, a panel decoded from chunks of
+       ch (256 or 128) elements of its rows, 6 tokens x 32 rows of sums */
+    void (*q_quant_x)(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi, int32_t *xq, float *xd,
+                      float *xs);
+    void (*q_pack)(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws, float *wm, uint8_t *u,
+                   float *s, float *m);
+    void (*q_kernel)(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs, const int16_t *wq,
+                     const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols);
     void (*silu_mul)(float *a, const float *g, int64_t n);
     void (*softmax_row)(float *s, const float *bias, int64_t n, float scale);
     double (*sumexp)(const float *l, int64_t n, float mx);
 } rm__kernels;
 
-/* Indexed by rm_isa. An instruction set this build has no kernels for keeps NULL entries. */
-static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
-    {RM_ISA_AUTO, NULL, 0, NULL, NULL, NULL, NULL},
-    {RM_ISA_SCALAR, NULL, 0, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
-    /* AVX2 + FMA (x86-64-v3) */
-    {RM_ISA_AVX2, NULL, 0, NULL, NULL, NULL, NULL},
-#if RM__KERNELS_X86
-    {RM_ISA_AVX512, rm__gemm_f_avx512, 0, rm__gemm_q_avx512, rm__silu_mul_avx512, rm__softmax_row_avx512, rm__sumexp_avx512},
-#else
-    {RM_ISA_AVX512, NULL, 0, NULL, NULL, NULL, NULL},
+/* The float and bf16 products, for every instruction set: activations packed once, then
+   panels of 32 rows dealt out to the threads, each packed (k->f_pack) and multiplied with
+   every block of 12 tokens (k->f_kernel). how: 0 float, 1 float on bf16-rounded operands (the
+   bf16 precision on a CPU without bf16 dot products), 2 bf16 dot products. Packed elements are
+   4 bytes: a float, or a pair of bf16 (half as many). */
+static int rm__gemm_f_drv(const rm__kernels *kn, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
+                          int64_t ldy, int nth, int how) {
+    const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
+    const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
+    const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
+    float *xp;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    xp = (float *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
 #endif
-    /* ARM64 NEON (SDOT and BFDOT set by rm__kernels_pick where the CPU has them) */
-#if RM__KERNELS_NEON
-    {RM_ISA_NEON, rm__gemm_f_neon, 0, rm__gemm_q_neon_smlal, rm__silu_mul_neon, rm__softmax_row_neon, rm__sumexp_neon},
+    {
+        int tid = 0;
+        float *wp;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
+            int64_t r, k;
+            for (r = 0; r < RM__FMR; r++) {
+                const int64_t t = ib * RM__FMR + r;
+                const float *src = t < T ? X + t * ldx : NULL;
+                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
+                else if (how == 2) kn->f_pack_x_bf(src, K, (uint32_t *)(void *)dst + r);
+                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
+                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            kn->f_pack(W, j0, wp, how);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * RM__FMR;
+                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
+                const int rows = (int)RM__MIN(RM__FMR, T - t0);
+                kn->f_kernel(KL, xb, wp, Y + t0 * ldy + j0, ldy, rows, cols, how);
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
+/* The integer products, for every instruction set: activations quantized once in blocks of 6
+   tokens (k->q_quant_x), then panels of 32 rows decoded (k->q_pack, or rm__pack_q_panel for
+   row lengths it does not take) and multiplied with every block (k->q_kernel). */
+static int rm__gemm_q_drv(const rm__kernels *kn, const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T,
+                          int64_t ldx, float *Y, int64_t ldy, int nth) {
+    const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs;
+    const int64_t nblk = (T + RM__QMR - 1) / RM__QMR, npan = (N + RM__NR - 1) / RM__NR;
+    const int nt = rm__gemm_threads(nth);
+    /* per token block: xq, xd, xs; per thread: wq, ws, wm, then one decoded row (u, s, m) */
+    const size_t xq_b = (size_t)K * 2 * RM__QMR, xv_b = (size_t)nsub * RM__QMR * 4;
+    const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
+    const size_t wq_b = (size_t)K * 2 * RM__NR, wv_b = (size_t)nsub * RM__NR * 4;
+    const size_t srow = (size_t)RM__MAX(nsub, 16 * RM__NR), urow = (size_t)RM__MAX(K, 256 * RM__NR);
+    const size_t pbytes = (wq_b + 2 * wv_b + 2 * srow * 4 + urow + 63) & ~(size_t)63;
+    void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
+    uint8_t *base;
+    int64_t ib, ip;
+    if (!mem) return 0;
+    base = (uint8_t *)rm__align64(mem);
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
+#endif
+    {
+        int tid = 0;
+        uint8_t *pb, *u;
+        int16_t *wq;
+        float *ws, *wm, *s, *m;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
+        wq = (int16_t *)(void *)pb;
+        ws = (float *)(void *)(pb + wq_b);
+        wm = (float *)(void *)(pb + wq_b + wv_b);
+        s = (float *)(void *)(pb + wq_b + 2 * wv_b);
+        m = s + srow;
+        u = (uint8_t *)(m + srow);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 4)
+#endif
+        for (ib = 0; ib < nblk; ib++) {
+            uint8_t *p = base + (size_t)ib * xblk;
+            kn->q_quant_x(X, ldx, ib * RM__QMR, T, K, qi, (int32_t *)(void *)p, (float *)(void *)(p + xq_b),
+                              (float *)(void *)(p + xq_b + xv_b));
+        }
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (ip = 0; ip < npan; ip++) {
+            const int64_t j0 = ip * RM__NR;
+            const int cols = (int)RM__MIN(RM__NR, N - j0);
+            int64_t jb;
+            if (K % 256 == 0) kn->q_pack(W, qi, j0, 256, wq, ws, wm, u, s, m);
+            else if (K % 128 == 0 && qi->bs == 32) kn->q_pack(W, qi, j0, 128, wq, ws, wm, u, s, m);
+            else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
+            for (jb = 0; jb < nblk; jb++) {
+                const int64_t t0 = jb * RM__QMR;
+                const uint8_t *p = base + (size_t)jb * xblk;
+                kn->q_kernel(nsub, qi->bs / 2, qi->has_min, (const int32_t *)(const void *)p,
+                             (const float *)(const void *)(p + xq_b), (const float *)(const void *)(p + xq_b + xv_b), wq,
+                             ws, wm, Y + t0 * ldy + j0, ldy, (int)RM__MIN(RM__QMR, T - t0), cols);
+            }
+        }
+    }
+    RM_FREE(mem);
+    return 1;
+}
+
 #else
-    {RM_ISA_NEON, NULL, 0, NULL, NULL, NULL, NULL},
+typedef struct rm__kernels {
+    int isa, bf16dot;
+    void (*f_kernel)(void);
+    void (*q_kernel)(void);
+    void (*silu_mul)(float *a, const float *g, int64_t n);
+    void (*softmax_row)(float *s, const float *bias, int64_t n, float scale);
+    double (*sumexp)(const float *l, int64_t n, float mx);
+} rm__kernels;
+#endif
+
+/* Indexed by rm_isa. An instruction set this build has no kernels for keeps NULL entries. */
+#if RM__KERNELS_ANY
+#define RM__KT_NONE(isa) {isa, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL}
+#else
+#define RM__KT_NONE(isa) {isa, 0, NULL, NULL, NULL, NULL, NULL}
+#endif
+static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
+    RM__KT_NONE(RM_ISA_AUTO),
+#if RM__KERNELS_ANY
+    {RM_ISA_SCALAR, 0, NULL, NULL, NULL, NULL, NULL, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
+#else
+    {RM_ISA_SCALAR, 0, NULL, NULL, rm__silu_mul_ref, rm__softmax_row_ref, rm__sumexp_ref},
+#endif
+#if RM__KERNELS_X86
+    /* AVX2 + FMA (x86-64-v3); AVX-VNNI's kernel replaces q_kernel where the CPU has it */
+    {RM_ISA_AVX2, 0, rm__f_pack_avx2, NULL, rm__f_kernel_avx2, rm__q_quant_x_avx2, rm__q_pack_avx2, rm__q_kernel_avx2,
+     rm__silu_mul_avx2, rm__softmax_row_avx2, rm__sumexp_avx2},
+    /* AVX-512 F/BW/VL/DQ; VNNI for quantized weights (else AVX2's), BF16 sets bf16dot */
+    {RM_ISA_AVX512, 0, rm__f_pack_avx512, rm__pack_bf_x, rm__f_kernel_avx512, rm__quant_x_block, rm__pack_q_panel_ch,
+     rm__q_kernel, rm__silu_mul_avx512, rm__softmax_row_avx512, rm__sumexp_avx512},
+#else
+    RM__KT_NONE(RM_ISA_AVX2),
+    RM__KT_NONE(RM_ISA_AVX512),
+#endif
+    /* ARM64 NEON (bf16dot set by rm__kernels_pick where the CPU has BFDOT) */
+#if RM__KERNELS_NEON
+    {RM_ISA_NEON, 0, rm__f_pack_neon, rm__f_pack_x_bf_neon, rm__f_kernel_neon32, rm__q_quant_x_neon, rm__q_pack_neon,
+     rm__q_kernel_neon, rm__silu_mul_neon, rm__softmax_row_neon, rm__sumexp_neon},
+#else
+    RM__KT_NONE(RM_ISA_NEON),
 #endif
 };
 
@@ -7840,8 +8165,8 @@ RMDEF int rm_isa_available(int isa) {
     switch (isa) {
     case RM_ISA_SCALAR: return 1;
 #if RM__KERNELS_X86
-    case RM_ISA_AVX2: return 0;
-    case RM_ISA_AVX512: return rm__cpu_avx512f();
+    case RM_ISA_AVX2: return rm__cpu_avx2();
+    case RM_ISA_AVX512: return rm__cpu_avx512f() && rm__cpu_avx2();
 #endif
 #if RM__KERNELS_NEON
     case RM_ISA_NEON: return 1; /* ASIMD is part of AArch64 */
@@ -7883,16 +8208,18 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
 #if RM__KERNELS_X86
     if (isa == RM_ISA_AVX512) {
         out->bf16dot = rm__cpu_avx512bf16();
-        if (!rm__cpu_avx512vnni()) out->gemm_q = NULL;
+        if (!rm__cpu_avx512vnni()) { /* Skylake-X: AVX2's integer kernels */
+            out->q_quant_x = rm__kernel_tables[RM_ISA_AVX2].q_quant_x;
+            out->q_pack = rm__kernel_tables[RM_ISA_AVX2].q_pack;
+            out->q_kernel = rm__kernel_tables[RM_ISA_AVX2].q_kernel;
+        }
     }
+    if ((isa == RM_ISA_AVX2 || out->q_kernel == rm__q_kernel_avx2) && rm__cpu_avxvnni()) out->q_kernel = rm__q_kernel_avxvnni;
 #endif
 #if RM__KERNELS_NEON
     if (isa == RM_ISA_NEON) {
         const unsigned caps = rm__neon_caps();
         out->bf16dot = RM__NEON_HAVE_BFDOT && (caps & RM__NEON_BF16);
-#if RM__NEON_HAVE_SDOT
-        if (caps & RM__NEON_DOT) out->gemm_q = rm__gemm_q_neon_sdot;
-#endif
     }
 #endif
     return RM_OK;
@@ -7905,24 +8232,28 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
 static int rm__gemm_fast(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
                          int64_t ldy, int nth, int rnd) {
     if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
-    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
-        if (!k->gemm_f) return 0;
-        rnd = rnd && W->type != RM_TYPE_F32;
-        return k->gemm_f(W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
-    }
+    if (!k->f_kernel) return 0;
 #if RM__KERNELS_ANY
+    if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
+        rnd = rnd && W->type != RM_TYPE_F32;
+        return rm__gemm_f_drv(k, W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
+    }
     {
         rm__qinfo qi;
-        if (k->gemm_q && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return k->gemm_q(W, &qi, X, T, ldx, Y, ldy, nth);
+        if (k->q_kernel && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return rm__gemm_q_drv(k, W, &qi, X, T, ldx, Y, ldy, nth);
     }
+#else
+    RM__UNUSED(X); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth); RM__UNUSED(rnd);
 #endif
     return 0;
 }
 
-/* The product of the forward pass: the fast kernels when they handle this case, else the
-   reference. bf16: the bf16 precision for F16/BF16 weights (see rm__gemm_fast). */
+/* The product of the forward pass at precision prec (rm_precision): the fast kernels when they
+   handle this case, else the reference. */
 static void rm__matmul(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                       int64_t ldy, float *wbuf, int nth, int bf16) {
+                       int64_t ldy, float *wbuf, int nth, int prec) {
+    /* the bf16 products round BF16 weights losslessly; F16 weights only when asked */
+    const int bf16 = W->type == RM_TYPE_BF16 ? prec != RM_PRECISION_F32 : W->type == RM_TYPE_F16 && prec == RM_PRECISION_BF16;
     if (rm__gemm_fast(k, W, X, T, ldx, Y, ldy, nth, bf16)) return;
     rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
 }
@@ -8324,7 +8655,7 @@ struct rm_ctx {
     char err[512];
     int nth;
     int kv_f16;
-    int bf16;              /* RM_PRECISION_BF16 */
+    int prec;              /* rm_precision */
     rm__kernels kern;      /* the kernels of its instruction set */
     int64_t n_ctx;         /* limit on cells */
     int64_t cap;           /* cells allocated */
@@ -8436,16 +8767,14 @@ RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **o
             c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: n_ctx and n_threads must not be negative");
             return c->status;
         }
-        if (p->precision != RM_PRECISION_BF16 && p->precision != RM_PRECISION_F32) {
-            c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: precision %d is neither RM_PRECISION_BF16 nor RM_PRECISION_F32", p->precision);
+        if (p->precision != RM_PRECISION_AUTO && p->precision != RM_PRECISION_BF16 && p->precision != RM_PRECISION_F32) {
+            c->status = rm__ctx_fail(c, RM_ERR_INVALID_ARG, "ctx: precision %d is not an rm_precision (AUTO 0, BF16 1, F32 2)", p->precision);
             return c->status;
         }
         if (p->n_ctx > 0) c->n_ctx = p->n_ctx;
         c->nth = p->n_threads;
         c->kv_f16 = p->kv_f16 != 0;
-        c->bf16 = p->precision == RM_PRECISION_BF16;
-    } else {
-        c->bf16 = 1;
+        c->prec = p->precision;
     }
     {
         char why[200];
@@ -8752,7 +9081,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
-            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->prec);
             rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
             /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
@@ -8761,9 +9090,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
                 if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
             }
         } else {
-            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->bf16);
-            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->bf16);
+            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->prec);
+            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->prec);
+            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->prec);
             rm__add_bias(c->q, T, H * D, &L->bq, nth);
             rm__add_bias(c->kk, T, G * D, &L->bk, nth);
             rm__add_bias(c->vv, T, G * D, &L->bv, nth);
@@ -8789,7 +9118,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         }
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
-        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->prec);
         rm__add_bias(c->ff2, T, E, &L->bo, nth);
         if (L->attn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -8801,9 +9130,9 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
         }
         /* feed-forward */
-        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->prec);
         rm__add_bias(c->ff1, T, F, &L->b_up, nth);
-        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->bf16);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->prec);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
 #endif
@@ -8818,7 +9147,7 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
             else
                 for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
         }
-        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->bf16);
+        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->prec);
         rm__add_bias(c->ff2, T, E, &L->b_down, nth);
         if (L->ffn_post_norm.data)
             rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
@@ -8857,7 +9186,7 @@ static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64
     rm__mat W = m->output;
     W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
     W.n_out = nv;
-    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->bf16);
+    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->prec);
     if (cap > 0) {
         int64_t i;
 #ifdef _OPENMP
@@ -9540,8 +9869,10 @@ static int rm__starts_with_token(const char *text, size_t len, rm_str tok) {
     return tok.len > 0 && len >= tok.len && memcmp(text, tok.ptr, tok.len) == 0;
 }
 
-RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
-                              int64_t k, rm_score *out) {
+/* rm_score_chat, or with ids_out only the tokens it would score: prompt then responses in
+   s->tokbuf, *np_out prompt tokens, nr_out[k] per response. */
+static rm_result rm__score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                int64_t k, rm_score *out, const int32_t **ids_out, int64_t *np_out, int64_t *nr_out) {
     const rm_vocab *v;
     rm_result r;
     int64_t i, np = 0, off, *nr = NULL;
@@ -9552,7 +9883,7 @@ RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n
     int raw;
     if (!s) return RM_ERR_INVALID_ARG;
     if (s->status) return s->status;
-    if (!history || n_history < 1 || !responses || k < 1 || !out)
+    if (!history || n_history < 1 || !responses || k < 1 || (!out && !ids_out))
         return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "score: a conversation and at least one response are required");
     v = s->d.model->vocab;
     raw = s->d.split == RM_SPLIT_NONE || s->tmpl == RM_CHAT_NONE;
@@ -9645,6 +9976,13 @@ RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n
         rp[i] = s->tokbuf + off;
         off += nr[i];
     }
+    if (ids_out) {
+        *ids_out = s->tokbuf;
+        *np_out = np;
+        memcpy(nr_out, nr, (size_t)k * sizeof(int64_t));
+        r = RM_OK;
+        goto done;
+    }
     r = rm_score_ids(s, s->tokbuf, np, rp, nr, k, out);
     goto done;
 oom:
@@ -9655,6 +9993,18 @@ done:
     RM_FREE((void *)rp);
     RM_FREE(msgs);
     return r;
+}
+
+RMDEF rm_result rm_score_chat(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                              int64_t k, rm_score *out) {
+    return rm__score_chat(s, history, n_history, responses, k, out, NULL, NULL, NULL);
+}
+
+RMDEF rm_result rm_scorer_tokenize(rm_scorer *s, const rm_chat_msg *history, size_t n_history, const rm_str *responses,
+                                   int64_t k, const int32_t **ids, int64_t *n_prompt, int64_t *n_responses) {
+    if (!s) return RM_ERR_INVALID_ARG;
+    if (!ids || !n_prompt || !n_responses) return rm__scorer_fail(s, RM_ERR_INVALID_ARG, "tokenize: ids, n_prompt and n_responses are required");
+    return rm__score_chat(s, history, n_history, responses, k, NULL, ids, n_prompt, n_responses);
 }
 
 RMDEF rm_result rm_score_text(rm_scorer *s, const char *prompt, size_t prompt_len, const rm_str *responses, int64_t k,
@@ -9797,6 +10147,516 @@ RMDEF rm_result rm_head_save(const char *path, const float *w, int64_t n_embd, d
     if (!r) r = rm_gguf_writer_add_tensor(wr, "cls.output.bias", RM_TYPE_F32, 1, ne + 1, &bias, sizeof(float));
     if (!r) r = rm_gguf_writer_write_file(wr, path);
     rm_gguf_writer_free(wr);
+    return r;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* 16. Fitting an IM-RM by DPO on the output projection                                     */
+/* ---------------------------------------------------------------------------------------- */
+
+/* Training state. Parameters P (double): rank 0: D [V][E]; rank R: A [V][R] then B [R][E].
+   The logits of state t are z_v = Wd_v . h_t (+ A_v . (B h_t) in rank mode), soft-capped, with
+   Wd [V][E] in double: W0 + D at rank 0 (refreshed after every step), W0 at rank R. */
+typedef struct rm__dpo {
+    const rm_dpo_desc *d;
+    int64_t V, E, R, np;      /* np: parameter count */
+    int nth;
+    double *P, *G, *M1, *M2;  /* parameters, gradient, Adam moments: [np] each */
+    double *W0d, *Wd;         /* [V][E]: the reference in double; the current matrix (rank 0) */
+    double *lp0;              /* [n_tokens] reference log-probs */
+    /* per-step token buffers, [cap] each (u: [cap][R]) */
+    int64_t *tok;             /* state index of each token of the step */
+    double *lse, *coef, *u, *q;
+    int64_t cap;
+} rm__dpo;
+
+/* a . b over n, four partial sums (a fixed order: the same result for any thread count) */
+static double rm__dot_df(const double *a, const float *b, int64_t n) {
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    int64_t e = 0;
+    for (; e + 4 <= n; e += 4) {
+        s0 += a[e] * b[e];
+        s1 += a[e + 1] * b[e + 1];
+        s2 += a[e + 2] * b[e + 2];
+        s3 += a[e + 3] * b[e + 3];
+    }
+    for (; e < n; e++) s0 += a[e] * b[e];
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* u_v before soft-capping for state h (u = B h in rank mode); P NULL: the reference. */
+static double rm__dpo_logit(const rm__dpo *s, const double *P, int64_t v, const float *h, const double *u) {
+    double z;
+    int64_t e;
+    if (!P) return rm__dot_df(s->W0d + v * s->E, h, s->E);
+    if (s->R == 0) return rm__dot_df(s->Wd + v * s->E, h, s->E);
+    z = rm__dot_df(s->W0d + v * s->E, h, s->E);
+    for (e = 0; e < s->R; e++) z += P[v * s->R + e] * u[e];
+    return z;
+}
+
+/* Wd = W0 + D for the current parameters (rank 0); every loss evaluation starts with it */
+static void rm__dpo_refresh(rm__dpo *s) {
+    int64_t i;
+    if (s->R) return;
+    for (i = 0; i < s->V * s->E; i++) s->Wd[i] = s->W0d[i] + s->P[i];
+}
+
+static void rm__dpo_bh(const rm__dpo *s, const double *P, const float *h, double *u) {
+    const double *B = P + s->V * s->R;
+    int64_t r, e;
+    for (r = 0; r < s->R; r++) {
+        double acc = 0;
+        for (e = 0; e < s->E; e++) acc += B[r * s->E + e] * h[e];
+        u[r] = acc;
+    }
+}
+
+/* log p(target) of state t under P (NULL: the reference); *lse_out the log-partition. */
+static double rm__dpo_token(const rm__dpo *s, const double *P, int64_t t, double *lse_out, double *u) {
+    const float *h = s->d->hidden + t * s->E;
+    const double cap = s->d->final_softcap;
+    const int32_t y = s->d->targets[t];
+    double mx = -INFINITY, sum = 0, zy = 0;
+    int64_t v;
+    if (P && s->R) rm__dpo_bh(s, P, h, u);
+    for (v = 0; v < s->V; v++) {
+        double z = rm__dpo_logit(s, P, v, h, u);
+        if (cap > 0) z = cap * tanh(z / cap);
+        if (v == y) zy = z;
+        if (z > mx) { /* running log-sum-exp: one exp per logit */
+            sum = sum * exp(mx - z) + 1.0;
+            mx = z;
+        } else {
+            sum += exp(z - mx);
+        }
+    }
+    *lse_out = mx + log(sum);
+    return zy - *lse_out;
+}
+
+static double rm__sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
+
+/* Loss (mean over the listed pairs of -log sigmoid(beta m), m = s_c - s_r) and, with grad,
+   its gradient into s->G (plus the L2 term). Also per-pair margins m into margins (optional).
+   Exposed to the tests for the finite-difference check. */
+static double rm__dpo_loss(rm__dpo *s, const int64_t *pairs, int64_t n, int grad, double *margins) {
+    const rm_dpo_desc *d = s->d;
+    const int64_t V = s->V, E = s->E, R = s->R;
+    const double beta = d->beta;
+    const int nth = s->nth;
+    int64_t i, k, nt = 0;
+    double loss = 0;
+    rm__dpo_refresh(s);
+    for (i = 0; i < n; i++) nt += d->offsets[2 * pairs[i] + 2] - d->offsets[2 * pairs[i]];
+    for (i = 0, k = 0; i < n; i++) {
+        int64_t t;
+        for (t = d->offsets[2 * pairs[i]]; t < d->offsets[2 * pairs[i] + 2]; t++) s->tok[k++] = t;
+    }
+    RM__UNUSED(nth);
+    /* forward: every token on its own (parallel over tokens), then the pair sums in order */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 16)
+#endif
+    for (k = 0; k < nt; k++) {
+        const int64_t t = s->tok[k];
+        s->coef[k] = rm__dpo_token(s, s->P, t, &s->lse[k], s->u + k * (R ? R : 1)) - s->lp0[t];
+    }
+    for (i = 0, k = 0; i < n; i++) {
+        const int64_t a = d->offsets[2 * pairs[i]], b = d->offsets[2 * pairs[i] + 1], c = d->offsets[2 * pairs[i] + 2];
+        double sc = 0, sr = 0, m, g;
+        int64_t j;
+        for (j = a; j < b; j++) sc += s->coef[k++];
+        for (j = b; j < c; j++) sr += s->coef[k++];
+        m = sc - sr;
+        if (margins) margins[i] = m;
+        loss += rm__softplus(-beta * m);
+        /* dL/ds_c = -beta sigmoid(-beta m) / n; dL/ds_r the opposite */
+        g = -beta * rm__sigmoid(-beta * m) / (double)n;
+        for (j = k - (c - a); j < k - (c - b); j++) s->coef[j] = g;
+        for (j = k - (c - b); j < k; j++) s->coef[j] = -g;
+    }
+    loss /= (double)n;
+    if (!grad) return loss;
+    /* backward: dL/du_v = coef (1[v = y] - p_v) (1 - (z_v/c)^2), the logits recomputed row by
+       row; each thread owns vocabulary rows, so sums run in the same order for any thread count */
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+    for (i = 0; i < V; i++) {
+        const double cap = d->final_softcap;
+        double *gv = s->G + i * (R ? R : E);
+        int64_t kk, e;
+        for (e = 0; e < (R ? R : E); e++) gv[e] = 0;
+        for (kk = 0; kk < nt; kk++) {
+            const int64_t t = s->tok[kk];
+            const float *h = d->hidden + t * E;
+            const double *u = s->u + kk * (R ? R : 1);
+            double z = rm__dpo_logit(s, s->P, i, h, u), gz, dz = 1;
+            if (cap > 0) {
+                z = cap * tanh(z / cap);
+                dz = 1 - (z / cap) * (z / cap);
+            }
+            gz = s->coef[kk] * ((i == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[kk])) * dz;
+            if (R) for (e = 0; e < R; e++) gv[e] += gz * u[e];
+            else for (e = 0; e < E; e++) gv[e] += gz * h[e];
+        }
+    }
+    if (R) {
+        /* dL/dB = sum_t (A^T g_t) h_t^T: q_t = A^T g_t per token (parallel over tokens), then
+           the rows of B (parallel over r) */
+        const double *A = s->P;
+        double *GB = s->G + V * R;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 16)
+#endif
+        for (k = 0; k < nt; k++) {
+            const int64_t t = s->tok[k];
+            const float *h = d->hidden + t * E;
+            const double *u = s->u + k * R;
+            const double cap = d->final_softcap;
+            double *q = s->q + k * R;
+            int64_t v, r;
+            for (r = 0; r < R; r++) q[r] = 0;
+            for (v = 0; v < V; v++) {
+                double z = rm__dpo_logit(s, s->P, v, h, u), gz, dz = 1;
+                if (cap > 0) {
+                    z = cap * tanh(z / cap);
+                    dz = 1 - (z / cap) * (z / cap);
+                }
+                gz = s->coef[k] * ((v == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[k])) * dz;
+                for (r = 0; r < R; r++) q[r] += gz * A[v * R + r];
+            }
+        }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(static)
+#endif
+        for (i = 0; i < R; i++) {
+            int64_t kk, e;
+            double *gb = GB + i * E;
+            for (e = 0; e < E; e++) gb[e] = 0;
+            for (kk = 0; kk < nt; kk++) {
+                const float *h = d->hidden + s->tok[kk] * E;
+                const double qr = s->q[kk * R + i];
+                for (e = 0; e < E; e++) gb[e] += qr * h[e];
+            }
+        }
+    }
+    if (d->l2 > 0) {
+        int64_t j;
+        double reg = 0;
+        for (j = 0; j < s->np; j++) {
+            s->G[j] += d->l2 * s->P[j];
+            reg += s->P[j] * s->P[j];
+        }
+        loss += 0.5 * d->l2 * reg;
+    }
+    return loss;
+}
+
+RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank) {
+    double np;
+    if (n_vocab < 1 || n_embd < 1 || rank < 0) return 0;
+    np = rank ? (double)rank * (double)(n_vocab + n_embd) : (double)n_vocab * (double)n_embd;
+    np *= 4.0 * sizeof(double); /* P, G and the two Adam moments */
+    np += (rank ? 1.0 : 2.0) * (double)n_vocab * (double)n_embd * sizeof(double); /* W0 and W0 + D in double */
+    return np >= (double)SIZE_MAX ? SIZE_MAX : (size_t)np;
+}
+
+static void rm__dpo_free(rm__dpo *s) {
+    RM_FREE(s->P); RM_FREE(s->G); RM_FREE(s->M1); RM_FREE(s->M2); RM_FREE(s->lp0); RM_FREE(s->W0d); RM_FREE(s->Wd);
+    RM_FREE(s->tok); RM_FREE(s->lse); RM_FREE(s->coef); RM_FREE(s->u); RM_FREE(s->q);
+}
+
+/* Checks the data and sizes, allocates, computes the reference log-probs. On failure
+   res->error says why. */
+static rm_result rm__dpo_init(rm__dpo *s, const rm_dpo_desc *d, int64_t max_step_tokens, rm_dpo_result *res) {
+    const int64_t nt = d->offsets ? d->offsets[2 * d->n_pairs] : 0;
+    const size_t budget = d->max_bytes ? d->max_bytes : ((size_t)1 << 31);
+    int64_t i, R;
+    size_t need;
+    memset(s, 0, sizeof(*s));
+    s->d = d;
+    s->V = d->n_vocab;
+    s->E = d->n_embd;
+    s->R = R = d->rank;
+    s->nth = d->n_threads;
+#ifdef _OPENMP
+    if (s->nth <= 0) s->nth = omp_get_max_threads();
+#else
+    s->nth = 1;
+#endif
+    need = rm_fit_dpo_bytes(d->n_vocab, d->n_embd, d->rank);
+    res->state_bytes = need;
+    if (need > budget)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_LIMIT,
+                        "fit_dpo: the training state needs %.3g MB (vocabulary %lld x %lld, rank %d) but the memory budget is %.3g MB; train a low-rank update (rank > 0) or raise the budget",
+                        (double)need / 1048576.0, (long long)s->V, (long long)s->E, d->rank, (double)budget / 1048576.0);
+    s->np = R ? R * (s->V + s->E) : s->V * s->E;
+    s->P = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->G = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->M1 = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->M2 = (double *)rm__calloc((size_t)s->np, sizeof(double));
+    s->lp0 = (double *)rm__calloc((size_t)nt, sizeof(double));
+    s->W0d = (double *)rm__calloc((size_t)(s->V * s->E), sizeof(double));
+    s->Wd = R ? s->W0d : (double *)rm__calloc((size_t)(s->V * s->E), sizeof(double));
+    s->cap = max_step_tokens;
+    s->tok = (int64_t *)rm__calloc((size_t)s->cap, sizeof(int64_t));
+    s->lse = (double *)rm__calloc((size_t)s->cap, sizeof(double));
+    s->coef = (double *)rm__calloc((size_t)s->cap, sizeof(double));
+    s->u = (double *)rm__calloc((size_t)s->cap * (size_t)(R ? R : 1), sizeof(double));
+    s->q = (double *)rm__calloc((size_t)s->cap * (size_t)(R ? R : 1), sizeof(double));
+    if (R) s->Wd = NULL; /* shares W0d; not freed twice */
+    if (!s->P || !s->G || !s->M1 || !s->M2 || !s->lp0 || !s->W0d || (!R && !s->Wd) || !s->tok || !s->lse || !s->coef || !s->u || !s->q)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_NOMEM, "fit_dpo: out of memory for %.1f MB of training state",
+                        (double)need / 1048576.0);
+    for (i = 0; i < s->V * s->E; i++) s->W0d[i] = (double)d->output[i];
+    rm__dpo_refresh(s);
+    if (R) {
+        /* B ~ N(0, 1/E) from a seeded generator (Box-Muller on xorshift64); A stays 0 */
+        uint64_t st = d->seed ? d->seed : 0x9E3779B97F4A7C15ull;
+        double *B = s->P + s->V * R;
+        for (i = 0; i < R * s->E; i++) {
+            double u1, u2;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            u1 = ((double)(st >> 11) + 0.5) / 9007199254740992.0;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            u2 = (double)(st >> 11) / 9007199254740992.0;
+            B[i] = sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2) / sqrt((double)s->E);
+        }
+    }
+    {
+        const int nth = s->nth;
+        int bad = 0;
+        RM__UNUSED(nth);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nth) schedule(dynamic, 16) reduction(| : bad)
+#endif
+        for (i = 0; i < nt; i++) {
+            double lse;
+            s->lp0[i] = rm__dpo_token(s, NULL, i, &lse, NULL);
+            bad |= !(s->lp0[i] > -INFINITY && s->lp0[i] <= 0);
+        }
+        if (bad)
+            return rm__fail(res->error, sizeof(res->error), RM_ERR_NONFINITE,
+                            "fit_dpo: a reference log-probability is not finite (NaN or Inf in the hidden states or the output matrix)");
+    }
+    return RM_OK;
+}
+
+RMDEF rm_result rm_fit_dpo(const rm_dpo_desc *din, float *output_out, rm_dpo_result *res) {
+    rm_dpo_desc d;
+    rm__dpo s;
+    rm_result r;
+    int64_t *idx = NULL, i, j, ntr, nho, max_tok = 0, step = 0;
+    uint64_t st;
+    int ep;
+    double *marg = NULL;
+    const double b1 = 0.9, b2 = 0.999;
+    if (!res) return RM_ERR_INVALID_ARG;
+    memset(res, 0, sizeof(*res));
+    if (!din || !output_out || !din->hidden || !din->targets || !din->offsets || !din->output)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG, "fit_dpo: hidden, targets, offsets, output and the output buffer are required");
+    d = *din;
+    if (d.beta == 0) d.beta = 0.1;
+    if (d.lr == 0) d.lr = 1e-2;
+    if (d.epochs == 0) d.epochs = 4;
+    if (d.batch == 0) d.batch = 16;
+    if (d.n_pairs < 2 || d.n_embd < 1 || d.n_vocab < 2 || d.n_vocab > ((int64_t)1 << 31))
+        return rm__fail(res->error, sizeof(res->error), d.n_pairs < 2 ? RM_ERR_EMPTY : RM_ERR_INVALID_ARG,
+                        "fit_dpo: %lld pairs, embedding %lld, vocabulary %lld: at least 2 pairs, a vocabulary of 2 or more", (long long)d.n_pairs,
+                        (long long)d.n_embd, (long long)d.n_vocab);
+    if (!(d.beta > 0 && d.beta < 1e6) || !(d.lr > 0 && d.lr < 1e3) || !(d.l2 >= 0) || d.epochs < 1 || d.epochs > 100000 || d.batch < 1 ||
+        d.rank < 0 || d.rank > 4096 || !(d.holdout >= 0 && d.holdout <= 0.9) || !(d.final_softcap >= 0) || d.n_threads < 0)
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG,
+                        "fit_dpo: beta and lr must be positive, l2 >= 0, epochs 1..100000, batch >= 1, rank 0..4096, holdout 0..0.9");
+    if (d.offsets[0] != 0) return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG, "fit_dpo: offsets[0] must be 0");
+    for (i = 0; i < 2 * d.n_pairs; i++)
+        if (d.offsets[i + 1] <= d.offsets[i])
+            return rm__fail(res->error, sizeof(res->error), RM_ERR_EMPTY, "fit_dpo: pair %lld: the %s response has no tokens", (long long)(i / 2),
+                            i % 2 ? "rejected" : "chosen");
+    for (i = 0; i < d.offsets[2 * d.n_pairs]; i++)
+        if (d.targets[i] < 0 || d.targets[i] >= d.n_vocab)
+            return rm__fail(res->error, sizeof(res->error), RM_ERR_INVALID_ARG, "fit_dpo: target %lld is token %d, outside the vocabulary of %lld",
+                            (long long)i, d.targets[i], (long long)d.n_vocab);
+    /* the held-out split: a seeded Fisher-Yates shuffle, as rm_fit_head does */
+    idx = (int64_t *)rm__calloc((size_t)d.n_pairs, sizeof(int64_t));
+    marg = (double *)rm__calloc((size_t)d.n_pairs, sizeof(double));
+    if (!idx || !marg) {
+        RM_FREE(idx); RM_FREE(marg);
+        return rm__fail(res->error, sizeof(res->error), RM_ERR_NOMEM, "fit_dpo: out of memory");
+    }
+    st = d.seed ? d.seed : 0x9E3779B97F4A7C15ull;
+    for (i = 0; i < d.n_pairs; i++) idx[i] = i;
+    for (i = d.n_pairs - 1; i > 0; i--) {
+        int64_t k, t;
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        k = (int64_t)(st % (uint64_t)(i + 1));
+        t = idx[i]; idx[i] = idx[k]; idx[k] = t;
+    }
+    ntr = d.n_pairs - (int64_t)((double)d.n_pairs * d.holdout);
+    if (ntr < 1) ntr = 1;
+    nho = d.n_pairs - ntr;
+    /* token buffers sized for the largest of: one step, the training set, the held-out set */
+    {
+        int64_t tr = 0, ho = 0, most = 0;
+        for (i = 0; i < d.n_pairs; i++) {
+            int64_t n = d.offsets[2 * idx[i] + 2] - d.offsets[2 * idx[i]];
+            if (i < ntr) tr += n;
+            else ho += n;
+            most = RM__MAX(most, n);
+        }
+        max_tok = RM__MAX(tr, ho);
+        RM__UNUSED(most);
+    }
+    if ((r = rm__dpo_init(&s, &d, max_tok, res))) goto done;
+    res->n_train = ntr;
+    res->n_holdout = nho;
+    res->initial_loss = rm__dpo_loss(&s, idx, ntr, 0, NULL);
+    for (ep = 1; ep <= d.epochs; ep++) {
+        const int64_t steps = (ntr + d.batch - 1) / d.batch;
+        int64_t b;
+        double run = 0;
+        rm_dpo_progress pr;
+        /* a fresh seeded order of the training pairs every epoch */
+        for (i = ntr - 1; i > 0; i--) {
+            int64_t k, t;
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            k = (int64_t)(st % (uint64_t)(i + 1));
+            t = idx[i]; idx[i] = idx[k]; idx[k] = t;
+        }
+        for (b = 0; b < steps; b++) {
+            const int64_t p0 = b * d.batch, n = RM__MIN((int64_t)d.batch, ntr - p0);
+            double c1, c2, l;
+            step++;
+            c1 = 1.0 - pow(b1, (double)step);
+            c2 = 1.0 - pow(b2, (double)step);
+            l = rm__dpo_loss(&s, idx + p0, n, 1, NULL);
+            if (!(l == l)) {
+                r = rm__fail(res->error, sizeof(res->error), RM_ERR_NONFINITE, "fit_dpo: the loss became NaN in epoch %d (lower the learning rate)", ep);
+                goto done;
+            }
+            run += l;
+            for (j = 0; j < s.np; j++) {
+                const double g = s.G[j];
+                s.M1[j] = b1 * s.M1[j] + (1 - b1) * g;
+                s.M2[j] = b2 * s.M2[j] + (1 - b2) * g * g;
+                s.P[j] -= d.lr * (s.M1[j] / c1) / (sqrt(s.M2[j] / c2) + 1e-8);
+            }
+            if (d.progress) {
+                memset(&pr, 0, sizeof(pr));
+                pr.epoch = ep, pr.epochs = d.epochs, pr.step = b + 1, pr.steps = steps, pr.loss = run / (double)(b + 1);
+                d.progress(d.user, &pr);
+            }
+        }
+        res->train_loss = rm__dpo_loss(&s, idx, ntr, 0, NULL);
+        if (d.progress) {
+            memset(&pr, 0, sizeof(pr));
+            pr.epoch = ep, pr.epochs = d.epochs, pr.step = steps, pr.steps = steps, pr.loss = res->train_loss, pr.epoch_done = 1;
+            d.progress(d.user, &pr);
+        }
+    }
+    /* final figures: accuracy from the margins (ties count half) */
+    res->train_loss = rm__dpo_loss(&s, idx, ntr, 0, marg);
+    for (i = 0; i < ntr; i++) res->train_accuracy += marg[i] > 0 ? 1.0 : (marg[i] == 0 ? 0.5 : 0.0);
+    res->train_accuracy /= (double)ntr;
+    if (nho) {
+        res->holdout_loss = rm__dpo_loss(&s, idx + ntr, nho, 0, marg);
+        for (i = 0; i < nho; i++) res->holdout_accuracy += marg[i] > 0 ? 1.0 : (marg[i] == 0 ? 0.5 : 0.0);
+        res->holdout_accuracy /= (double)nho;
+    }
+    /* the policy's unembedding W0 + D (or W0 + A B) */
+    for (i = 0; i < d.n_vocab; i++) {
+        const float *w0 = d.output + i * d.n_embd;
+        float *o = output_out + i * d.n_embd;
+        for (j = 0; j < d.n_embd; j++) {
+            double delta = 0;
+            if (!d.rank) delta = s.P[i * d.n_embd + j];
+            else {
+                int64_t k;
+                for (k = 0; k < d.rank; k++) delta += s.P[i * d.rank + k] * s.P[d.n_vocab * d.rank + k * d.n_embd + j];
+            }
+            o[j] = (float)((double)w0[j] + delta);
+        }
+    }
+    r = RM_OK;
+done:
+    rm__dpo_free(&s);
+    RM_FREE(idx);
+    RM_FREE(marg);
+    return r;
+}
+
+RMDEF rm_result rm_model_unembedding(const rm_model *m, float *out, char *err, size_t err_cap) {
+    int64_t v;
+    if (!m || m->status) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "unembedding: the model is missing or failed to open");
+    if (!m->has_output && m->hp.n_cls_out > 0 && !m->ai->tied)
+        return rm__fail(err, err_cap, RM_ERR_NO_LM_HEAD,
+                        "the model is a %s classifier checkpoint without output.weight: it has no output projection to train", m->ai->name);
+    if (!out) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "unembedding: no output buffer");
+    for (v = 0; v < m->hp.n_vocab; v++)
+        rm_dequantize_row(m->output.type, (const uint8_t *)m->output.data + (size_t)v * m->output.row_bytes, out + v * m->hp.n_embd,
+                          m->hp.n_embd);
+    return RM_OK;
+}
+
+typedef struct rm__dpo_save_ctx {
+    const float *output;
+    int64_t V, E;
+    int type;
+} rm__dpo_save_ctx;
+
+static rm_result rm__dpo_fill(void *user, int64_t index, const char *name, void *dst, size_t nbytes) {
+    const rm__dpo_save_ctx *c = (const rm__dpo_save_ctx *)user;
+    int64_t v;
+    RM__UNUSED(index);
+    RM__UNUSED(nbytes);
+    if (strcmp(name, "output.weight") != 0) return RM_ERR_INVALID_ARG;
+    if (c->type == RM_TYPE_F32) {
+        memcpy(dst, c->output, (size_t)(c->V * c->E) * sizeof(float));
+        return RM_OK;
+    }
+    for (v = 0; v < c->V; v++)
+        rm_quantize_row(c->type, c->output + v * c->E, (uint8_t *)dst + (size_t)v * rm__row_bytes(c->type, c->E), c->E);
+    return RM_OK;
+}
+
+RMDEF rm_result rm_dpo_save(const char *path, const rm_model *ref, const float *output, char *err, size_t err_cap) {
+    rm_gguf_writer *w = NULL;
+    rm__dpo_save_ctx c;
+    const rm_gguf *g;
+    rm_result r = RM_OK;
+    int64_t i, ne[2];
+    int have = 0;
+    if (!path || !ref || ref->status || !output) return rm__fail(err, err_cap, RM_ERR_INVALID_ARG, "dpo_save: a path, an open model and the output matrix are required");
+    g = ref->gguf;
+    c.output = output;
+    c.V = ref->hp.n_vocab;
+    c.E = ref->hp.n_embd;
+    c.type = ref->output.type;
+    if (c.type != RM_TYPE_F32 && c.type != RM_TYPE_F16 && c.type != RM_TYPE_BF16) c.type = RM_TYPE_F32;
+    ne[0] = c.E;
+    ne[1] = c.V;
+    if ((r = rm_gguf_writer_new(&w))) return rm__fail(err, err_cap, r, "dpo_save: out of memory");
+    for (i = 0; i < rm_gguf_n_kv(g) && !r; i++) r = rm_gguf_writer_copy_kv(w, g, i);
+    for (i = 0; i < rm_gguf_n_tensors(g) && !r; i++) {
+        const rm_tensor *t = rm_gguf_tensor(g, i);
+        char name[64];
+        snprintf(name, sizeof(name), "%.*s", (int)t->name.len, t->name.ptr);
+        if (strcmp(name, "output.weight") == 0) {
+            r = rm_gguf_writer_add_tensor(w, name, c.type, 2, ne, NULL, rm__row_bytes(c.type, c.E) * (size_t)c.V);
+            have = 1;
+        } else {
+            r = rm_gguf_writer_add_tensor(w, name, t->type, t->n_dims, t->ne, t->data, t->nbytes);
+        }
+    }
+    if (!r && !have) r = rm_gguf_writer_add_tensor(w, "output.weight", c.type, 2, ne, NULL, rm__row_bytes(c.type, c.E) * (size_t)c.V);
+    if (!r) {
+        rm_gguf_writer_set_fill(w, rm__dpo_fill, &c);
+        r = rm_gguf_writer_write_file(w, path);
+    }
+    if (r) rm__fail(err, err_cap, r, "dpo_save: %s: %s", path, rm_gguf_writer_error(w));
+    rm_gguf_writer_free(w);
     return r;
 }
 

@@ -305,6 +305,8 @@ static double rmt_now(void) {
 #include "rmtool_rewardbench.h"
 #include "rmtool_synth.h"
 #include "rmtool_bench.h"
+#include "rmtool_serve.h"
+#include "rmtool_dpo.h"
 
 /* synth and bench take argv[0] = their name (test_write calls rmtool_synth directly) */
 static int rmts_run(int argc, char **argv) { return rmtool_synth(argc + 1, argv - 1); }
@@ -321,6 +323,10 @@ static const struct rmt_command {
     {&rmt_fit_head_cmd, cmd_fit_head},
     {&rmts_cmd, rmts_run},
     {&rmtb_cmd, rmtb_run},
+    {&rms_cmd, cmd_serve},
+    {&rmt_fit_dpo_cmd, cmd_fit_dpo},
+    {&rmt_paper_cmd, cmd_paper},
+    {&rmt_explain_cmd, cmd_explain},
 };
 #define RMT_N_COMMANDS (sizeof(rmt_commands) / sizeof(rmt_commands[0]))
 

@@ -3,7 +3,7 @@
 
        rmtool bench --model FILE [--mode prefill|explicit|implicit|shared] [--tokens N]
                     [--prompt-tokens P] [--response-tokens R] [--responses K] [--pairs N]
-                    [--ref FILE] [--head FILE] [--threads T] [--precision bf16|f32] [--runs R]
+                    [--ref FILE] [--head FILE] [--threads T] [--precision auto|bf16|f32] [--runs R]
                     [--seed S] [--json]
 
    prefill   N random token ids (default 512) as one sequence in a fresh context, asking only
@@ -22,7 +22,8 @@
 
    One untimed warm-up run comes first (it faults the mapped weights in, as llama-bench's
    warm-up does). Medians of R runs (default 3) are printed; with --json the last line of the
-   output is one JSON object: model, type (of most weight bytes), arch, mode, threads, precision, runs,
+   output is one JSON object: model, type (of most weight bytes), arch, mode, threads, precision, isa
+   (the kernels' instruction set, see RM_ISA), runs,
    the mode's figures (prefill: prefill_tokens_per_s, n_tokens, runs_tokens_per_s; explicit
    and implicit: pairs_per_s, tokens_per_s; shared: shared_s, prefill_s, shared_ratio), and
    memory: peak_rss_mb (getrusage, where available), file_mb, kv_mb (the KV cache as
@@ -169,7 +170,7 @@ static const rmo_opt rmtb_opts[] = {
     {"--ref", "FILE", "implicit: the reference model (default the same model)", 0},
     {"--head", "FILE", "explicit: a head file (default the model's, else a random one)", 0},
     {"--threads|-t", "T", "threads (default OpenMP's)", 0},
-    {"--precision", "bf16|f32", "F16/BF16 weights (default bf16)", 0},
+    {"--precision", "auto|bf16|f32", "F16/BF16 weights (default auto: no weight rounded)", 0},
     {"--runs|-r", "R", "timed runs, median printed (default 3)", 0},
     {"--seed", "S", "seed of the random token ids (default 1)", 0},
     {"--json", NULL, "end with one JSON object", 0},
@@ -181,11 +182,11 @@ static const rmo_cmd rmtb_cmd = {
     "One warm-up run first, then the median of R runs.\n"};
 
 static int rmtool_bench(int argc, char **argv) {
-    const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL, *prec_s = "bf16";
+    const char *path = NULL, *mode_s = "prefill", *ref_path = NULL, *head_path = NULL, *prec_s = "auto";
     int prec = RM_PRECISION_BF16;
     long n_tok = 512, nth = 0, runs = 3, i, P = -1, R = -1, K = -1, pairs = 2, r;
     unsigned long long seed = 1;
-    int json = 0, rc = 1, mode;
+    int json = 0, rc = 1, mode, isa = RM_ISA_SCALAR;
     char tmp_head[512];
     rm_model *m = NULL, *ref = NULL;
     rm_head *head = NULL;
@@ -219,9 +220,10 @@ static int rmtool_bench(int argc, char **argv) {
         if (rmo_get(&oa, "--seed")) seed = strtoull(rmo_get(&oa, "--seed"), NULL, 10);
         json = rmo_has(&oa, "--json");
     }
-    if (!strcmp(prec_s, "bf16")) prec = RM_PRECISION_BF16;
+    if (!strcmp(prec_s, "auto")) prec = RM_PRECISION_AUTO;
+    else if (!strcmp(prec_s, "bf16")) prec = RM_PRECISION_BF16;
     else if (!strcmp(prec_s, "f32")) prec = RM_PRECISION_F32;
-    else { fprintf(stderr, "error: bench: --precision must be bf16 or f32\n"); return 1; }
+    else { fprintf(stderr, "error: bench: --precision must be auto, bf16 or f32\n"); return 1; }
     if (!strcmp(mode_s, "prefill")) mode = 0;
     else if (!strcmp(mode_s, "explicit")) mode = 1;
     else if (!strcmp(mode_s, "implicit")) mode = 2;
@@ -244,6 +246,21 @@ static int rmtool_bench(int argc, char **argv) {
     }
     hp = rm_model_hparams(m);
     file_mb = rmtb_file_mb(path);
+    {
+        /* the instruction set the contexts will run (RM_ISA or the fastest), and its errors */
+        rm_ctx_params cp;
+        rm_ctx *c = NULL;
+        memset(&cp, 0, sizeof(cp));
+        cp.n_ctx = 1;
+        if ((e = rm_ctx_new(m, &cp, &c)) != RM_OK) {
+            fprintf(stderr, "error: bench: context: %s (%s)\n", rm_ctx_error(c), rm_result_name(e));
+            rm_ctx_free(c);
+            rm_model_close(m);
+            return 1;
+        }
+        isa = rm_ctx_isa(c);
+        rm_ctx_free(c);
+    }
     rng.s = seed * 2862933555777941757ull + 3037000493ull;
     ids = (int32_t *)malloc((size_t)(mode == 0 ? n_tok : P + K * R) * sizeof(int32_t));
     resp = (const int32_t **)malloc((size_t)K * sizeof(*resp));
@@ -342,8 +359,9 @@ static int rmtool_bench(int argc, char **argv) {
     if (json) {
         printf("{\"model\": ");
         rmtb_json_str(stdout, path);
-        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"threads\": %ld, \"precision\": \"%s\", \"runs\": %ld, ",
-               rmtb_main_type(rm_model_gguf(m)), rm_arch_name(hp->arch) ? rm_arch_name(hp->arch) : "?", mode_s, nth, prec_s, runs);
+        printf(", \"type\": \"%s\", \"arch\": \"%s\", \"mode\": \"%s\", \"threads\": %ld, \"precision\": \"%s\", \"isa\": \"%s\", \"runs\": %ld, ",
+               rmtb_main_type(rm_model_gguf(m)), rm_arch_name(hp->arch) ? rm_arch_name(hp->arch) : "?", mode_s, nth, prec_s,
+               rm_isa_name(isa), runs);
     }
     if (mode == 0) {
         for (i = 0; i < runs; i++) w[i] = (double)n_tok / a[i];

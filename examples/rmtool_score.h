@@ -1,6 +1,6 @@
 /* rmtool score, eval and fit-head: included by examples/rmtool.c after rm.h, rmjson.h and
    rmtool_opts.h. The options shared by the three are RMT_MODEL_OPTS below; their defaults are
-   rm_scorer_desc's zeros (template auto, split paper, beta 1, precision bf16, no length limit),
+   rm_scorer_desc's zeros (template auto, split paper, beta 1, precision auto, no length limit),
    and the mode, when --mode is not given, follows what the command line names: --head ->
    explicit, --ref or --ref-free -> implicit, else explicit when the model has a reward head
    (cls.output) and implicit otherwise (eval with both a head and a reference: both).
@@ -47,7 +47,7 @@ static void rmt_on_sigint(int sig) {
     {"--max-length", "N", "at most N tokens of prompt+response: the prompt's oldest go first (default no limit)", 0}, \
     {"--threads", "N", "threads (default OpenMP's)", 0},                                                         \
     {"--ctx", "N", "context size (default the model's trained context, or --max-length if larger)", 0},          \
-    {"--precision", "bf16|f32", "how F16/BF16 weights are multiplied (default bf16)", 0},                        \
+    {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},                        \
     {"--kv-f16", NULL, "store the KV cache in F16 (half the memory)", 0},                                        \
     {"--normalize", NULL, "explicit: (r - mean) / std with the head's rm.head.mean/std", 0},                      \
     {"--progress", "S", "seconds between progress lines when stderr is not a terminal (default 10, 0 = none)", 0}
@@ -57,6 +57,7 @@ typedef struct rmt_setup {
     rm_head *head;
     rm_scorer *ex, *im;  /* the scorers the mode asks for */
     int mode;            /* RM_MODE_*, or 3 for both */
+    rm_scorer_desc desc; /* what the last scorer was made from (serve makes one per worker) */
 } rmt_setup;
 
 static void rmt_setup_free(rmt_setup *s) {
@@ -100,9 +101,10 @@ static int rmt_setup_open(const rmo_args *a, int mode_hidden, int allow_both, rm
     d.max_length = maxlen;
     d.kv_f16 = rmo_has(a, "--kv-f16");
     if (prec) {
-        if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
+        if (strcmp(prec, "auto") == 0) d.precision = RM_PRECISION_AUTO;
+        else if (strcmp(prec, "bf16") == 0) d.precision = RM_PRECISION_BF16;
         else if (strcmp(prec, "f32") == 0) d.precision = RM_PRECISION_F32;
-        else return die("--precision takes bf16 or f32, not '%s'", prec);
+        else return die("--precision takes auto, bf16 or f32, not '%s'", prec);
     }
     d.normalize = rmo_has(a, "--normalize");
     if (beta) {
@@ -189,6 +191,7 @@ static int rmt_setup_open(const rmo_args *a, int mode_hidden, int allow_both, rm
         d.mode = RM_MODE_IMPLICIT;
         if (rm_scorer_new(&d, &st->im) != RM_OK) return die("%s", rm_scorer_error(st->im));
     }
+    st->desc = d;
     return 0;
 }
 
@@ -531,20 +534,20 @@ static int rmt_check_writable(const char *path) {
 /* score                                                                                      */
 /* ------------------------------------------------------------------------------------------ */
 
-static void rmt_json_ids(const char *key, const int32_t *ids, int64_t n) {
+static void rmt_json_ids(FILE *f, const char *key, const int32_t *ids, int64_t n) {
     int64_t i;
-    printf(",\"%s\":[", key);
-    for (i = 0; i < n; i++) printf(i ? ",%d" : "%d", ids[i]);
-    printf("]");
+    fprintf(f, ",\"%s\":[", key);
+    for (i = 0; i < n; i++) fprintf(f, i ? ",%d" : "%d", ids[i]);
+    fprintf(f, "]");
 }
-static void rmt_json_dbl(const char *key, const double *v, int64_t n) {
+static void rmt_json_dbl(FILE *f, const char *key, const double *v, int64_t n) {
     int64_t i;
-    printf(",\"%s\":[", key);
+    fprintf(f, ",\"%s\":[", key);
     for (i = 0; i < n; i++) {
-        if (i) printf(",");
-        rmj_write_double(stdout, v[i]);
+        if (i) fprintf(f, ",");
+        rmj_write_double(f, v[i]);
     }
-    printf("]");
+    fprintf(f, "]");
 }
 
 /* "id": the row's id as it was (string or number), with a comma after it; nothing without one. */
@@ -559,35 +562,36 @@ static void rmt_json_id(FILE *f, const rmj_value *id) {
     fprintf(f, ",");
 }
 
-/* which: "chosen" / "rejected" for the two responses of a preference row, else NULL. */
-static void rmt_print_score(const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
+/* One score object as `score` writes it (and `serve`'s /score returns it), newline included.
+   which: "chosen" / "rejected" for the two responses of a preference row, else NULL. */
+static void rmt_print_score(FILE *f, const rm_score *sc, const rm_model *m, int per_token, int hidden, long line, int index,
                             const rmj_value *id, const char *which) {
-    printf("{");
-    if (line > 0) printf("\"line\":%ld,\"index\":%d,", line, index);
-    rmt_json_id(stdout, id);
-    if (which) printf("\"which\":\"%s\",", which);
-    printf("\"reward\":");
-    rmj_write_double(stdout, sc->reward);
-    if (sc->nonfinite) printf(",\"nonfinite\":true");
+    fprintf(f, "{");
+    if (line > 0) fprintf(f, "\"line\":%ld,\"index\":%d,", line, index);
+    rmt_json_id(f, id);
+    if (which) fprintf(f, "\"which\":\"%s\",", which);
+    fprintf(f, "\"reward\":");
+    rmj_write_double(f, sc->reward);
+    if (sc->nonfinite) fprintf(f, ",\"nonfinite\":true");
     if (sc->truncated)
-        printf(",\"truncated\":true,\"prompt_cut\":%lld,\"response_cut\":%lld", (long long)sc->n_prompt_cut, (long long)sc->n_response_cut);
-    rmt_json_ids("prompt_ids", sc->prompt_ids, sc->n_prompt);
-    rmt_json_ids("response_ids", sc->response_ids, sc->n_response);
+        fprintf(f, ",\"truncated\":true,\"prompt_cut\":%lld,\"response_cut\":%lld", (long long)sc->n_prompt_cut, (long long)sc->n_response_cut);
+    rmt_json_ids(f, "prompt_ids", sc->prompt_ids, sc->n_prompt);
+    rmt_json_ids(f, "response_ids", sc->response_ids, sc->n_response);
     if (per_token && sc->logprobs) {
-        rmt_json_dbl("logprobs", sc->logprobs, sc->n_response);
-        if (sc->ref_logprobs) rmt_json_dbl("ref_logprobs", sc->ref_logprobs, sc->n_response);
-        rmt_json_dbl("contributions", sc->contributions, sc->n_response);
+        rmt_json_dbl(f, "logprobs", sc->logprobs, sc->n_response);
+        if (sc->ref_logprobs) rmt_json_dbl(f, "ref_logprobs", sc->ref_logprobs, sc->n_response);
+        rmt_json_dbl(f, "contributions", sc->contributions, sc->n_response);
     }
     if (hidden && sc->last_hidden) {
         int64_t i, E = rm_model_hparams(m)->n_embd;
-        printf(",\"last_hidden\":[");
+        fprintf(f, ",\"last_hidden\":[");
         for (i = 0; i < E; i++) {
-            if (i) printf(",");
-            rmj_write_float(stdout, sc->last_hidden[i]);
+            if (i) fprintf(f, ",");
+            rmj_write_float(f, sc->last_hidden[i]);
         }
-        printf("]");
+        fprintf(f, "]");
     }
-    printf("}\n");
+    fprintf(f, "}\n");
 }
 
 /* Human-readable per-token view: where the implicit reward comes from. */
@@ -688,7 +692,7 @@ static int cmd_score(int argc, char **argv) {
             rmt_setup_free(&st);
             return 1;
         }
-        if (json) rmt_print_score(&s, m, per_token, hidden, 0, 0, NULL, NULL);
+        if (json) rmt_print_score(stdout, &s, m, per_token, hidden, 0, 0, NULL, NULL);
         else {
             printf("reward: %.6f%s\n", s.reward, s.nonfinite ? " (non-finite: NaN or Inf arose)" : "");
             if (s.truncated)
@@ -760,7 +764,7 @@ static int cmd_score(int argc, char **argv) {
                         printf("}\n");
                         failed++;
                     } else {
-                        rmt_print_score(&out[k], m, per_token, hidden, L.lineno, (int)k, id, which);
+                        rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, id, which);
                         tokens += out[k].n_prompt + out[k].n_response;
                         if (out[k].nonfinite) failed++;
                         else scored++;
@@ -779,7 +783,7 @@ static int cmd_score(int argc, char **argv) {
                 written++;
             } else {
                 for (k = 0; k < row.n_resp; k++) {
-                    rmt_print_score(&out[k], m, per_token, hidden, L.lineno, (int)k, id,
+                    rmt_print_score(stdout, &out[k], m, per_token, hidden, L.lineno, (int)k, id,
                                     row.is_pair ? (k ? "rejected" : "chosen") : NULL);
                     tokens += out[k].n_response + (k ? 0 : out[k].n_prompt);
                     if (out[k].nonfinite) failed++;
@@ -945,8 +949,10 @@ static int cmd_eval(int argc, char **argv) {
         if (!doc) {
             fprintf(stderr, "error: %s:%ld: invalid JSON: %s\n", input, L.lineno, je.msg);
             if (fs) {
-                fprintf(fs, "{\"line\":%ld,\"error\":\"invalid JSON: ", L.lineno);
-                rmj_write_string(fs, je.msg, strlen(je.msg));
+                char msg[320]; /* one JSON string: "invalid JSON: <the parser's message>" */
+                snprintf(msg, sizeof(msg), "invalid JSON: %s", je.msg);
+                fprintf(fs, "{\"line\":%ld,\"error\":", L.lineno);
+                rmj_write_string(fs, msg, strlen(msg));
                 fprintf(fs, "}\n");
             }
             failed++;
@@ -1054,7 +1060,7 @@ static const rmo_opt rmt_fit_head_opts[] = {
     {"--max-length", "N", "at most N tokens of prompt+response (the prompt's oldest go first)", 0},
     {"--threads", "N", "threads (default OpenMP's)", 0},
     {"--ctx", "N", "context size (default the model's trained context)", 0},
-    {"--precision", "bf16|f32", "how F16/BF16 weights are multiplied (default bf16)", 0},
+    {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},
     {"--kv-f16", NULL, "store the KV cache in F16", 0},
     {"--progress", "S", "seconds between progress lines when stderr is not a terminal (default 10, 0 = none)", 0},
     {NULL, NULL, NULL, 0}};

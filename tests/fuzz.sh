@@ -8,6 +8,7 @@ for f in "$@"; do
     corpus="$BUILD/corpus/$name"; mkdir -p "$corpus"
     case "$name" in
         fuzz_gguf) for m in tests/data/models/stories260K-q8_0.gguf tests/data/models/tiny-llama-q4_k_m.gguf tests/data/models/tiny-gptneox.gguf; do cp "$m" "$corpus/"; done ;;
+        fuzz_serve) cp tests/data/serve/rows.jsonl "$corpus/rows.jsonl"; head -n 1 tests/data/serve/rows.jsonl > "$corpus/row.json"; printf '{"query":["ab","ac"],"prompts":["a","a"]}' > "$corpus/q.json"; printf '{"inputs":[["a","b"],["c"]],"raw_scores":true}' > "$corpus/p.json"; printf '{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}' > "$corpus/m.json" ;;
         fuzz_rows) head -n 3 tests/data/prefs/hh-rlhf-helpful-base-12.jsonl | split -l 1 - "$corpus/hh"; head -n 2 tests/data/prefs/orca_dpo_pairs-12.jsonl | split -l 1 - "$corpus/orca"; head -n 2 tests/data/prefs/ultrafeedback-test-12.jsonl | split -l 1 - "$corpus/uf" ;;
         fuzz_json) head -c 3000 tests/data/tokenizers/chat_templates.json > "$corpus/chat.json"; head -n 2 tests/data/prefs/orca_dpo_pairs-12.jsonl | cut -c1-3000 > "$corpus/rows.jsonl"; head -c 2000 tests/data/ref/tiny-llama.json > "$corpus/cut.json" ;;
         fuzz_tok*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;

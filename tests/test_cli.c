@@ -593,6 +593,20 @@ static void test_inputs_and_bugs(void) {
     e = slurp(ERR);
     CHECK(rc == 1 && strstr(e, "build/cli_sur.jsonl:2: invalid JSON:") && strstr(e, "lone surrogate"), "%s", e);
     free(e);
+    /* and eval's --scores file stays JSONL: the bad line's error row is one JSON object */
+    rc = rmtool("eval " STORIES " --mode implicit --input build/cli_sur.jsonl --scores build/cli_sur_scores.jsonl");
+    o = slurp("build/cli_sur_scores.jsonl");
+    {
+        char *nl = strchr(o, '\n'), *second = nl ? nl + 1 : o;
+        rmj_error je;
+        rmj_doc *d1 = nl ? rmj_parse(o, (size_t)(nl - o), &je) : NULL, *d2 = rmj_parse(second, strcspn(second, "\n"), &je);
+        CHECK(rc == 1 && d1 && d2 && rmj_num(rmj_get(rmj_root(d2), "line")) == 2 &&
+                  strstr(rmj_str(rmj_get(rmj_root(d2), "error"), NULL), "lone surrogate"),
+              "--scores rows are JSON: %s", o);
+        rmj_free(d1);
+        rmj_free(d2);
+    }
+    free(o);
     /* progress lines when stderr is a file, with a real token rate */
     rc = rmtool("eval " STORIES " --mode implicit --input examples/data/story-prefs.jsonl --limit 40 --progress 0.001");
     e = slurp(ERR);

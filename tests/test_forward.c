@@ -9,19 +9,23 @@
    - every other file: the largest per-token distance from the exact values must not exceed
      max(1e-3, 1.25 x llama.cpp's own distance, llamacpp_vs_exact.max_abs_dlogprob), and the
      last hidden state's relative error max(1e-3, 1.25 x llama.cpp's max_rel_dhidden).
-   Every file is run at both precisions (rm_precision). The bounds above are for RM_PRECISION_F32
-   and for RM_PRECISION_BF16 on files with BF16 or quantized matrices (llama.cpp rounds those
-   activations to bf16 or 8 bits: no finer than rm.h). A file whose non-F32 matrices are all F16
-   is the exception: llama.cpp rounds only the activations, to F16 (unit 2^-11), where the bf16
-   precision rounds activations and weights to bf16 (unit 2^-8): two operands at 8x the unit, so
-   to first order at most 16x llama.cpp's distance; its bounds at RM_PRECISION_BF16 are
-   max(1e-3, 1.25 x 16 x llama.cpp's). Files without F16/BF16 matrices must give the same
-   numbers at both precisions. */
+   Every file is run at the three precisions (rm_precision). The bounds above hold for the
+   default RM_PRECISION_AUTO (no weight rounded: F16 in float, BF16 against bf16 activations as
+   llama.cpp does), for RM_PRECISION_F32, and for RM_PRECISION_BF16 on files with BF16 or
+   quantized matrices (llama.cpp rounds those activations to bf16 or 8 bits: no finer than
+   rm.h). A file whose non-F32 matrices are all F16 is the exception at RM_PRECISION_BF16:
+   llama.cpp rounds only the activations, to F16 (unit 2^-11), where the bf16 precision rounds
+   activations and weights to bf16 (unit 2^-8): two operands at 8x the unit, so to first order
+   at most 16x llama.cpp's distance; its bounds there are max(1e-3, 1.25 x 16 x llama.cpp's).
+   Files without F16/BF16 matrices must give the same numbers at every precision; files without
+   BF16 matrices the same at AUTO as at F32, files without F16 ones the same at AUTO as at BF16. */
 #define RM_IMPLEMENTATION
 #include "rm.h"
 #define RMJSON_IMPLEMENTATION
 #include "examples/rmjson.h"
 #include "test.h"
+
+static const char *prec_name(int p) { return p == RM_PRECISION_AUTO ? "auto" : p == RM_PRECISION_BF16 ? "bf16" : "f32"; }
 
 /* The figures the README quotes come from here: printed per file. */
 static void check_model(const char *name, int n_threads, int precision, double *worst_out) {
@@ -106,12 +110,12 @@ static void check_model(const char *name, int n_threads, int precision, double *
         if (sqrt(dh / nh) > worst_h) worst_h = sqrt(dh / nh);
         free(p); free(r); free(toks); free(tg); free(lp); free(hid);
     }
-    CHECK(worst_ex <= tol_exact, "%s (%s): max |dlogp| vs exact %.3g > %.3g", name, precision ? "f32" : "bf16", worst_ex, tol_exact);
+    CHECK(worst_ex <= tol_exact, "%s (%s): max |dlogp| vs exact %.3g > %.3g", name, prec_name(precision), worst_ex, tol_exact);
     if (tol_lcpp > 0) CHECK(worst_lc <= tol_lcpp, "%s: max |dlogp| vs llama.cpp %.3g > %.3g", name, worst_lc, tol_lcpp);
-    CHECK(worst_h <= tol_h, "%s (%s): last_hidden rel err %.3g > %.3g", name, precision ? "f32" : "bf16", worst_h, tol_h);
+    CHECK(worst_h <= tol_h, "%s (%s): last_hidden rel err %.3g > %.3g", name, prec_name(precision), worst_h, tol_h);
     if (n_threads == 0)
         printf("  %-20s %-4s max|dlogp| vs exact %.2e (llama.cpp's own %.2e), vs llama.cpp %.2e, rel dh %.2e (llama.cpp's %.2e)\n",
-               name, precision ? "f32" : "bf16", worst_ex, lcpp_dev, worst_lc, worst_h, lcpp_dh);
+               name, prec_name(precision), worst_ex, lcpp_dev, worst_lc, worst_h, lcpp_dh);
     if (worst_out) *worst_out = worst_ex;
     rm_ctx_free(c);
     rm_model_close(m);
@@ -121,16 +125,20 @@ static void check_model(const char *name, int n_threads, int precision, double *
 static void test_all_reference_models(void) {
     size_t i;
     for (i = 0; i < RMT_N_FIXTURES; i++) {
-        double w32 = 0, w16 = 0;
+        double wa = 0, w32 = 0, w16 = 0;
         rmj_doc *doc;
         char path[256];
-        check_model(rmt_fixture_models[i], 0, RM_PRECISION_F32, &w32);
-        check_model(rmt_fixture_models[i], 0, RM_PRECISION_BF16, &w16);
-        snprintf(path, sizeof(path), "tests/data/ref/%s.json", rmt_fixture_models[i]);
+        const char *nm = rmt_fixture_models[i];
+        check_model(nm, 0, RM_PRECISION_AUTO, &wa);
+        check_model(nm, 0, RM_PRECISION_BF16, &w16);
+        check_model(nm, 0, RM_PRECISION_F32, &w32);
+        snprintf(path, sizeof(path), "tests/data/ref/%s.json", nm);
         if ((doc = rmt_load_json(path)) != NULL) {
             const rmj_value *types = rmj_get(rmj_get(rmj_root(doc), "model"), "tensor_types");
-            if (!rmj_get(types, "F16") && !rmj_get(types, "BF16"))
-                CHECK(w32 == w16, "%s: no F16/BF16 matrix, yet the precisions differ (%.9g vs %.9g)", rmt_fixture_models[i], w32, w16);
+            const int f16 = rmj_get(types, "F16") != NULL, bf16 = rmj_get(types, "BF16") != NULL;
+            if (!f16 && !bf16) CHECK(w32 == w16 && wa == w16, "%s: no F16/BF16 matrix, yet the precisions differ (%.9g %.9g %.9g)", nm, wa, w16, w32);
+            if (!bf16) CHECK(wa == w32, "%s: no BF16 matrix, yet auto differs from f32 (%.9g vs %.9g)", nm, wa, w32);
+            if (!f16) CHECK(wa == w16, "%s: no F16 matrix, yet auto differs from bf16 (%.9g vs %.9g)", nm, wa, w16);
             rmj_free(doc);
         }
     }

@@ -59,7 +59,7 @@ static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, si
 
 /* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products,
    3 float precision with the table's own integer kernel where the pick replaced it for this CPU
-   (ARM64: SMLAL where SDOT runs). */
+   (x86: AVX2 where AVX-VNNI runs). */
 static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int nth, int bf) {
     const int mode = bf;
     const size_t rb = rm__row_bytes(type, n_in);
@@ -98,8 +98,8 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     } else if (bf == 3) {
         rm__kernels k2 = K;
         bf = 0;
-        k2.gemm_q = rm__kernel_tables[K.isa].gemm_q;
-        if (k2.gemm_q == K.gemm_q) goto done; /* bf 0 ran this very path already */
+        k2.q_kernel = rm__kernel_tables[K.isa].q_kernel;
+        if (k2.q_kernel == K.q_kernel) goto done; /* bf 0 ran this very path already */
         did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 0);
     } else {
         did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, nth, bf);
@@ -363,6 +363,14 @@ int main(void) {
         RUN(test_odd_shapes);
         RUN(test_bf16_scope);
         RUN(test_fallback);
+#if RM__KERNELS_X86
+        if (K.q_kernel == rm__q_kernel_avxvnni) { /* the vpmaddwd kernel that CPUs without AVX-VNNI run */
+            K.q_kernel = rm__q_kernel_avx2;
+            printf("  %s without AVX-VNNI\n", rm_isa_name(isa));
+            RUN(test_all_types);
+            RUN(test_odd_shapes);
+        }
+#endif
     }
     if (!n) printf("  no SIMD instruction set here: only the reference runs\n");
     return rmt_summary("test_kernels");

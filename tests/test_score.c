@@ -68,8 +68,9 @@ static void test_implicit_reward_matches_reference(void) {
     rmj_free(doc);
 }
 
-/* f32: the file is all F32 (then 1e-4 at both precisions). Otherwise (tiny-llama-rm: F16):
-   RM_PRECISION_F32 within llama.cpp's own distance of each case (at least 1e-4);
+/* f32: the file is all F32 (then 1e-4 at every precision). Otherwise (tiny-llama-rm: F16):
+   RM_PRECISION_F32 and the default RM_PRECISION_AUTO (F16 weights in float) within llama.cpp's
+   own distance of each case (at least 1e-4);
    RM_PRECISION_BF16 within max(1e-4, 1.25 x 16 x llama.cpp's largest distance): the factor of
    test_forward.c for all-F16 files (bf16 rounds activations and weights at 8x F16's unit). */
 static void check_ex(const char *name, int f32, int precision) {
@@ -102,7 +103,7 @@ static void check_ex(const char *name, int f32, int precision) {
         rm_score sc;
         double exact = rmj_num(rmj_get(c, "exact_ex_reward")), lcpp = rmj_num(rmj_get(c, "ex_reward"));
         const double lcpp_max = rmj_num(rmj_get(rmj_get(rmj_root(doc), "llamacpp_vs_exact"), "max_abs_dex"));
-        double tol = f32 ? 1e-4 : precision == RM_PRECISION_F32 ? fmax(1e-4, fabs(lcpp - exact)) : fmax(1e-4, 1.25 * 16 * lcpp_max);
+        double tol = f32 ? 1e-4 : precision != RM_PRECISION_BF16 ? fmax(1e-4, fabs(lcpp - exact)) : fmax(1e-4, 1.25 * 16 * lcpp_max);
         rs[0] = r;
         CHECK(rm_score_ids(s, p, np, rs, &nr, 1, &sc) == RM_OK, "score: %s", rm_scorer_error(s));
         CHECK(fabs(sc.reward - exact) <= tol, "%s case %zu: %.9g vs exact %.9g (tol %.2g)", name, ci, sc.reward, exact, tol);
@@ -111,7 +112,8 @@ static void check_ex(const char *name, int f32, int precision) {
         free(p);
         free(r);
     }
-    printf("  EX-RM %s (%s): max |d reward| vs exact %.2e\n", name, precision == RM_PRECISION_F32 ? "f32" : "bf16", worst);
+    printf("  EX-RM %s (%s): max |d reward| vs exact %.2e\n", name,
+           precision == RM_PRECISION_F32 ? "f32" : precision == RM_PRECISION_BF16 ? "bf16" : "auto", worst);
     rm_scorer_free(s);
     rm_model_close(m);
     rmj_free(doc);
@@ -122,6 +124,8 @@ static void test_explicit_reward_matches_reference(void) {
     check_ex("tiny-qwen2-rm", 1, RM_PRECISION_BF16);
     check_ex("tiny-llama-rm", 0, RM_PRECISION_F32);
     check_ex("tiny-llama-rm", 0, RM_PRECISION_BF16);
+    check_ex("tiny-qwen2-rm", 1, RM_PRECISION_AUTO);
+    check_ex("tiny-llama-rm", 0, RM_PRECISION_AUTO);
 }
 
 /* K responses against one shared prompt equal scoring them one by one (|d| <= 1e-5), in both
@@ -190,8 +194,8 @@ static void test_scorer_errors(void) {
     CHECK(rm_scorer_new(&d, &s) == RM_ERR_NO_HEAD, "EX without head: %s", rm_scorer_error(s));
     rm_scorer_free(s);
     d.model = rm;
-    d.precision = 2;
-    CHECK(rm_scorer_new(&d, &s) == RM_ERR_INVALID_ARG, "precision 2: %s", rm_scorer_error(s));
+    d.precision = 3;
+    CHECK(rm_scorer_new(&d, &s) == RM_ERR_INVALID_ARG, "precision 3: %s", rm_scorer_error(s));
     CHECK(strstr(rm_scorer_error(s), "precision") != NULL, "the message names the precision: %s", rm_scorer_error(s));
     rm_scorer_free(s);
     d.precision = RM_PRECISION_F32;

@@ -15,13 +15,16 @@
 #   MODELS_FROM   folder of PRESET-TYPE.gguf files to use before synthesising (default none)
 #   PRESETS       rmtool synth presets               (default "qwen2.5-0.5b llama-3.2-1b")
 #   TYPES         model types                        (default "f16 bf16 q8_0 q4_k_m")
-#   TOKENS        prompt lengths                     (default "64 256 512")
+#   TOKENS        prompt lengths                     (default "16 64 512")
+#   ISAS          rm.h instruction sets (RM_ISA)     (default "default": the fastest; e.g. "avx512 avx2")
 #   THREADS       thread counts                      (default "1 2")
 #   RUNS          timed runs per point (median)      (default 3)
-#   PRECISION     rm_precision of F16/BF16 weights   (default bf16; "bf16 f32" for both; rows of
-#                 f32 are labelled MODEL/f32)
+#   PRECISION     rm_precision of F16/BF16 weights   (default auto; "auto bf16 f32" for all; rows
+#                 of bf16 and f32 are labelled MODEL/bf16, MODEL/f32)
 #   SCORING       1: the scoring rows, 0: prefill only (default 1)
 #   LLAMA_BENCH   llama.cpp's llama-bench            (default: none)
+#   LLAMA_BENCH_AVX2  a llama-bench built for AVX2 only, compared with the avx2 rows
+#                 (default: LLAMA_BENCH)
 set -u
 
 RMTOOL=${RMTOOL:-build/rmtool}
@@ -29,12 +32,14 @@ DIR=${RM_BENCH_DIR:-build/bench-models}
 MODELS_FROM=${MODELS_FROM:-}
 PRESETS=${PRESETS:-"qwen2.5-0.5b llama-3.2-1b"}
 TYPES=${TYPES:-"f16 bf16 q8_0 q4_k_m"}
-TOKENS=${TOKENS:-"64 256 512"}
+TOKENS=${TOKENS:-"16 64 512"}
+ISAS=${ISAS:-default}
 THREADS=${THREADS:-"1 2"}
 RUNS=${RUNS:-3}
 SCORING=${SCORING:-1}
-PRECISION=${PRECISION:-bf16}
+PRECISION=${PRECISION:-auto}
 LLAMA_BENCH=${LLAMA_BENCH:-}
+LLAMA_BENCH_AVX2=${LLAMA_BENCH_AVX2:-$LLAMA_BENCH}
 
 if [ ! -x "$RMTOOL" ]; then
     echo "bench: $RMTOOL not found (run make first)" >&2
@@ -54,16 +59,20 @@ echo
 # a field of rmtool bench --json's last line
 field() { sed -n "s/.*\"$1\": *\([0-9.eE+-]*\).*/\1/p"; }
 
-# rm_run FILE THREADS [more rmtool bench options]: the JSON line
+# rm_run FILE THREADS [more rmtool bench options]: the JSON line (RM_ISA from $isa)
 rm_run() {
     m=$1 th=$2
     shift 2
-    "$RMTOOL" bench --model "$m" --threads "$th" --runs "$RUNS" --json "$@" 2>/dev/null | tail -n 1
+    if [ "${isa:-default}" = default ]; then
+        "$RMTOOL" bench --model "$m" --threads "$th" --runs "$RUNS" --json "$@" 2>/dev/null | tail -n 1
+    else
+        RM_ISA=$isa "$RMTOOL" bench --model "$m" --threads "$th" --runs "$RUNS" --json "$@" 2>/dev/null | tail -n 1
+    fi
 }
 
-# llama-bench's mean tokens/s (avg_ts column of its CSV output)
+# llama-bench's mean tokens/s (avg_ts column of its CSV output): BENCH FILE TOKENS THREADS
 lc_tps() {
-    "$LLAMA_BENCH" -m "$1" -p "$2" -n 0 -t "$3" -r "$RUNS" -o csv 2>/dev/null |
+    "$1" -m "$2" -p "$3" -n 0 -t "$4" -r "$RUNS" -o csv 2>/dev/null |
         awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "avg_ts") c = i; next }
                  c { gsub(/"/, "", $c); print $c; exit }'
 }
@@ -81,36 +90,43 @@ model_file() {
 
 echo "prefill (median tokens/s)"
 if [ -n "$LLAMA_BENCH" ]; then
-    printf '%-26s %6s %4s %12s %12s %7s\n' model tokens thr "rm.h t/s" "llama t/s" ratio
+    printf '%-26s %-7s %6s %4s %12s %12s %7s\n' model isa tokens thr "rm.h t/s" "llama t/s" ratio
 else
-    printf '%-26s %6s %4s %12s\n' model tokens thr "rm.h t/s"
+    printf '%-26s %-7s %6s %4s %12s\n' model isa tokens thr "rm.h t/s"
 fi
 for preset in $PRESETS; do
     for type in $TYPES; do
         f=$(model_file "$preset" "$type") || continue
-        for n in $TOKENS; do
-            for t in $THREADS; do
-                l=
-                if [ -n "$LLAMA_BENCH" ]; then
-                    l=$(lc_tps "$f" "$n" "$t")
-                    [ -n "$l" ] || l="error"
-                fi
-                for p in $PRECISION; do
-                    label="$preset-$type"
-                    [ "$p" = bf16 ] || label="$label/$p"
-                    r=$(rm_run "$f" "$t" --tokens "$n" --precision "$p" | field prefill_tokens_per_s)
-                    [ -n "$r" ] || r="error"
-                    if [ -n "$LLAMA_BENCH" ]; then
-                        ratio=$(awk -v a="$r" -v b="$l" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
-                        printf '%-26s %6s %4s %12s %12s %7s\n' "$label" "$n" "$t" "$r" "$l" "$ratio"
-                    else
-                        printf '%-26s %6s %4s %12s\n' "$label" "$n" "$t" "$r"
+        for isa in $ISAS; do
+            lb=$LLAMA_BENCH
+            [ "$isa" = avx2 ] && lb=$LLAMA_BENCH_AVX2
+            for n in $TOKENS; do
+                for t in $THREADS; do
+                    l=
+                    if [ -n "$lb" ]; then
+                        l=$(lc_tps "$lb" "$f" "$n" "$t")
+                        [ -n "$l" ] || l="error"
                     fi
+                    for p in $PRECISION; do
+                        label="$preset-$type"
+                        [ "$p" = auto ] || label="$label/$p"
+                        j=$(rm_run "$f" "$t" --tokens "$n" --precision "$p")
+                        r=$(echo "$j" | field prefill_tokens_per_s)
+                        ri=$(echo "$j" | sed -n 's/.*"isa": *"\([a-z0-9]*\)".*/\1/p')
+                        [ -n "$r" ] || r="error"
+                        if [ -n "$lb" ]; then
+                            ratio=$(awk -v a="$r" -v b="$l" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }')
+                            printf '%-26s %-7s %6s %4s %12s %12s %7s\n' "$label" "${ri:-$isa}" "$n" "$t" "$r" "$l" "$ratio"
+                        else
+                            printf '%-26s %-7s %6s %4s %12s\n' "$label" "${ri:-$isa}" "$n" "$t" "$r"
+                        fi
+                    done
                 done
             done
         done
     done
 done
+isa=default
 
 # tokenizer speed: 1 MB of English (the UltraFeedback sample) and 1 MB of CJK (tests/data/bench)
 echo

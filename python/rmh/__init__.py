@@ -34,7 +34,7 @@ MODE_EXPLICIT, MODE_IMPLICIT, MODE_HIDDEN = 0, 1, 2
 _MODES = {"explicit": MODE_EXPLICIT, "implicit": MODE_IMPLICIT, "hidden": MODE_HIDDEN}
 _REF_FREE = {None: 0, "off": 0, "sum": 1, "mean": 2, "norm": 3}
 _SPLITS = {"paper": 0, "rewardbench": 1, "none": 2}
-_PRECISIONS = {"bf16": 0, "f32": 1}
+_PRECISIONS = {"auto": 0, "bf16": 1, "f32": 2}
 _CHAT_AUTO = 0  # RM_CHAT_AUTO
 RM_ERR_INVALID_ARG = -1
 
@@ -389,14 +389,14 @@ class Scorer(_Handle):
     is a head (head= or the model's own cls.output), implicit otherwise, as rmtool does.
     ref_free: "sum", "mean" or "norm" (implicit without a reference). split: "paper" (default),
     "rewardbench" or "none". template: "auto" (the model's own), "none" or a name rmtool
-    knows. precision: "bf16" (default) or "f32". n_threads: OpenMP threads inside each call
+    knows. precision: "auto" (default: F16 weights in float, BF16 at bf16), "bf16" or "f32". n_threads: OpenMP threads inside each call
     (0: OpenMP's default; use 1 per Python thread when several threads score at once).
     hidden=True keeps last_hidden in every Score. max_length: at most N prompt+response tokens
     (the prompt's oldest dropped first, as TRL's keep_end; 0: no limit)."""
     _kind = "scorer"
 
     def __init__(self, model, ref=None, head=None, mode=None, beta=None, ref_free=None, split="paper",
-                 template="auto", normalize=False, n_ctx=0, n_threads=0, kv_f16=False, precision="bf16",
+                 template="auto", normalize=False, n_ctx=0, n_threads=0, kv_f16=False, precision="auto",
                  hidden=False, max_length=0):
         super().__init__()
         lib = load_library()
