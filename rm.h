@@ -48,7 +48,8 @@ COMPILE-TIME OPTIONS
                        default visibility (build with -fvisibility=hidden so only rm_* is
                        exported; `make lib`), dllexport/dllimport on Windows
    RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
-                       run time from cpuid, and need gcc or clang on x86-64; at run time the
+                       run time from cpuid or the AArch64 HWCAPs, and need gcc or clang on
+                       x86-64 or AArch64; at run time the
                        environment variable RM_ISA=scalar|avx2|avx512|neon, or
                        rm_ctx_params.isa, forces one: see rm_isa)
    RM_NO_MMAP          never map files; read them into memory instead
@@ -117,11 +118,12 @@ SUPPORTED
    starcoder, refact, command-r; Unicode 14 tables.
    Chat templates: see rm_chat_template below.
    Arithmetic: no weight is ever rounded by default: F32 and F16 weights in float, BF16 weights
-   against bf16-rounded activations (vdpbf16ps where the CPU has it), quantized weights against
-   int16 activations; RM_PRECISION_BF16 rounds F16 weights too, RM_PRECISION_F32 multiplies
-   BF16 weights in float. Kernels, chosen at run time (RM_ISA forces one): AVX-512 (F, BW, VL,
-   DQ; VNNI for quantized, BF16 for the bf16 products), AVX2 + FMA (x86-64-v3; AVX-VNNI where
-   present); elsewhere the scalar reference.
+   against bf16-rounded activations (vdpbf16ps or BFDOT where the CPU has it), quantized weights
+   against int16 activations; RM_PRECISION_BF16 rounds F16 weights too, RM_PRECISION_F32
+   multiplies BF16 weights in float. Kernels, chosen at run time (RM_ISA forces one): AVX-512
+   (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16 products), AVX2 + FMA (x86-64-v3;
+   AVX-VNNI where present), ARM64 NEON (ARMv8.0 ASIMD; BFDOT for the bf16 products where the
+   CPU reports it); elsewhere the scalar reference.
 
 RECENT CHANGES
    0.3.0  rm_scorer_desc.max_length: prompt+response truncated to N tokens after the template
@@ -138,6 +140,9 @@ RECENT CHANGES
           weight: F16 weights in float, BF16 weights at the bf16 precision (RM_PRECISION_BF16
           and RM_PRECISION_F32 keep their meaning, their values move to 1 and 2). AVX2 + FMA
           kernels (x86-64-v3) for every product and the element-wise work.
+          ARM64 NEON kernels (RM_ISA=neon, the default on AArch64) as rows of the same table:
+          FMLA, BFDOT and SMLAL products, NEON element-wise kernels; make test-arm64 runs a
+          bounded suite under qemu
           RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
           the Python binding python/rmh over it (ctypes);
           rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
@@ -6177,8 +6182,16 @@ typedef struct rm__mat {
    with other busy processes. */
 #define RM__PAR_MIN 32768
 
-/* ARM64 NEON kernels: their section sets this to 1 where it compiles them. */
-#ifndef RM__KERNELS_NEON
+/* ARM64 NEON kernels (their section below). */
+#if !defined(RM_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define RM__KERNELS_NEON 1
+#include <arm_neon.h>
+#if defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+#else
 #define RM__KERNELS_NEON 0
 #endif
 /* Some SIMD kernels are compiled in: the portable parts they share are needed. */
@@ -7338,6 +7351,477 @@ RM__TGT_AVX2 static double rm__sumexp_avx2(const float *l, int64_t n, float mx) 
 #endif
 #endif /* RM__KERNELS_X86 */
 
+#if RM__KERNELS_NEON
+/* ---- ARM64 NEON ----
+   The same products on Advanced SIMD (the ARMv8.0 ASIMD every AArch64 CPU has: the baseline
+   kernels need no more than -march=armv8-a), plus dot-product instructions where the CPU
+   reports them at run time (getauxval on Linux, sysctlbyname on Apple; elsewhere the baseline
+   only): SDOT (FEAT_DotProd) and BFDOT (FEAT_BF16) sit in functions of their own with target
+   attributes, so that a baseline build has them too. A vector holds 4 floats, so the 32-row
+   panels are multiplied 8 rows (two vectors) at a time, and each activation is a lane of a
+   vector (multiply-add by element) rather than a broadcast.
+   - float: FMLA by element (4 multiply-adds per instruction) on the x86 float layout ([k][32]
+     rows, [k][12] tokens): 12 tokens x 8 rows, 24 accumulators, 2 weight and 3 activation
+     vectors of the 32 registers. F16 weights decode with fcvtl, BF16 with a shift: exact.
+   - bfloat16 precision: BFDOT by element (a pair of bf16 products into each float lane, 8 multiply-
+     adds per instruction) on the x86 bf16 layout ([k/2][32] pairs, [k/2][12] pairs), the same
+     12 x 8 block. BFDOT rounds its inner sum to odd and flushes denormals: within the test's
+     1e-5 of sum |w x|, as vdpbf16ps. Without FEAT_BF16, FMLA on the operands rounded as the
+     reference rounds them (rm__round_bf16).
+   - integer: the shared driver's int16 activations and weight levels ([k/2][6] and [k/2][32]
+     pairs), summed exactly in int32 per sub-block, then scaled in float: SMLAL/SMLAL2 into
+     lanes (row, k parity) folded by one pairwise add per sub-block, 3 tokens x 8 rows. (An SDOT
+     kernel needs a byte layout the shared driver does not have yet.) */
+
+#if defined(__clang__)
+#define RM__TGT_DOT __attribute__((target("dotprod")))
+#define RM__TGT_BF16N __attribute__((target("bf16")))
+#else
+#define RM__TGT_DOT __attribute__((target("arch=armv8.2-a+dotprod")))
+#define RM__TGT_BF16N __attribute__((target("arch=armv8.2-a+bf16")))
+#endif
+
+/* GCC's arm_neon.h (10 and later) declares the SDOT and BFDOT intrinsics for any target (they
+   need the attribute only where used); clang's (up to 14 at least) only when the whole file is
+   compiled for such a target (-march=armv8.2-a+dotprod, +bf16). Without them: the baseline. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#define RM__NEON_GCC10 1
+#else
+#define RM__NEON_GCC10 0
+#endif
+#if RM__NEON_GCC10 || defined(__ARM_FEATURE_DOTPROD)
+#define RM__NEON_HAVE_SDOT 1
+#else
+#define RM__NEON_HAVE_SDOT 0
+#endif
+#if RM__NEON_GCC10 || defined(__ARM_FEATURE_BF16_VECTOR_ARITHMETIC)
+#define RM__NEON_HAVE_BFDOT 1
+#else
+#define RM__NEON_HAVE_BFDOT 0
+#endif
+
+#define RM__NEON_DOT 1  /* FEAT_DotProd: SDOT */
+#define RM__NEON_BF16 2 /* FEAT_BF16: BFDOT */
+#define RM__NEON_I8MM 4 /* FEAT_I8MM (reported, not used: see the README's instruction counts) */
+
+/* The optional features of this CPU, RM__NEON_* bits. */
+static unsigned rm__neon_caps(void) {
+    unsigned c = 0;
+#if defined(__linux__)
+    const unsigned long h = getauxval(AT_HWCAP), h2 = getauxval(26 /* AT_HWCAP2 */);
+    if (h & (1ul << 20)) c |= RM__NEON_DOT; /* HWCAP_ASIMDDP */
+    if (h2 & (1ul << 14)) c |= RM__NEON_BF16; /* HWCAP2_BF16 */
+    if (h2 & (1ul << 13)) c |= RM__NEON_I8MM; /* HWCAP2_I8MM */
+#elif defined(__APPLE__)
+    static const char *const names[3] = {"hw.optional.arm.FEAT_DotProd", "hw.optional.arm.FEAT_BF16",
+                                         "hw.optional.arm.FEAT_I8MM"};
+    int i;
+    for (i = 0; i < 3; i++) {
+        int v = 0;
+        size_t n = sizeof(v);
+        if (sysctlbyname(names[i], &v, &n, NULL, 0) == 0 && v) c |= 1u << i;
+    }
+#endif
+    return c;
+}
+
+/* ---- float and bfloat16 ---- */
+
+static uint32_t rm__bf16_pair(float lo, float hi) {
+    return (uint32_t)rm__fp32_to_bf16(lo) | (uint32_t)rm__fp32_to_bf16(hi) << 16;
+}
+
+/* 4 consecutive elements of a float-type row, as floats. */
+static float32x4_t rm__load4_f_neon(int type, const uint8_t *p) {
+    if (type == RM_TYPE_F32) return vld1q_f32((const float *)(const void *)p);
+    if (type == RM_TYPE_F16) return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)(const void *)p)));
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t *)(const void *)p), 16));
+}
+
+/* rm__round_bf16 on 4 lanes: to nearest bfloat16, ties to even, NaN quiet. */
+static float32x4_t rm__round_bf16_neon(float32x4_t x) {
+    const uint32x4_t u = vreinterpretq_u32_f32(x), m = vdupq_n_u32(0xffff0000u);
+    const uint32x4_t r = vaddq_u32(u, vaddq_u32(vdupq_n_u32(0x7fff), vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1))));
+    const uint32x4_t nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7fffffff)), vdupq_n_u32(0x7f800000));
+    return vreinterpretq_f32_u32(vbslq_u32(nan, vorrq_u32(vandq_u32(u, m), vdupq_n_u32(0x00400000)), vandq_u32(r, m)));
+}
+
+/* Rows j0..j0+31 of W (zeros past n_out) into wp[k][32], 4 x 4 tiles transposed in registers.
+   rnd: rounded to bfloat16 (F16 weights at the bf16 precision). */
+static void rm__pack_f_panel_neon(const rm__mat *W, int64_t j0, float *wp, int rnd) {
+    const int64_t K = W->n_in, K4 = K & ~(int64_t)3;
+    const size_t esz = W->type == RM_TYPE_F32 ? 4 : 2;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t h, k;
+    for (h = 0; h < RM__NR; h += 4) {
+        const int64_t nr = RM__MAX(0, RM__MIN(4, W->n_out - (j0 + h)));
+        for (k = 0; k < K4; k += 4) {
+            float32x4_t r[4];
+            float32x4x2_t a, b;
+            int i;
+            for (i = 0; i < 4; i++) {
+                r[i] = i < nr ? rm__load4_f_neon(W->type, base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * esz)
+                              : vdupq_n_f32(0.0f);
+                if (rnd) r[i] = rm__round_bf16_neon(r[i]);
+            }
+            a = vtrnq_f32(r[0], r[1]);
+            b = vtrnq_f32(r[2], r[3]);
+            vst1q_f32(wp + (k + 0) * RM__NR + h, vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0])));
+            vst1q_f32(wp + (k + 1) * RM__NR + h, vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1])));
+            vst1q_f32(wp + (k + 2) * RM__NR + h, vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0])));
+            vst1q_f32(wp + (k + 3) * RM__NR + h, vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1])));
+        }
+        for (k = K4; k < K; k++) {
+            int i;
+            for (i = 0; i < 4; i++) {
+                const uint8_t *p = base + (size_t)(j0 + h + i) * W->row_bytes;
+                float v = 0.0f;
+                if (i < nr) {
+                    if (W->type == RM_TYPE_F32) memcpy(&v, p + 4 * k, 4);
+                    else if (W->type == RM_TYPE_F16) v = rm__fp16_to_fp32(rm__rd16(p + 2 * k));
+                    else v = rm__bf16_to_fp32(rm__rd16(p + 2 * k));
+                }
+                wp[k * RM__NR + h + i] = rnd ? rm__round_bf16(v) : v;
+            }
+        }
+    }
+}
+
+/* Rows j0..j0+31 of an F16/BF16 W (zeros past n_out, and past n_in in the last pair) into
+   wp[k/2][32] pairs of bf16, the lower k in the low half. */
+static void rm__pack_bf_panel_neon(const rm__mat *W, int64_t j0, uint32_t *wp) {
+    const int64_t K = W->n_in;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t j, k;
+    for (j = 0; j < RM__NR; j++) {
+        const uint8_t *p = j0 + j < W->n_out ? base + (size_t)(j0 + j) * W->row_bytes : NULL;
+        for (k = 0; k < K; k += 2) {
+            uint32_t v = 0;
+            if (p && W->type == RM_TYPE_BF16) {
+                v = rm__rd16(p + 2 * k);
+                if (k + 1 < K) v |= (uint32_t)rm__rd16(p + 2 * k + 2) << 16;
+            } else if (p) {
+                v = rm__bf16_pair(rm__fp16_to_fp32(rm__rd16(p + 2 * k)), k + 1 < K ? rm__fp16_to_fp32(rm__rd16(p + 2 * k + 2)) : 0.0f);
+            }
+            wp[(k / 2) * RM__NR + j] = v;
+        }
+    }
+}
+
+/* Y[t][c] for t < rows, c < cols (<= 8) from the accumulators of rows 0-3 (a) and 4-7 (b). */
+static void rm__store8_neon(float *y, float32x4_t a, float32x4_t b, int cols) {
+    if (cols >= 8) {
+        vst1q_f32(y, a);
+        vst1q_f32(y + 4, b);
+    } else {
+        float t[8];
+        int c;
+        vst1q_f32(t, a);
+        vst1q_f32(t + 4, b);
+        for (c = 0; c < cols; c++) y[c] = t[c];
+    }
+}
+
+#define RM__NF_ROWS(X) X(0, 0, 0) X(1, 0, 1) X(2, 0, 2) X(3, 0, 3) X(4, 1, 0) X(5, 1, 1) \
+    X(6, 1, 2) X(7, 1, 3) X(8, 2, 0) X(9, 2, 1) X(10, 2, 2) X(11, 2, 3)
+#define RM__NF_DECL(r, v, l) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
+#define RM__NF_STEP(r, v, l)                                                                                       \
+    a##r = vfmaq_laneq_f32(a##r, w0, x##v, l);                                                                     \
+    b##r = vfmaq_laneq_f32(b##r, w1, x##v, l);
+#define RM__NB_STEP(r, v, l)                                                                                       \
+    a##r = vbfdotq_laneq_f32(a##r, w0, x##v, l);                                                                   \
+    b##r = vbfdotq_laneq_f32(b##r, w1, x##v, l);
+#define RM__NF_STORE(r, v, l) \
+    if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
+
+/* 12 tokens (xp: [K][12]) x 8 rows (wp: 8 floats at a stride of 32) into Y; rows, cols: how
+   many are real. */
+static void rm__f_kernel_neon(int64_t K, const float *xp, const float *wp, float *Y, int64_t ldy, int rows, int cols) {
+    int64_t k;
+    RM__NF_ROWS(RM__NF_DECL)
+    for (k = 0; k < K; k++, xp += RM__FMR, wp += RM__NR) {
+        const float32x4_t w0 = vld1q_f32(wp), w1 = vld1q_f32(wp + 4);
+        const float32x4_t x0 = vld1q_f32(xp), x1 = vld1q_f32(xp + 4), x2 = vld1q_f32(xp + 8);
+        RM__NF_ROWS(RM__NF_STEP)
+    }
+    RM__NF_ROWS(RM__NF_STORE)
+}
+
+#if RM__NEON_HAVE_BFDOT
+/* The same over KP pairs of bf16 (xp: [KP][12] pairs, wp: 8 pairs at a stride of 32). */
+RM__TGT_BF16N static void rm__bf_kernel_neon(int64_t KP, const uint32_t *xp, const uint32_t *wp, float *Y, int64_t ldy,
+                                             int rows, int cols) {
+    int64_t k;
+    RM__NF_ROWS(RM__NF_DECL)
+    for (k = 0; k < KP; k++, xp += RM__FMR, wp += RM__NR) {
+        const bfloat16x8_t w0 = vreinterpretq_bf16_u32(vld1q_u32(wp)), w1 = vreinterpretq_bf16_u32(vld1q_u32(wp + 4));
+        const bfloat16x8_t x0 = vreinterpretq_bf16_u32(vld1q_u32(xp)), x1 = vreinterpretq_bf16_u32(vld1q_u32(xp + 4));
+        const bfloat16x8_t x2 = vreinterpretq_bf16_u32(vld1q_u32(xp + 8));
+        RM__NF_ROWS(RM__NB_STEP)
+    }
+    RM__NF_ROWS(RM__NF_STORE)
+}
+#endif
+
+/* The table's float entries (rm__gemm_f_drv). f_pack: how 2 bf16 pairs [k/2][32], else floats
+   [k][32] (how 1 rounds F16 weights to bf16; BF16 weights already are). */
+static void rm__f_pack_neon(const rm__mat *W, int64_t j0, float *wp, int how) {
+    if (how == 2) rm__pack_bf_panel_neon(W, j0, (uint32_t *)(void *)wp);
+    else rm__pack_f_panel_neon(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
+}
+
+/* One token as bf16 pairs at a stride of 12 (the driver's [k/2][12] block). */
+static void rm__f_pack_x_bf_neon(const float *src, int64_t K, uint32_t *dst) {
+    int64_t k;
+    for (k = 0; k < K; k += 2) dst[(k / 2) * RM__FMR] = rm__bf16_pair(src[k], k + 1 < K ? src[k + 1] : 0.0f);
+}
+
+/* 12 tokens x 32 rows, 8 rows at a time: BFDOT for how 2 (the table sets bf16dot only where
+   the CPU has FEAT_BF16), else FMLA over KL floats. */
+static void rm__f_kernel_neon32(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows, int cols,
+                                int how) {
+    int h;
+    for (h = 0; h < cols; h += 8) {
+#if RM__NEON_HAVE_BFDOT
+        if (how == 2)
+            rm__bf_kernel_neon(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp + h, Y + h, ldy,
+                               rows, cols - h);
+        else
+#endif
+            rm__f_kernel_neon(KL, xb, wp + h, Y + h, ldy, rows, cols - h);
+    }
+    (void)how;
+}
+
+/* ---- integer ---- */
+
+/* Quantizes 6 token rows (zeros past T) as the x86 path does, per block of 32: dx = amax /
+   32767, p = round-to-nearest-even(x / dx). xq [K/2][6] dwords of two int16 (the driver's
+   layout); xd, xs [nsub][6]: dx and dx * sum p (for the minimums). */
+static void rm__q_quant_x_neon(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
+                               int32_t *xq, float *xd, float *xs) {
+    const int64_t nsub = K / qi->bs;
+    int64_t r, b, i;
+    for (r = 0; r < RM__QMR; r++) {
+        const float *x = X + (t0 + r) * ldx;
+        if (t0 + r >= T) {
+            for (i = 0; i < K / 2; i++) xq[i * RM__QMR + r] = 0;
+            for (i = 0; i < nsub; i++) xd[i * RM__QMR + r] = xs[i * RM__QMR + r] = 0.0f;
+            continue;
+        }
+        for (b = 0; b < K / 32; b++) {
+            float32x4_t v[8], mx = vdupq_n_f32(0.0f);
+            int32_t q[32];
+            int32x4_t s0 = vdupq_n_s32(0), s1 = vdupq_n_s32(0);
+            float amax, d, id;
+            for (i = 0; i < 8; i++) {
+                v[i] = vld1q_f32(x + 32 * b + 4 * i);
+                mx = vmaxq_f32(mx, vabsq_f32(v[i]));
+            }
+            amax = vmaxvq_f32(mx);
+            d = amax / 32767.0f;
+            id = amax > 0 ? 32767.0f / amax : 0.0f;
+            for (i = 0; i < 8; i++) {
+                const int32x4_t qi4 = vcvtnq_s32_f32(vmulq_n_f32(v[i], id));
+                vst1q_s32(q + 4 * i, qi4);
+                if (i < 4) s0 = vaddq_s32(s0, qi4);
+                else s1 = vaddq_s32(s1, qi4);
+            }
+            for (i = 0; i < 16; i++)
+                xq[(16 * b + i) * RM__QMR + r] = (int32_t)((uint32_t)(uint16_t)(int16_t)q[2 * i] |
+                                                           (uint32_t)(uint16_t)(int16_t)q[2 * i + 1] << 16);
+            if (qi->bs == 32) {
+                xd[b * RM__QMR + r] = d;
+                xs[b * RM__QMR + r] = d * (float)(vaddvq_s32(s0) + vaddvq_s32(s1));
+            } else {
+                xd[2 * b * RM__QMR + r] = xd[(2 * b + 1) * RM__QMR + r] = d;
+                xs[2 * b * RM__QMR + r] = d * (float)vaddvq_s32(s0);
+                xs[(2 * b + 1) * RM__QMR + r] = d * (float)vaddvq_s32(s1);
+            }
+        }
+    }
+}
+
+/* The panel in the driver's layout (wq [K/2][32][2] int16, ws, wm [nsub][32]): the portable
+   packer, whatever the chunk. */
+static void rm__q_pack_neon(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws, float *wm,
+                            uint8_t *u, float *s, float *m) {
+    (void)ch;
+    rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
+}
+
+/* 3 tokens (xq [K/2][6] pairs) x 8 rows (wq: 8 rows x 2 int16 per pair at a stride of 64) with
+   SMLAL/SMLAL2: each pair step multiplies the rows' two levels by the token's two activations
+   into lanes (row, k parity), which one pairwise add per sub-block folds; sums stay exact in
+   int32 (|q p| < 2^23, 16 pairs per sub-block). */
+#define RM__NQ_ROWS(X) X(0) X(1) X(2)
+#define RM__NQ_DECL(r) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
+#define RM__NQ_INIT(r) int32x4_t p##r = vdupq_n_s32(0), q##r = vdupq_n_s32(0), u##r = vdupq_n_s32(0), v##r = vdupq_n_s32(0);
+#define RM__NQ_STEP(r)                                                                                             \
+    x = vreinterpretq_s16_s32(vdupq_n_s32(xk[r]));                                                                 \
+    p##r = vmlal_s16(p##r, vget_low_s16(w0), vget_low_s16(x));                                                     \
+    q##r = vmlal_high_s16(q##r, w0, x);                                                                            \
+    u##r = vmlal_s16(u##r, vget_low_s16(w1), vget_low_s16(x));                                                     \
+    v##r = vmlal_high_s16(v##r, w1, x);
+#define RM__NQ_SCALE(r)                                                                                            \
+    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(vpaddq_s32(p##r, q##r)), s0), xd[r]);                         \
+    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(vpaddq_s32(u##r, v##r)), s1), xd[r]);
+#define RM__NQ_MIN(r)                                                                                              \
+    a##r = vfmaq_n_f32(a##r, n0, xs[r]);                                                                           \
+    b##r = vfmaq_n_f32(b##r, n1, xs[r]);
+#define RM__NQ_STORE(r) \
+    if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
+
+static inline __attribute__((always_inline)) void
+rm__q_kernel3x8_neon(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                     const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    int64_t sb;
+    RM__NQ_ROWS(RM__NQ_DECL)
+    for (sb = 0; sb < nsub; sb++, xd += RM__QMR, xs += RM__QMR, ws += RM__NR, wm += RM__NR) {
+        float32x4_t s0, s1;
+        int o;
+        RM__NQ_ROWS(RM__NQ_INIT)
+        for (o = 0; o < bs2; o++, wq += 2 * RM__NR, xq += RM__QMR) {
+            const int32_t *xk = xq;
+            const int16x8_t w0 = vld1q_s16(wq), w1 = vld1q_s16(wq + 8);
+            int16x8_t x;
+            RM__NQ_ROWS(RM__NQ_STEP)
+        }
+        s0 = vld1q_f32(ws);
+        s1 = vld1q_f32(ws + 4);
+        RM__NQ_ROWS(RM__NQ_SCALE)
+        if (has_min) {
+            const float32x4_t n0 = vld1q_f32(wm), n1 = vld1q_f32(wm + 4);
+            RM__NQ_ROWS(RM__NQ_MIN)
+        }
+    }
+    RM__NQ_ROWS(RM__NQ_STORE)
+}
+
+/* 6 tokens x 32 rows as 2 x 4 blocks of 3 x 8; bs2 and has_min constant in each inlined copy. */
+#define RM__NQ_BLOCKS(B2, HM)                                                                                      \
+    for (r0 = 0; r0 < rows; r0 += 3)                                                                               \
+        for (c0 = 0; c0 < cols; c0 += 8)                                                                           \
+            rm__q_kernel3x8_neon(nsub, B2, HM, xq + r0, xd + r0, xs + r0, wq + 2 * c0, ws + c0, wm + c0,          \
+                                 Y + r0 * ldy + c0, ldy, RM__MIN(3, rows - r0), RM__MIN(8, cols - c0));
+static void rm__q_kernel_neon(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs,
+                              const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows,
+                              int cols) {
+    int r0, c0;
+    if (bs2 == 16) {
+        if (has_min) { RM__NQ_BLOCKS(16, 1) } else { RM__NQ_BLOCKS(16, 0) }
+    } else {
+        if (has_min) { RM__NQ_BLOCKS(8, 1) } else { RM__NQ_BLOCKS(8, 0) }
+    }
+}
+
+/* ---- element-wise ---- */
+
+/* e^x for 4 floats, as rm__exp16: x = n ln2 + r, the same polynomial, and 2^n as two powers
+   of two (n from -150 to 128 does not fit one exponent field), which underflows to 0 for x
+   below -104 and saturates to +Inf above 88.7. */
+static float32x4_t rm__exp4_neon(float32x4_t x) {
+    const float32x4_t hi = vdupq_n_f32(88.72283935546875f);
+    const uint32x4_t over = vcgtq_f32(x, hi);
+    float32x4_t n, r, p;
+    int32x4_t ni, n1;
+    x = vmaxq_f32(vminq_f32(x, hi), vdupq_n_f32(-104.0f));
+    n = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f));
+    r = vfmsq_f32(x, n, vdupq_n_f32(0.693359375f));
+    r = vfmsq_f32(r, n, vdupq_n_f32(-2.12194440e-4f));
+    p = vdupq_n_f32(1.9875691500e-4f);
+    p = vfmaq_f32(vdupq_n_f32(1.3981999507e-3f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
+    p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), p, vmulq_f32(r, r));
+    ni = vcvtq_s32_f32(n);
+    n1 = vshrq_n_s32(ni, 1);
+    p = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n1, vdupq_n_s32(127)), 23)));
+    p = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(ni, n1), vdupq_n_s32(127)), 23)));
+    return vbslq_f32(over, vdupq_n_f32(INFINITY), p);
+}
+
+static float32x4_t rm__silu4_neon(float32x4_t a, float32x4_t g) {
+    return vmulq_f32(a, vdivq_f32(g, vaddq_f32(vdupq_n_f32(1.0f), rm__exp4_neon(vnegq_f32(g)))));
+}
+
+/* a[i] *= silu(g[i]); the last partial vector through a zero-padded copy. */
+static void rm__silu_mul_neon(float *a, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i + 4 <= n; i += 4) vst1q_f32(a + i, rm__silu4_neon(vld1q_f32(a + i), vld1q_f32(g + i)));
+    if (i < n) {
+        float ta[4] = {0, 0, 0, 0}, tg[4] = {0, 0, 0, 0};
+        memcpy(ta, a + i, (size_t)(n - i) * 4);
+        memcpy(tg, g + i, (size_t)(n - i) * 4);
+        vst1q_f32(ta, rm__silu4_neon(vld1q_f32(ta), vld1q_f32(tg)));
+        memcpy(a + i, ta, (size_t)(n - i) * 4);
+    }
+}
+
+/* rm__softmax_row_avx512 on NEON: the sum in double; the last partial vector through a copy
+   padded with -INFINITY (e^ = 0). */
+static void rm__softmax_row_neon(float *s, const float *bias, int64_t n, float scale) {
+    float32x4_t mv = vdupq_n_f32(-INFINITY), inv;
+    float64x2_t d0 = vdupq_n_f64(0.0), d1 = vdupq_n_f64(0.0);
+    float mx;
+    double sum;
+    int64_t i;
+    for (i = 0; i < n; i += 4) {
+        float32x4_t v;
+        if (i + 4 <= n) {
+            v = vfmaq_n_f32(vld1q_f32(bias + i), vld1q_f32(s + i), scale);
+            vst1q_f32(s + i, v);
+        } else {
+            float ts[4] = {0, 0, 0, 0}, tb[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            memcpy(ts, s + i, (size_t)(n - i) * 4);
+            memcpy(tb, bias + i, (size_t)(n - i) * 4);
+            v = vfmaq_n_f32(vld1q_f32(tb), vld1q_f32(ts), scale);
+            vst1q_f32(ts, v);
+            memcpy(s + i, ts, (size_t)(n - i) * 4);
+        }
+        mv = vmaxq_f32(mv, v);
+    }
+    mx = vmaxvq_f32(mv);
+    if (mx == -INFINITY) mx = 0.0f;
+    for (i = 0; i < n; i += 4) {
+        float32x4_t p;
+        if (i + 4 <= n) {
+            p = rm__exp4_neon(vsubq_f32(vld1q_f32(s + i), vdupq_n_f32(mx)));
+            vst1q_f32(s + i, p);
+        } else {
+            float ts[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            memcpy(ts, s + i, (size_t)(n - i) * 4);
+            p = rm__exp4_neon(vsubq_f32(vld1q_f32(ts), vdupq_n_f32(mx)));
+            vst1q_f32(ts, p);
+            memcpy(s + i, ts, (size_t)(n - i) * 4);
+        }
+        d0 = vaddq_f64(d0, vcvt_f64_f32(vget_low_f32(p)));
+        d1 = vaddq_f64(d1, vcvt_high_f64_f32(p));
+    }
+    sum = vaddvq_f64(vaddq_f64(d0, d1));
+    inv = vdupq_n_f32(sum > 0 ? (float)(1.0 / sum) : 0.0f);
+    for (i = 0; i + 4 <= n; i += 4) vst1q_f32(s + i, vmulq_f32(vld1q_f32(s + i), inv));
+    for (; i < n; i++) s[i] *= vgetq_lane_f32(inv, 0);
+}
+
+/* sum_j e^(l[j] - mx): float lanes, then double. */
+static double rm__sumexp_neon(const float *l, int64_t n, float mx) {
+    const float32x4_t m = vdupq_n_f32(mx);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    int64_t i;
+    for (i = 0; i + 4 <= n; i += 4) acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(l + i), m)));
+    if (i < n) {
+        float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        memcpy(t, l + i, (size_t)(n - i) * 4);
+        acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(t), m)));
+    }
+    return (double)vaddvq_f32(acc);
+}
+
+#endif /* RM__KERNELS_NEON */
+
 /* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
 typedef struct rm__vec {
     const float *data;  /* NULL when absent */
@@ -7681,8 +8165,13 @@ static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
     RM__KT_NONE(RM_ISA_AVX2),
     RM__KT_NONE(RM_ISA_AVX512),
 #endif
-    /* ARM64 NEON: filled by the NEON section */
+    /* ARM64 NEON (bf16dot set by rm__kernels_pick where the CPU has BFDOT) */
+#if RM__KERNELS_NEON
+    {RM_ISA_NEON, 0, rm__f_pack_neon, rm__f_pack_x_bf_neon, rm__f_kernel_neon32, rm__q_quant_x_neon, rm__q_pack_neon,
+     rm__q_kernel_neon, rm__silu_mul_neon, rm__softmax_row_neon, rm__sumexp_neon},
+#else
     RM__KT_NONE(RM_ISA_NEON),
+#endif
 };
 
 static const char *const rm__isa_names[RM_ISA_COUNT] = {"auto", "scalar", "avx2", "avx512", "neon"};
@@ -7697,6 +8186,9 @@ RMDEF int rm_isa_available(int isa) {
 #if RM__KERNELS_X86
     case RM_ISA_AVX2: return rm__cpu_avx2();
     case RM_ISA_AVX512: return rm__cpu_avx512f() && rm__cpu_avx2();
+#endif
+#if RM__KERNELS_NEON
+    case RM_ISA_NEON: return 1; /* ASIMD is part of AArch64 */
 #endif
     default: return 0;
     }
@@ -7742,6 +8234,12 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
         }
     }
     if ((isa == RM_ISA_AVX2 || out->q_kernel == rm__q_kernel_avx2) && rm__cpu_avxvnni()) out->q_kernel = rm__q_kernel_avxvnni;
+#endif
+#if RM__KERNELS_NEON
+    if (isa == RM_ISA_NEON) {
+        const unsigned caps = rm__neon_caps();
+        out->bf16dot = RM__NEON_HAVE_BFDOT && (caps & RM__NEON_BF16);
+    }
 #endif
     return RM_OK;
 }

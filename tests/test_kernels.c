@@ -57,8 +57,11 @@ static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, si
     }
 }
 
-/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products. */
+/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products,
+   3 float precision with the table's own integer kernel where the pick replaced it for this CPU
+   (x86: AVX2 where AVX-VNNI runs). */
 static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int nth, int bf) {
+    const int mode = bf;
     const size_t rb = rm__row_bytes(type, n_in);
     const int64_t ldx = n_in + 3, ldy = n_out + 5;
     const int quant = type != RM_TYPE_F32 && type != RM_TYPE_F16 && type != RM_TYPE_BF16;
@@ -92,6 +95,12 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
         if (!K.bf16dot) goto done; /* bf 1 ran this very path already */
         k2.bf16dot = 0;
         did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 1);
+    } else if (bf == 3) {
+        rm__kernels k2 = K;
+        bf = 0;
+        k2.q_kernel = rm__kernel_tables[K.isa].q_kernel;
+        if (k2.q_kernel == K.q_kernel) goto done; /* bf 0 ran this very path already */
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 0);
     } else {
         did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, nth, bf);
     }
@@ -132,7 +141,8 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     CHECK(bad == 0, "%s %s T %lld bf %d: %lld outputs out of tolerance", rm_isa_name(K.isa), rm_type_name(type), (long long)T, bf,
           (long long)bad);
     if (T == 64 && n_out == 37)
-        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type), bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no vdpbf16ps)", worst);
+        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type),
+               mode == 3 ? "f32 (no dot products)" : bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no bf16 dot products)", worst);
 done:
     free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
     return did;
@@ -143,6 +153,8 @@ static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth)
     if (type == RM_TYPE_F16 || type == RM_TYPE_BF16) {
         did |= check_case_bf(type, n_in, n_out, T, nth, 1);
         did |= check_case_bf(type, n_in, n_out, T, nth, 2);
+    } else if (type != RM_TYPE_F32) {
+        did |= check_case_bf(type, n_in, n_out, T, nth, 3);
     }
     return did;
 }
@@ -340,6 +352,11 @@ int main(void) {
             return 1;
         }
         printf("  instruction set %s%s\n", rm_isa_name(isa), K.bf16dot ? " (with bf16 dot products)" : "");
+#if RM__KERNELS_NEON
+        if (isa == RM_ISA_NEON)
+            printf("  optional features of this CPU: dotprod %s, bf16 %s, i8mm %s\n", rm__neon_caps() & RM__NEON_DOT ? "yes" : "no",
+                   rm__neon_caps() & RM__NEON_BF16 ? "yes" : "no", rm__neon_caps() & RM__NEON_I8MM ? "yes" : "no");
+#endif
         n++;
         RUN(test_elementwise);
         RUN(test_all_types);
