@@ -163,7 +163,7 @@ static void rmtb_usage(FILE *f) {
                "         [--head FILE] [--threads T] [--precision bf16|f32] [--runs R] [--seed S] [--json]\n"
                "  prefill: N random tokens (default 512); explicit/implicit: N prompts of P tokens (default 2,\n"
                "  256) with K responses (2) of R tokens (128) through rm_score_ids; shared: P=512 and K=8\n"
-               "  responses of R=64 scored together vs a prefill of P+K*R. T threads (default: OpenMP's),\n"
+               "  responses of R=64 scored together vs a prefill of P+K*R. T threads (default: one per CPU),\n"
                "  median of R runs (default 3) after one warm-up run.\n");
 }
 

@@ -63,11 +63,12 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     float *y1 = (float *)malloc(sizeof(float) * (size_t)(ldy * T));
     float *wbuf = (float *)malloc(sizeof(float) * (size_t)(n_in * 64));
     float *dx = (float *)malloc(sizeof(float) * (size_t)(n_in / 32 + 1));
+    rm__pool *tp = nth > 1 ? rm__pool_new(nth) : NULL; /* NULL: the calling thread alone */
     rm__mat W;
     int64_t t, j, i, bad = 0;
     int did = 0;
     double worst = 0;
-    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx) {
+    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx || (nth > 1 && !tp)) {
         CHECK(0, "out of memory");
         goto done;
     }
@@ -80,13 +81,13 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     W.n_in = n_in;
     W.n_out = n_out;
     W.row_bytes = rb;
-    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1, bf != 0);
+    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, NULL, bf != 0);
     if (bf == 2) {
 #if RM__KERNELS_X86
-        did = rm__cpu_avx512f() ? rm__gemm_f_avx512(&W, x, T, ldx, y1, ldy, nth, 1) : 0;
+        did = rm__cpu_avx512f() ? rm__gemm_f_avx512(&W, x, T, ldx, y1, ldy, tp, 1) : 0;
 #endif
     } else {
-        did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, nth) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, nth);
+        did = bf ? rm__gemm_fast_bf16(&W, x, T, ldx, y1, ldy, tp) : rm__gemm_fast(&W, x, T, ldx, y1, ldy, tp);
     }
     if (!did) goto done;
     if (bf && !quant) {
@@ -127,6 +128,7 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
         printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type), bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no vdpbf16ps)", worst);
 done:
     free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
+    rm__pool_free(tp);
     return did;
 }
 
@@ -185,8 +187,8 @@ static void test_bf16_scope(void) {
             make_weights(ts[ti], K, N, w, rb, tmp);
             for (i = 0; i < K * T; i++) x[i] = rng_n();
             W.data = w, W.type = ts[ti], W.n_in = K, W.n_out = N, W.row_bytes = rb;
-            a = rm__gemm_fast(&W, x, T, K, y0, N, 1);
-            b = rm__gemm_fast_bf16(&W, x, T, K, y1, N, 1);
+            a = rm__gemm_fast(&W, x, T, K, y0, N, NULL);
+            b = rm__gemm_fast_bf16(&W, x, T, K, y1, N, NULL);
             CHECK(a == b, "%s: one precision took the fast path and the other not", rm_type_name(ts[ti]));
             if (a && b) CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(N * T)) == 0, "%s: the bf16 precision changed the result", rm_type_name(ts[ti]));
         }
@@ -207,7 +209,7 @@ static void test_fallback(void) {
     W.n_in = 32;
     W.n_out = 1;
     W.row_bytes = 36;
-    CHECK(rm__gemm_fast(&W, x, 1, 32, y, 4, 1) == 0, "Q8_1 must fall back to the reference");
+    CHECK(rm__gemm_fast(&W, x, 1, 32, y, 4, NULL) == 0, "Q8_1 must fall back to the reference");
 }
 
 /* The element-wise kernels (SiLU gate, masked softmax, sum of exponentials) as dispatched (the
