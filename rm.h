@@ -795,6 +795,11 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
 #else
 #define RM__HAVE_MMAP 0
 #endif
+#if defined(_WIN32)
+/* Windows: files are mapped with CreateFileMapping / MapViewOfFile, paths are UTF-8 turned
+   into UTF-16 for the wide calls, and threads are Win32 threads (see the pool below). */
+#include <windows.h>
+#endif
 
 /* Threads: POSIX threads, or Win32 threads and SRW locks (Vista and later). RM_NO_THREADS,
    or a compiler with neither the __atomic builtins nor the Interlocked functions, runs every
@@ -805,7 +810,6 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
 #define RM__THREADS 0
 #endif
 #if defined(_WIN32)
-#include <windows.h>
 #elif RM__THREADS
 #include <pthread.h>
 #include <unistd.h>
@@ -1277,11 +1281,93 @@ typedef struct rm__file {
     int owned;
 } rm__file;
 
+#if defined(_WIN32)
+/* A UTF-8 path as UTF-16 for the wide Win32 calls (caller frees); NULL when it is not valid
+   UTF-8 or memory ran out. */
+static wchar_t *rm__wpath(const char *path) {
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+    wchar_t *w;
+    if (n <= 0) return NULL;
+    w = (wchar_t *)RM_MALLOC((size_t)n * sizeof(wchar_t));
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, n) != n) {
+        RM_FREE(w);
+        w = NULL;
+    }
+    return w;
+}
+
+/* fopen with a UTF-8 path (fopen itself takes the ANSI code page there). */
+static FILE *rm__fopen(const char *path, const char *mode) {
+    wchar_t *w = rm__wpath(path), wm[8];
+    FILE *f = NULL;
+    size_t i;
+    for (i = 0; mode[i] && i < 7; i++) wm[i] = (wchar_t)(unsigned char)mode[i];
+    wm[i] = 0;
+    if (w) f = _wfopen(w, wm);
+    RM_FREE(w);
+    return f;
+}
+
+/* Replaces dst by src (the rename of a finished file over its destination). */
+static int rm__rename_over(const char *src, const char *dst) {
+    wchar_t *ws = rm__wpath(src), *wd = rm__wpath(dst);
+    int ok = ws && wd && MoveFileExW(ws, wd, MOVEFILE_REPLACE_EXISTING) != 0;
+    RM_FREE(ws);
+    RM_FREE(wd);
+    return ok ? 0 : -1;
+}
+
+static int rm__remove(const char *path) {
+    wchar_t *w = rm__wpath(path);
+    int ok = w && DeleteFileW(w) != 0;
+    RM_FREE(w);
+    return ok ? 0 : -1;
+}
+#else
+#define rm__fopen fopen
+#define rm__rename_over rename
+#define rm__remove remove
+#endif
+
 static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t errcap) {
     FILE *fp;
     long end;
     uint8_t *buf;
     memset(f, 0, sizeof(*f));
+#if defined(_WIN32) && !defined(RM_NO_MMAP)
+    {
+        wchar_t *w = rm__wpath(path);
+        HANDLE h = w ? CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                                   FILE_ATTRIBUTE_NORMAL, NULL)
+                     : INVALID_HANDLE_VALUE;
+        LARGE_INTEGER sz;
+        RM_FREE(w);
+        if (h == INVALID_HANDLE_VALUE) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
+        if (GetFileType(h) != FILE_TYPE_DISK || !GetFileSizeEx(h, &sz)) {
+            CloseHandle(h);
+            return rm__fail(err, errcap, RM_ERR_IO, "'%s' is not a regular file", path);
+        }
+        if (sz.QuadPart == 0) {
+            CloseHandle(h);
+            return RM_OK;
+        }
+        if ((uint64_t)sz.QuadPart <= (uint64_t)SIZE_MAX) {
+            HANDLE mh = CreateFileMappingW(h, NULL, PAGE_READONLY, 0, 0, NULL);
+            void *p = mh ? MapViewOfFile(mh, FILE_MAP_READ, 0, 0, 0) : NULL;
+            /* the view keeps the mapping and the file open */
+            if (mh) CloseHandle(mh);
+            CloseHandle(h);
+            if (p) {
+                f->data = (const uint8_t *)p;
+                f->size = (uint64_t)sz.QuadPart;
+                f->mapped = 1;
+                return RM_OK;
+            }
+        } else {
+            CloseHandle(h);
+        }
+    }
+#endif
 #if RM__HAVE_MMAP
     {
         struct stat st;
@@ -1311,7 +1397,7 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
     }
 #endif
     /* Fallback: read the whole file. */
-    fp = fopen(path, "rb");
+    fp = rm__fopen(path, "rb");
     if (!fp) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
     if (fseek(fp, 0, SEEK_END) != 0 || (end = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
         fclose(fp);
@@ -1337,6 +1423,8 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
 static void rm__file_close(rm__file *f) {
 #if RM__HAVE_MMAP
     if (f->mapped && f->data) munmap((void *)(uintptr_t)f->data, (size_t)f->size);
+#elif defined(_WIN32)
+    if (f->mapped && f->data) UnmapViewOfFile((const void *)f->data);
 #endif
     if (f->owned) RM_FREE((void *)(uintptr_t)f->data);
     memset(f, 0, sizeof(*f));
@@ -5107,7 +5195,12 @@ RMDEF rm_result rm_detokenize(const rm_vocab *v, const int32_t *ids, size_t n, c
 }
 
 static double rm__tok_now(void) {
-#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
+#if defined(_WIN32)
+    LARGE_INTEGER f, t;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart / (double)f.QuadPart;
+#elif defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -6256,7 +6349,7 @@ RMDEF rm_result rm_gguf_writer_write_file(rm_gguf_writer *w, const char *path) {
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".rm-tmp", 8);
     memset(&s, 0, sizeof(s));
-    s.f = fopen(tmp, "wb");
+    s.f = rm__fopen(tmp, "wb");
     if (!s.f) {
         e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot create '%s'", tmp);
         RM_FREE(tmp);
@@ -6266,13 +6359,9 @@ RMDEF rm_result rm_gguf_writer_write_file(rm_gguf_writer *w, const char *path) {
     e = rm__w_emit(w, &s, path);
     if (fclose(s.f) != 0 && e == RM_OK)
         e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot finish writing '%s' (disk full?)", tmp);
-    if (e == RM_OK) {
-#ifdef _WIN32
-        remove(path); /* rename does not replace an existing file there */
-#endif
-        if (rename(tmp, path) != 0) e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot rename '%s' to '%s'", tmp, path);
-    }
-    if (e != RM_OK) remove(tmp);
+    if (e == RM_OK && rm__rename_over(tmp, path) != 0)
+        e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot rename '%s' to '%s'", tmp, path);
+    if (e != RM_OK) rm__remove(tmp);
     else w->err[0] = 0;
     RM_FREE(tmp);
     return e;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs each test program given as an argument and adds up their "N passed, M failed" lines.
+# RUNNER (optional) runs each program, e.g. RUNNER=wine for Windows builds.
 passed=0; failed=0; crashed=0
 for t in "$@"; do
-    out=$("$t" 2>&1); rc=$?
+    out=$(${RUNNER:-} "$t" 2>&1); rc=$?
     printf '%s\n' "$out" | grep -v '^ok ' 
     line=$(printf '%s\n' "$out" | grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     if [ -z "$line" ]; then
