@@ -6416,7 +6416,10 @@ typedef struct rm__mat {
          sum_i w_i x_i = s * dx * sum_i q_i p_i + m * dx * sum_i p_i,
      so the inner loop is integer and each sub-block ends with a few float operations. */
 
-#if !defined(RM_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+/* Not on Windows: gcc there does not align the stack for 64-byte vectors (its bug 54412), and
+   the spilled __m512 values of these kernels then fault. */
+#if !defined(RM_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(_WIN32)
 #define RM__KERNELS_X86 1
 /* g++ 12 reports the intrinsics' deliberately undefined pass-through operands as
    (maybe-)uninitialized (GCC bug 105593); the push must come before the header. */
