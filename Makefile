@@ -44,7 +44,7 @@ VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard t
 PAPER_DATA := $(patsubst tests/data/paper/%.gz,$(BUILD)/paper-data/%,$(wildcard tests/data/paper/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test test-arm64 fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install paper paper-data
+.PHONY: all test test-arm64 test-windows fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install paper paper-data
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -184,6 +184,27 @@ test-arm64: vocab
 	RM_ISA=scalar QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_BUILD)/test_kernels || st=1; \
 	echo "== qemu-aarch64 -cpu $(ARM64_FULL): test_forward, test_score, test_tok"; \
 	QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_FULL_TESTS) || st=1; exit $$st
+
+# Windows: the suite and rmtool cross-built with mingw-w64 (static .exe) and run under wine
+# in a throwaway prefix under $(BUILD)/win (its first start takes a minute). test_cli and
+# test_examples drive the tools through a POSIX shell (system() with ./path, sh -c, kill) and
+# are not run there yet.
+WIN_CC    ?= x86_64-w64-mingw32-gcc
+WINE      ?= wine
+WIN_BUILD := $(BUILD)/win
+WIN_TESTS := $(filter-out $(WIN_BUILD)/test_cli.exe $(WIN_BUILD)/test_examples.exe,$(patsubst tests/%.c,$(WIN_BUILD)/%.exe,$(TEST_SRCS)))
+WIN_FLAGS  = -std=c99 -O2 $(WARN) -I. -Itests -static
+$(WIN_BUILD)/%.exe: tests/%.c $(HDRS)
+	@mkdir -p $(WIN_BUILD)
+	$(WIN_CC) $(WIN_FLAGS) $< -o $@ -lm -pthread
+$(WIN_BUILD)/test_static.exe: tests/test_static.c tests/static_b.inc $(HDRS)
+	@mkdir -p $(WIN_BUILD)
+	$(WIN_CC) $(WIN_FLAGS) tests/test_static.c -x c tests/static_b.inc -x none -o $@ -lm
+$(WIN_BUILD)/rmtool.exe: examples/rmtool.c $(HDRS)
+	@mkdir -p $(WIN_BUILD)
+	$(WIN_CC) $(WIN_FLAGS) $< -o $@ -lm
+test-windows: $(WIN_TESTS) $(WIN_BUILD)/rmtool.exe vocab
+	@WINEPREFIX=$(abspath $(WIN_BUILD))/prefix WINEDEBUG=-all BUILD=$(BUILD) TEST_EXEC=$(WINE) sh tests/run.sh $(WIN_TESTS)
 
 clean:
 	rm -rf $(BUILD)

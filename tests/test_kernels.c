@@ -72,11 +72,12 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     float *y1 = (float *)malloc(sizeof(float) * (size_t)(ldy * T));
     float *wbuf = (float *)malloc(sizeof(float) * (size_t)(n_in * 64));
     float *dx = (float *)malloc(sizeof(float) * (size_t)(n_in / 32 + 1));
+    rm__pool *tp = nth > 1 ? rm__pool_new(nth) : NULL; /* NULL: the calling thread alone */
     rm__mat W;
     int64_t t, j, i, bad = 0;
     int did = 0;
     double worst = 0;
-    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx) {
+    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx || (nth > 1 && !tp)) {
         CHECK(0, "out of memory");
         goto done;
     }
@@ -89,20 +90,20 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     W.n_in = n_in;
     W.n_out = n_out;
     W.row_bytes = rb;
-    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1, bf != 0);
+    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, NULL, bf != 0);
     if (bf == 2) {
         rm__kernels k2 = K;
         if (!K.bf16dot) goto done; /* bf 1 ran this very path already */
         k2.bf16dot = 0;
-        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 1);
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, tp, 1);
     } else if (bf == 3) {
         rm__kernels k2 = K;
         bf = 0;
         k2.q_kernel = rm__kernel_tables[K.isa].q_kernel;
         if (k2.q_kernel == K.q_kernel) goto done; /* bf 0 ran this very path already */
-        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 0);
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, tp, 0);
     } else {
-        did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, nth, bf);
+        did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, tp, bf);
     }
     if (!did) goto done;
     if (bf && !quant) {
@@ -145,6 +146,7 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
                mode == 3 ? "f32 (no dot products)" : bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no bf16 dot products)", worst);
 done:
     free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
+    rm__pool_free(tp);
     return did;
 }
 
@@ -205,8 +207,8 @@ static void test_bf16_scope(void) {
             make_weights(ts[ti], Kn, N, w, rb, tmp);
             for (i = 0; i < Kn * T; i++) x[i] = rng_n();
             W.data = w, W.type = ts[ti], W.n_in = Kn, W.n_out = N, W.row_bytes = rb;
-            a = rm__gemm_fast(&K, &W, x, T, Kn, y0, N, 1, 0);
-            b = rm__gemm_fast(&K, &W, x, T, Kn, y1, N, 1, 1);
+            a = rm__gemm_fast(&K, &W, x, T, Kn, y0, N, NULL, 0);
+            b = rm__gemm_fast(&K, &W, x, T, Kn, y1, N, NULL, 1);
             CHECK(a == b, "%s: one precision took the fast path and the other not", rm_type_name(ts[ti]));
             if (a && b) CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(N * T)) == 0, "%s: the bf16 precision changed the result", rm_type_name(ts[ti]));
         }
@@ -227,7 +229,7 @@ static void test_fallback(void) {
     W.n_in = 32;
     W.n_out = 1;
     W.row_bytes = 36;
-    CHECK(rm__gemm_fast(&K, &W, x, 1, 32, y, 4, 1, 0) == 0, "Q8_1 must fall back to the reference");
+    CHECK(rm__gemm_fast(&K, &W, x, 1, 32, y, 4, NULL, 0) == 0, "Q8_1 must fall back to the reference");
 }
 
 /* The element-wise kernels (SiLU gate, masked softmax, sum of exponentials) of the instruction
