@@ -163,7 +163,8 @@ tsan:
 # instruction: the whole suite took over 45 minutes). It runs test_kernels on each of ARM64_CPUS
 # (cortex-a53: ARMv8.0, the FMLA and SMLAL fallbacks; cortex-a76: ARMv8.2 with dotprod, no bf16;
 # max: dotprod, bf16, i8mm, the BFDOT path) and with RM_ISA=scalar, then ARM64_FULL_TESTS
-# (test_forward, test_score, test_tok) on -cpu ARM64_FULL (max) only. The kernels need only
+# (test_forward at the default precision only, RMT_QUICK; test_score, test_tok) on -cpu
+# ARM64_FULL (max) only. The kernels need only
 # ARMv8.0 (the optional instructions sit in functions with target attributes), hence
 # -march=armv8-a: the build must run on the v8.0 cores too.
 ARM64_CC      ?= aarch64-linux-gnu-gcc
@@ -183,7 +184,7 @@ test-arm64: vocab
 	echo "== qemu-aarch64 -cpu $(ARM64_FULL), RM_ISA=scalar: test_kernels"; \
 	RM_ISA=scalar QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_BUILD)/test_kernels || st=1; \
 	echo "== qemu-aarch64 -cpu $(ARM64_FULL): test_forward, test_score, test_tok"; \
-	QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_FULL_TESTS) || st=1; exit $$st
+	RMT_QUICK=1 QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_FULL_TESTS) || st=1; exit $$st
 
 # Windows: the suite and rmtool cross-built with mingw-w64 (static .exe) and run under wine
 # in a throwaway prefix under $(BUILD)/win (its first start takes a minute). test_cli and
