@@ -52,6 +52,10 @@ COMPILE-TIME OPTIONS
                        x86-64 or AArch64; at run time the
                        environment variable RM_ISA=scalar|avx2|avx512|neon, or
                        rm_ctx_params.isa, forces one: see rm_isa)
+   RM_UNALIGNED_VECTOR_MOVE   Windows with gcc (mingw-w64): turn the x86 SIMD kernels on; the
+                       build must then pass -Wa,-muse-unaligned-vector-move (binutils >= 2.38),
+                       as gcc misaligns spilled vectors there (without it they fault). clang
+                       needs neither; without both, gcc builds for Windows run the scalar code
    RM_NO_MMAP          never map files; read them into memory instead
    RM_MALLOC/RM_REALLOC/RM_FREE   replace the allocator (all three together)
    RM_MAX_CONTEXT      upper bound on tokens per context (default 1<<20)
@@ -152,6 +156,11 @@ RECENT CHANGES
           ARM64 NEON kernels (RM_ISA=neon, the default on AArch64) as rows of the same table:
           FMLA, BFDOT and SMLAL products, NEON element-wise kernels; make test-arm64 runs a
           bounded suite under qemu
+          Windows (mingw-w64 gcc or clang; make test-windows runs the library suite under
+          wine): the x86 kernels with clang, or with gcc and RM_UNALIGNED_VECTOR_MOVE plus
+          -Wa,-muse-unaligned-vector-move; worker threads take their creator's x87 precision
+          (mingw's libm, so results do not depend on the thread count); a file that fails to
+          open says why ("No such file or directory", "is a directory") as elsewhere
           RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
           the Python binding python/rmh over it (ctypes);
           rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
@@ -1175,6 +1184,17 @@ static int64_t rm__atomic_add_1(int64_t *p, int64_t v) { int64_t o = *p; *p += v
 #define rm__pause() ((void)0)
 #endif
 
+/* mingw-w64's exp, log, pow and friends run on the x87 unit, whose precision is a per-thread
+   setting: its start-up code gives the main thread 64-bit mantissas, Windows gives every new
+   thread 53-bit ones, and the same call then differs in the last bit from one thread to the
+   next (a result would depend on the thread count). Workers load their creator's control
+   word. MSVC's and the Unix libraries use SSE2 on x86-64 and need nothing. */
+#if RM__THREADS && defined(_WIN32) && (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define RM__X87_CW 1
+#else
+#define RM__X87_CW 0
+#endif
+
 #if RM__THREADS && defined(_WIN32)
 typedef SRWLOCK rm__mutex;
 typedef CONDITION_VARIABLE rm__cond;
@@ -1229,6 +1249,9 @@ struct rm__pool {
     rm__cond wake, done;
     int sleepers;          /* workers asleep on wake */
     int caller_waits;      /* the caller is asleep on done */
+#endif
+#if RM__X87_CW
+    unsigned short x87cw;  /* the creating thread's x87 control word, which workers load */
 #endif
 };
 
@@ -1289,7 +1312,13 @@ static void rm__pool_worker_run(rm__worker *w) {
     }
 }
 #if defined(_WIN32)
-static DWORD WINAPI rm__pool_main(LPVOID arg) { rm__pool_worker_run((rm__worker *)arg); return 0; }
+static DWORD WINAPI rm__pool_main(LPVOID arg) {
+#if RM__X87_CW
+    __asm__ __volatile__("fldcw %0" : : "m"(((rm__worker *)arg)->pool->x87cw));
+#endif
+    rm__pool_worker_run((rm__worker *)arg);
+    return 0;
+}
 #else
 static void *rm__pool_main(void *arg) { rm__pool_worker_run((rm__worker *)arg); return NULL; }
 #endif
@@ -1355,6 +1384,9 @@ static rm__pool *rm__pool_new(int n) {
             rm__mutex_free(&p->mu);
             return p;
         }
+#if RM__X87_CW
+        __asm__ __volatile__("fnstcw %0" : "=m"(p->x87cw));
+#endif
         for (i = 0; i < n - 1; i++) {
             rm__worker *w = &p->w[i];
             w->pool = p;
@@ -1473,6 +1505,26 @@ static wchar_t *rm__wpath(const char *path) {
     return w;
 }
 
+#if !defined(RM_NO_MMAP)
+/* The common reasons a file fails to open, in the words strerror uses on the other systems
+   (the message stays the same everywhere, whatever the system's language); NULL for others. */
+static const char *rm__win_error(DWORD e) {
+    switch (e) {
+    case ERROR_FILE_NOT_FOUND:
+    case ERROR_PATH_NOT_FOUND:
+    case ERROR_INVALID_NAME: return "No such file or directory";
+    case ERROR_ACCESS_DENIED: return "Permission denied";
+    case ERROR_SHARING_VIOLATION:
+    case ERROR_LOCK_VIOLATION: return "the file is in use by another process";
+    case ERROR_NOT_ENOUGH_MEMORY:
+    case ERROR_OUTOFMEMORY: return "Cannot allocate memory";
+    case ERROR_FILENAME_EXCED_RANGE: return "File name too long";
+    case ERROR_NO_UNICODE_TRANSLATION: return "the path is not valid UTF-8";
+    default: return NULL;
+    }
+}
+#endif
+
 /* fopen with a UTF-8 path (fopen itself takes the ANSI code page there). */
 static FILE *rm__fopen(const char *path, const char *mode) {
     wchar_t *w = rm__wpath(path), wm[8];
@@ -1518,8 +1570,16 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
                                    FILE_ATTRIBUTE_NORMAL, NULL)
                      : INVALID_HANDLE_VALUE;
         LARGE_INTEGER sz;
+        if (h == INVALID_HANDLE_VALUE) {
+            /* CreateFile refuses a directory with "access denied": say what it is */
+            DWORD e = GetLastError(), attr = w ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+            RM_FREE(w);
+            if (attr != INVALID_FILE_ATTRIBUTES && (attr & FILE_ATTRIBUTE_DIRECTORY))
+                return rm__fail(err, errcap, RM_ERR_IO, "'%s' is a directory", path);
+            if (rm__win_error(e)) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': %s", path, rm__win_error(e));
+            return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': Windows error %lu", path, (unsigned long)e);
+        }
         RM_FREE(w);
-        if (h == INVALID_HANDLE_VALUE) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
         if (GetFileType(h) != FILE_TYPE_DISK || !GetFileSizeEx(h, &sz)) {
             CloseHandle(h);
             return rm__fail(err, errcap, RM_ERR_IO, "'%s' is not a regular file", path);
@@ -6599,10 +6659,15 @@ typedef struct rm__mat {
          sum_i w_i x_i = s * dx * sum_i q_i p_i + m * dx * sum_i p_i,
      so the inner loop is integer and each sub-block ends with a few float operations. */
 
-/* Not on Windows: gcc there does not align the stack for 64-byte vectors (its bug 54412), and
-   the spilled __m512 values of these kernels then fault. */
+/* Windows: gcc there does not align the stack beyond 16 bytes (its bug 54412), yet moves the
+   __m256/__m512 values it spills with the aligned vmovaps, which then faults (seen in the
+   AVX-512 softmax under wine). binutils >= 2.38 can assemble every such move as its unaligned
+   twin (-Wa,-muse-unaligned-vector-move, no slower on aligned data); the header cannot see
+   assembler options, so with gcc the kernels are on only when RM_UNALIGNED_VECTOR_MOVE says
+   the build passes that flag, and the scalar code runs otherwise. clang aligns the stack and
+   needs nothing. MSVC itself (no GNU target attributes) runs the scalar code. */
 #if !defined(RM_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
-    !defined(_WIN32)
+    (!defined(_WIN32) || defined(__clang__) || defined(RM_UNALIGNED_VECTOR_MOVE))
 #define RM__KERNELS_X86 1
 /* g++ 12 reports the intrinsics' deliberately undefined pass-through operands as
    (maybe-)uninitialized (GCC bug 105593); the push must come before the header. */

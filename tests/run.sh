@@ -4,6 +4,8 @@
 passed=0; failed=0; crashed=0
 for t in "$@"; do
     out=$(${TEST_EXEC:-} "$t" 2>&1); rc=$?
+    # Windows programs (under wine) end their lines with CR LF
+    out=$(printf '%s\n' "$out" | tr -d '\r')
     printf '%s\n' "$out" | grep -v '^ok ' 
     line=$(printf '%s\n' "$out" | grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     if [ -z "$line" ]; then
