@@ -120,10 +120,12 @@ static void rmc_sha256_hex(rmc_sha256 *s, char *hex) {
 
 #define RMC_MAX_SHARDS 4096
 
-typedef enum rmc_arch { RMC_LLAMA, RMC_QWEN2, RMC_QWEN3 } rmc_arch;
-static const char *const rmc_arch_gguf[] = {"llama", "qwen2", "qwen3"};
+typedef enum rmc_arch { RMC_LLAMA, RMC_QWEN2, RMC_QWEN3, RMC_GEMMA2, RMC_GPTNEOX } rmc_arch;
+static const char *const rmc_arch_gguf[] = {"llama", "qwen2", "qwen3", "gemma2", "gptneox"};
 
-typedef enum rmc_kind { RMC_COPY, RMC_PERMUTE, RMC_ROPE_FREQS } rmc_kind;
+/* RMC_PERMUTE: llama's q/k rows; RMC_QKV: gptneox's fused rows (or bias elements) from HF's
+   per-head [q, k, v] to [all q; all k; all v]; RMC_PLUS_ONE: gemma2's norms, stored as w - 1 */
+typedef enum rmc_kind { RMC_COPY, RMC_PERMUTE, RMC_ROPE_FREQS, RMC_QKV, RMC_PLUS_ONE } rmc_kind;
 
 typedef struct rmc_tensor {
     char name[64];
@@ -154,6 +156,12 @@ typedef struct rmc_ctx {
     int seqcls;
     int64_t n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_vocab, n_ctx, n_labels;
     int has_head_dim, tied;
+    int64_t n_rot;              /* gptneox: rotary_pct of the head size */
+    int parallel_residual;      /* gptneox: use_parallel_residual */
+    double rope_base;           /* gemma2, gptneox: written only when not 10000 (see rmc_metadata) */
+    unsigned char *spm_raw;     /* gemma2: tokenizer.model's bytes, and its pieces into them */
+    struct rmc_piece *pieces;
+    int64_t n_pieces;
     rmst_file *shards[RMC_MAX_SHARDS];
     char *shard_names[RMC_MAX_SHARDS];
     int n_shards;
@@ -226,12 +234,16 @@ static rm_result rmc_cfg_num(rmc_ctx *c, const char *key, double def, double *ou
     return RM_OK;
 }
 
+static rm_result rmc_arch_config(rmc_ctx *c);
+
 static rm_result rmc_read_config(rmc_ctx *c) {
     static const struct { const char *hf; rmc_arch arch; int seqcls; } archs[] = {
         {"LlamaForCausalLM", RMC_LLAMA, 0}, {"MistralForCausalLM", RMC_LLAMA, 0}, {"Qwen2ForCausalLM", RMC_QWEN2, 0},
         {"Qwen3ForCausalLM", RMC_QWEN3, 0}, {"LlamaForSequenceClassification", RMC_LLAMA, 1},
         {"MistralForSequenceClassification", RMC_LLAMA, 1}, {"Qwen2ForSequenceClassification", RMC_QWEN2, 1},
-        {"Qwen3ForSequenceClassification", RMC_QWEN3, 1}};
+        {"Qwen3ForSequenceClassification", RMC_QWEN3, 1}, {"Gemma2ForCausalLM", RMC_GEMMA2, 0},
+        {"Gemma2ForSequenceClassification", RMC_GEMMA2, 1}, {"GPTNeoXForCausalLM", RMC_GPTNEOX, 0},
+        {"GPTNeoXForSequenceClassification", RMC_GPTNEOX, 1}};
     const rmj_value *root = rmj_root(c->config), *a = rmj_at(rmj_get(root, "architectures"), 0), *rs;
     const char *an = rmj_str(a, NULL);
     size_t i;
@@ -240,7 +252,7 @@ static rm_result rmc_read_config(rmc_ctx *c) {
     for (i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
         if (strcmp(an, archs[i].hf) == 0) break;
     if (i == sizeof(archs) / sizeof(archs[0]))
-        return rmc_fail(c, RM_ERR_ARCH, "config.json: architecture '%.100s' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM and their *ForSequenceClassification twins)", an);
+        return rmc_fail(c, RM_ERR_ARCH, "config.json: architecture '%.100s' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, GPTNeoXForCausalLM and their *ForSequenceClassification twins)", an);
     c->arch = archs[i].arch;
     c->seqcls = archs[i].seqcls;
     if ((e = rmc_cfg_int(c, "hidden_size", -1, &c->n_embd)) || (e = rmc_cfg_int(c, "num_hidden_layers", -1, &c->n_layer)) ||
@@ -252,11 +264,14 @@ static rm_result rmc_read_config(rmc_ctx *c) {
         /* the converter writes head_count_kv only when config.json has it */
     }
     c->has_head_dim = rmj_get(root, "head_dim") != NULL && !rmj_is_null(rmj_get(root, "head_dim"));
-    if ((e = rmc_cfg_int(c, "head_dim", c->n_embd / c->n_head, &c->head_dim))) return e;
+    /* the converter reads gemma2's head_dim unconditionally; gptneox's is hidden / heads */
+    if ((e = rmc_cfg_int(c, "head_dim", c->arch == RMC_GEMMA2 ? -1 : c->n_embd / c->n_head, &c->head_dim))) return e;
+    if (c->arch == RMC_GPTNEOX) c->head_dim = c->n_embd / c->n_head;
     if (c->n_head % c->n_head_kv || (c->arch == RMC_LLAMA && (c->head_dim % 2)))
         return rmc_fail(c, RM_ERR_HPARAM, "config.json: num_attention_heads %lld is not a multiple of num_key_value_heads %lld, or head_dim %lld is odd",
                         (long long)c->n_head, (long long)c->n_head_kv, (long long)c->head_dim);
     c->tied = rmj_bool(rmj_get(root, "tie_word_embeddings"));
+    if ((e = rmc_arch_config(c))) return e;
     if (c->seqcls) {
         const rmj_value *l = rmj_get(root, "id2label");
         int64_t nl = 0;
@@ -273,6 +288,55 @@ static rm_result rmc_read_config(rmc_ctx *c) {
             return rmc_fail(c, RM_ERR_HPARAM, "config.json: rope_scaling type '%.40s' is not supported (llama3 only)", ty);
         if (strcmp(ty, "llama3") == 0 && c->arch != RMC_LLAMA)
             return rmc_fail(c, RM_ERR_HPARAM, "config.json: llama3 rope scaling on a %s model is not supported", rmc_arch_gguf[c->arch]);
+    }
+    return RM_OK;
+}
+
+/* What gemma2 and gptneox add to the common fields. Both converters write no rope.freq_base
+   (llama.cpp then uses 10000): a checkpoint with another base gets the key (see rmc_metadata)
+   rather than a file that silently computes different positions. */
+static rm_result rmc_arch_config(rmc_ctx *c) {
+    const rmj_value *root = rmj_root(c->config);
+    rm_result e;
+    c->rope_base = 10000.0;
+    if (c->arch == RMC_GPTNEOX) {
+        double pct, eps;
+        const rmj_value *pr = rmj_get(root, "use_parallel_residual"), *act = rmj_get(root, "hidden_act");
+        if ((e = rmc_cfg_num(c, "rotary_pct", -1, &pct)) || (e = rmc_cfg_num(c, "layer_norm_eps", -1, &eps))) return e;
+        if (pct > 1) return rmc_fail(c, RM_ERR_HPARAM, "config.json: rotary_pct %g is above 1", pct);
+        /* int(rotary_pct * head_dim), as the converter computes it */
+        c->n_rot = (int64_t)(pct * (double)c->head_dim);
+        if (c->n_rot % 2)
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: rotary_pct %g of head size %lld gives %lld rotary dimensions (odd)", pct,
+                            (long long)c->head_dim, (long long)c->n_rot);
+        c->parallel_residual = !pr || rmj_is_null(pr) ? 1 : rmj_bool(pr);
+        if (act && !rmj_is_null(act) && !rmj_str_eq(act, "gelu") && !rmj_str_eq(act, "gelu_new") && !rmj_str_eq(act, "gelu_fast") &&
+            !rmj_str_eq(act, "gelu_pytorch_tanh"))
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: hidden_act '%.40s' is not supported for gptneox (gelu only)", rmj_str(act, NULL));
+        if (rmj_get(root, "attention_bias") && rmj_is_bool(rmj_get(root, "attention_bias")) && !rmj_bool(rmj_get(root, "attention_bias")))
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: attention_bias false (GPT-NeoX without q/k/v biases) is not supported");
+        if (rmj_is_number(rmj_get(root, "rotary_emb_base"))) c->rope_base = rmj_num(rmj_get(root, "rotary_emb_base"));
+        if (rmj_is_number(rmj_get(root, "rope_theta"))) c->rope_base = rmj_num(rmj_get(root, "rope_theta"));
+    } else if (c->arch == RMC_GEMMA2) {
+        static const char *const need[] = {"rms_norm_eps", "attn_logit_softcapping", "final_logit_softcapping", "sliding_window"};
+        double qs, v;
+        size_t k;
+        const rmj_value *act = rmj_get(root, "hidden_activation");
+        for (k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+            if ((e = rmc_cfg_num(c, need[k], -1, &v))) return e;
+        if (act && !rmj_is_null(act) && !rmj_str_eq(act, "gelu_pytorch_tanh"))
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: hidden_activation '%.40s' is not supported for gemma2 (gelu_pytorch_tanh only)", rmj_str(act, NULL));
+        /* llama.cpp (and rm.h) scale queries by 1/sqrt(head_dim), or 1/sqrt(n_embd/n_head) for
+           the 46-layer 27B; the GGUF has no key for query_pre_attn_scalar, so any other value
+           would give a file that computes different attention */
+        if ((e = rmc_cfg_num(c, "query_pre_attn_scalar", -1, &qs))) return e;
+        v = (double)(c->n_layer == 46 ? c->n_embd / c->n_head : c->head_dim);
+        if (qs != v)
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: query_pre_attn_scalar %g is not %g, the query scale a gemma2 GGUF implies for these sizes (head_dim, or hidden_size/num_attention_heads with 46 layers)",
+                            qs, v);
+        if (rmj_is_number(rmj_get(root, "rope_theta"))) c->rope_base = rmj_num(rmj_get(root, "rope_theta"));
+        if (!rmj_get(root, "tie_word_embeddings") || rmj_is_null(rmj_get(root, "tie_word_embeddings"))) c->tied = 1; /* Gemma2Config's default */
+        if (!c->tied) return rmc_fail(c, RM_ERR_HPARAM, "config.json: tie_word_embeddings false: a gemma2 GGUF has no output.weight (the LM head is the embedding)");
     }
     return RM_OK;
 }
@@ -377,9 +441,60 @@ static const char *rmc_map_name(const rmc_ctx *c, const char *hf, char *buf, siz
         {"self_attn.v_proj.bias", "attn_v.bias"},       {"self_attn.q_norm.weight", "attn_q_norm.weight"},
         {"self_attn.k_norm.weight", "attn_k_norm.weight"}, {"mlp.gate_proj.weight", "ffn_gate.weight"},
         {"mlp.up_proj.weight", "ffn_up.weight"},        {"mlp.down_proj.weight", "ffn_down.weight"}};
+    static const struct { const char *hf, *gguf; } gemma2[] = {
+        {"input_layernorm.weight", "attn_norm.weight"}, {"post_attention_layernorm.weight", "post_attention_norm.weight"},
+        {"pre_feedforward_layernorm.weight", "ffn_norm.weight"}, {"post_feedforward_layernorm.weight", "post_ffw_norm.weight"},
+        {"self_attn.q_proj.weight", "attn_q.weight"},   {"self_attn.k_proj.weight", "attn_k.weight"},
+        {"self_attn.v_proj.weight", "attn_v.weight"},   {"self_attn.o_proj.weight", "attn_output.weight"},
+        {"mlp.gate_proj.weight", "ffn_gate.weight"},    {"mlp.up_proj.weight", "ffn_up.weight"},
+        {"mlp.down_proj.weight", "ffn_down.weight"}};
+    static const struct { const char *hf, *gguf; } neox[] = {
+        {"input_layernorm.weight", "attn_norm.weight"}, {"input_layernorm.bias", "attn_norm.bias"},
+        {"post_attention_layernorm.weight", "ffn_norm.weight"}, {"post_attention_layernorm.bias", "ffn_norm.bias"},
+        {"attention.query_key_value.weight", "attn_qkv.weight"}, {"attention.query_key_value.bias", "attn_qkv.bias"},
+        {"attention.dense.weight", "attn_output.weight"}, {"attention.dense.bias", "attn_output.bias"},
+        {"mlp.dense_h_to_4h.weight", "ffn_up.weight"},  {"mlp.dense_h_to_4h.bias", "ffn_up.bias"},
+        {"mlp.dense_4h_to_h.weight", "ffn_down.weight"}, {"mlp.dense_4h_to_h.bias", "ffn_down.bias"}};
     size_t n = strlen(hf), i;
     *layer = -1;
-    if (n > 20 && strcmp(hf + n - 20, ".rotary_emb.inv_freq") == 0) return ""; /* the converter drops these */
+    /* the converter drops these buffers (of any architecture) */
+    if ((n > 20 && strcmp(hf + n - 20, ".rotary_emb.inv_freq") == 0) || (n > 22 && strcmp(hf + n - 22, ".attention.masked_bias") == 0) ||
+        (n > 15 && strcmp(hf + n - 15, ".attention.bias") == 0))
+        return "";
+    if (c->arch == RMC_GPTNEOX) {
+        if (strcmp(hf, "gpt_neox.embed_in.weight") == 0) return "token_embd.weight";
+        if (strcmp(hf, "gpt_neox.final_layer_norm.weight") == 0) return "output_norm.weight";
+        if (strcmp(hf, "gpt_neox.final_layer_norm.bias") == 0) return "output_norm.bias";
+        if (strcmp(hf, "embed_out.weight") == 0 && !c->seqcls) return "output.weight";
+        if (strcmp(hf, "score.weight") == 0 && c->seqcls) return "cls.output.weight";
+        if (strncmp(hf, "gpt_neox.layers.", 16) == 0) {
+            char *end;
+            long long il = strtoll(hf + 16, &end, 10);
+            if (end == hf + 16 || *end != '.' || il < 0 || il >= c->n_layer) return NULL;
+            for (i = 0; i < sizeof(neox) / sizeof(neox[0]); i++)
+                if (strcmp(end + 1, neox[i].hf) == 0) {
+                    snprintf(buf, cap, "blk.%lld.%s", il, neox[i].gguf);
+                    *layer = il;
+                    return buf;
+                }
+        }
+        return NULL;
+    }
+    if (c->arch == RMC_GEMMA2) {
+        if (strcmp(hf, "lm_head.weight") == 0 && !c->seqcls) return ""; /* the converter skips it: the head is tied */
+        if (strncmp(hf, "model.layers.", 13) == 0) {
+            char *end;
+            long long il = strtoll(hf + 13, &end, 10);
+            if (end == hf + 13 || *end != '.' || il < 0 || il >= c->n_layer) return NULL;
+            for (i = 0; i < sizeof(gemma2) / sizeof(gemma2[0]); i++)
+                if (strcmp(end + 1, gemma2[i].hf) == 0) {
+                    snprintf(buf, cap, "blk.%lld.%s", il, gemma2[i].gguf);
+                    *layer = il;
+                    return buf;
+                }
+            return NULL;
+        }
+    }
     if (strcmp(hf, "model.embed_tokens.weight") == 0) return "token_embd.weight";
     if (strcmp(hf, "model.norm.weight") == 0) return "output_norm.weight";
     if (strcmp(hf, "lm_head.weight") == 0 && !c->seqcls) return "output.weight";
@@ -420,6 +535,8 @@ static int rmc_type_for(const rmc_ctx *c, const rmc_tensor *t, int64_t i_attn_v)
         nt = RM_TYPE_Q6_K;
     } else if (strstr(t->name, "attn_v.weight")) {
         if (ft->mix == 2 && rmc_more_bits(i_attn_v, c->n_layer)) nt = RM_TYPE_Q6_K;
+    } else if (strstr(t->name, "attn_qkv.weight")) {
+        if (ft->mix == 2) nt = nt == RM_TYPE_Q4_K ? RM_TYPE_Q5_K : RM_TYPE_Q6_K;
     } else if (strstr(t->name, "ffn_down")) {
         int64_t il = strtoll(t->name + 4, NULL, 10);
         if (ft->mix == 2 && rmc_more_bits(il, c->n_layer)) nt = RM_TYPE_Q6_K;
@@ -485,6 +602,47 @@ static rm_result rmc_rope_freqs(rmc_ctx *c) {
     return RM_OK;
 }
 
+/* The HF name of a GGUF tensor of block il (-1: outside the blocks), for error messages: the
+   name rmc_map_name maps to it. */
+static void rmc_hf_name(const rmc_ctx *c, const char *gguf, int64_t il, char *out, size_t cap) {
+    static const char *const pre[] = {"model.layers.", "gpt_neox.layers."};
+    static const char *const tails[] = {
+        "input_layernorm.weight", "input_layernorm.bias", "post_attention_layernorm.weight", "post_attention_layernorm.bias",
+        "pre_feedforward_layernorm.weight", "post_feedforward_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight",
+        "self_attn.v_proj.weight", "self_attn.o_proj.weight", "self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias",
+        "self_attn.q_norm.weight", "self_attn.k_norm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight",
+        "attention.query_key_value.weight", "attention.query_key_value.bias", "attention.dense.weight", "attention.dense.bias",
+        "mlp.dense_h_to_4h.weight", "mlp.dense_h_to_4h.bias", "mlp.dense_4h_to_h.weight", "mlp.dense_4h_to_h.bias",
+        "embed_tokens.weight", "norm.weight", "embed_in.weight", "final_layer_norm.weight", "final_layer_norm.bias"};
+    static const char *const globals[] = {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight", "score.weight",
+                                          "gpt_neox.embed_in.weight", "gpt_neox.final_layer_norm.weight",
+                                          "gpt_neox.final_layer_norm.bias", "embed_out.weight"};
+    char buf[96];
+    int64_t l;
+    size_t k;
+    snprintf(out, cap, "%s", gguf);
+    if (il < 0) {
+        for (k = 0; k < sizeof(globals) / sizeof(globals[0]); k++) {
+            const char *g = rmc_map_name(c, globals[k], buf, sizeof(buf), &l);
+            if (g && strcmp(g, gguf) == 0) {
+                snprintf(out, cap, "%s", globals[k]);
+                return;
+            }
+        }
+        return;
+    }
+    for (k = 0; k < sizeof(tails) / sizeof(tails[0]); k++) {
+        char hf[128];
+        const char *g;
+        snprintf(hf, sizeof(hf), "%s%lld.%s", pre[c->arch == RMC_GPTNEOX], (long long)il, tails[k]);
+        g = rmc_map_name(c, hf, buf, sizeof(buf), &l);
+        if (g && strcmp(g, gguf) == 0) {
+            snprintf(out, cap, "%s", hf);
+            return;
+        }
+    }
+}
+
 /* Every tensor of the checkpoint mapped, every tensor the architecture needs present. */
 static rm_result rmc_plan(rmc_ctx *c) {
     const rmj_value *rs = rmj_get(rmj_root(c->config), "rope_scaling");
@@ -541,6 +699,8 @@ static rm_result rmc_plan(rmc_ctx *c) {
                 c->t[c->n_t - 1].kind = RMC_PERMUTE;
                 c->t[c->n_t - 1].perm_heads = strstr(g, "attn_q.") ? H : G;
             }
+            if (c->arch == RMC_GPTNEOX && strstr(g, "attn_qkv.")) c->t[c->n_t - 1].kind = RMC_QKV;
+            if (c->arch == RMC_GEMMA2 && rmc_ends_with(st->name, "norm.weight")) c->t[c->n_t - 1].kind = RMC_PLUS_ONE;
         }
         free(order);
     }
@@ -554,11 +714,27 @@ static rm_result rmc_plan(rmc_ctx *c) {
             if (il < 0) {
                 RMC_W("token_embd.weight", E, V, 1);
                 RMC_W("output_norm.weight", E, 0, 1);
+                if (c->arch == RMC_GPTNEOX) RMC_W("output_norm.bias", E, 0, 1);
                 RMC_W("output.weight", E, V, !c->tied && !c->seqcls);
                 if (c->seqcls) RMC_W("cls.output.weight", E, c->n_labels, 1);
+            } else if (c->arch == RMC_GPTNEOX) {
+                RMC_W("attn_norm.weight", E, 0, 1);
+                RMC_W("attn_norm.bias", E, 0, 1);
+                RMC_W("ffn_norm.weight", E, 0, 1);
+                RMC_W("ffn_norm.bias", E, 0, 1);
+                RMC_W("attn_qkv.weight", E, 3 * E, 1);
+                RMC_W("attn_qkv.bias", 3 * E, 0, 1);
+                RMC_W("attn_output.weight", E, E, 1);
+                RMC_W("attn_output.bias", E, 0, 1);
+                RMC_W("ffn_up.weight", E, F, 1);
+                RMC_W("ffn_up.bias", F, 0, 1);
+                RMC_W("ffn_down.weight", F, E, 1);
+                RMC_W("ffn_down.bias", E, 0, 1);
             } else {
                 RMC_W("attn_norm.weight", E, 0, 1);
                 RMC_W("ffn_norm.weight", E, 0, 1);
+                RMC_W("post_attention_norm.weight", E, 0, c->arch == RMC_GEMMA2);
+                RMC_W("post_ffw_norm.weight", E, 0, c->arch == RMC_GEMMA2);
                 RMC_W("attn_q.weight", E, H * D, 1);
                 RMC_W("attn_k.weight", E, G * D, 1);
                 RMC_W("attn_v.weight", E, G * D, 1);
@@ -581,9 +757,11 @@ static rm_result rmc_plan(rmc_ctx *c) {
                 for (i = 0; i < c->n_t; i++)
                     if (strcmp(c->t[i].name, nm) == 0) t = &c->t[i];
                 if (!t) {
-                    if (want[s].need)
-                        return rmc_fail(c, RM_ERR_TENSOR_MISSING, "checkpoint: tensor for '%s' is missing (HF name %s%s)", nm,
-                                        il < 0 ? "" : "model.layers.N.", il < 0 ? (strcmp(nm, "cls.output.weight") == 0 ? "score.weight" : strcmp(nm, "output.weight") == 0 ? "lm_head.weight" : nm) : want[s].name);
+                    if (want[s].need) {
+                        char hf[128];
+                        rmc_hf_name(c, nm, il, hf, sizeof(hf));
+                        return rmc_fail(c, RM_ERR_TENSOR_MISSING, "checkpoint: tensor '%s' is missing (GGUF %s)", hf, nm);
+                    }
                     continue;
                 }
                 if (t->ne[0] != want[s].ne0 || t->ne[1] != (want[s].ne1 ? want[s].ne1 : 1) || (want[s].ne1 == 0) != (t->n_dims == 1))
@@ -633,8 +811,41 @@ static rm_result rmc_fill(void *user, int64_t index, const char *name, void *dst
         c->raw_cap = c->raw ? (size_t)n0 * esz : 0;
         if (!c->raw) return RM_ERR_NOMEM;
     }
+    if (t->kind == RMC_QKV && t->n_dims == 1) {
+        /* the bias {3E}: element (part, head, d) of the output is HF's (head, part, d) */
+        const int64_t E = n0 / 3, D = E / c->n_head;
+        float *tmp = (float *)malloc((size_t)n0 * sizeof(float));
+        unsigned char *all = (unsigned char *)malloc((size_t)n0 * esz);
+        int64_t k;
+        if (!tmp || !all) {
+            free(tmp);
+            free(all);
+            return RM_ERR_NOMEM;
+        }
+        if (rmst_read(c->shards[t->shard], t->src, 0, (size_t)n0 * esz, all) != RMST_OK) {
+            snprintf(c->err, sizeof(c->err), "%s: %s", c->shard_names[t->shard], rmst_error(c->shards[t->shard]));
+            free(tmp);
+            free(all);
+            return RM_ERR_IO;
+        }
+        if (t->src->dtype == RMST_F32) memcpy(tmp, all, (size_t)n0 * 4);
+        else rm_dequantize_row(t->src->dtype == RMST_F16 ? RM_TYPE_F16 : RM_TYPE_BF16, all, tmp, n0);
+        for (k = 0; k < n0; k++) {
+            const int64_t part = k / E, h = (k % E) / D, d = k % D;
+            c->row[k] = tmp[h * 3 * D + part * D + d];
+        }
+        free(tmp);
+        free(all);
+        rm_quantize_row(t->type, c->row, dst, n0);
+        return RM_OK;
+    }
     for (r = 0; r < rows; r++) {
         int64_t src = r, k;
+        if (t->kind == RMC_QKV) {
+            /* rows {3E}: output row (part, head, d) is HF's row (head, part, d) */
+            const int64_t E = rows / 3, D = E / c->n_head, part = r / E, h = (r % E) / D, d = r % D;
+            src = h * 3 * D + part * D + d;
+        }
         if (t->kind == RMC_PERMUTE) {
             /* HF rotates (x[i], x[i + d/2]) within each head, ggml (x[2i], x[2i+1]): output row
                2i + j of a head is HF row j * d/2 + i */
@@ -647,6 +858,18 @@ static rm_result rmc_fill(void *user, int64_t index, const char *name, void *dst
         }
         if (t->src->dtype == RMST_F32) memcpy(c->row, c->raw, (size_t)n0 * 4);
         else rm_dequantize_row(t->src->dtype == RMST_F16 ? RM_TYPE_F16 : RM_TYPE_BF16, c->raw, c->row, n0);
+        if (t->kind == RMC_PLUS_ONE) {
+            /* the converter adds 1 in the tensor's torch dtype: float32 for F32 and BF16 (made
+               float32 first), float16 for F16 (one rounding of the exact sum) */
+            for (k = 0; k < n0; k++) {
+                c->row[k] += 1.0f;
+                if (t->src->dtype == RMST_F16) {
+                    uint16_t h;
+                    rm_quantize_row(RM_TYPE_F16, c->row + k, &h, 1);
+                    rm_dequantize_row(RM_TYPE_F16, &h, c->row + k, 1);
+                }
+            }
+        }
         if (t->f16_first) {
             /* what llama-quantize reads: the converter's F16 file */
             uint16_t h;
@@ -873,7 +1096,10 @@ static const char rmc_chktxt[] =
 static const struct { const char *hash, *pre; } rmc_pre_hashes[] = {
     {"0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5", "llama-bpe"},
     {"e636dc30a262dcc0d8c323492e32ae2b70728f4df7dfe9737d9f920a282b8aea", "qwen2"},
-    {"3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454", "gpt-2"}};
+    {"3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454", "gpt-2"},
+    /* GPT-NeoX-20B's (Pythia's): the table lists it for mpt-7b and OLMo-1.7, and the later
+       entry, olmo, is the one it writes */
+    {"b6dc8df998e1cfbdc4eac8243701a65afe638679230920b50d6f17d81c098166", "olmo"}};
 
 /* Whether the tokenizer's post-processor puts a special token first (HF's encode adds it). */
 static int rmc_post_adds_bos(const rmj_value *pp) {
@@ -941,7 +1167,7 @@ static rm_result rmc_detect_pre(rmc_ctx *c, const rmc_vocab *v, char *pre, size_
             return RM_OK;
         }
     }
-    return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: the BPE pre-tokenizer is not recognised: no pre-tokenizer rm.h runs (llama-bpe, qwen2, gpt-2) tokenizes the converter's check text to its hash (first tried gives %s)",
+    return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: the BPE pre-tokenizer is not recognised: no pre-tokenizer rm.h runs (llama-bpe, qwen2, gpt-2, olmo) tokenizes the converter's check text to its hash (first tried gives %s)",
                     first_hash);
 }
 
@@ -966,21 +1192,43 @@ static rm_result rmc_metadata(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v,
     RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("embedding_length"), (uint32_t)c->n_embd));
     RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("feed_forward_length"), (uint32_t)c->n_ff));
     RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count"), (uint32_t)c->n_head));
-    if (rmj_get(root, "num_key_value_heads")) RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count_kv"), (uint32_t)c->n_head_kv));
-    if (!e && rmj_is_number(rmj_get(root, "rope_theta"))) {
-        theta = rmj_num(rmj_get(root, "rope_theta"));
-        e = rm_gguf_writer_set_f32(w, RMC_K("rope.freq_base"), (float)theta);
-    }
-    if (!e && rmc_cfg_num(c, "rms_norm_eps", 1e-6, &eps) == RM_OK && rmj_get(root, "rms_norm_eps"))
-        e = rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_rms_epsilon"), (float)eps);
-    if (c->has_head_dim) {
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.key_length"), (uint32_t)c->head_dim));
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.value_length"), (uint32_t)c->head_dim));
-    }
-    RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
-    if (c->arch == RMC_LLAMA) {
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("vocab_size"), (uint32_t)c->n_vocab));
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->head_dim));
+    if (c->arch == RMC_GEMMA2 || c->arch == RMC_GPTNEOX) {
+        /* their set_gguf_parameters replace the generic one: exactly these keys */
+        if (c->arch == RMC_GEMMA2) {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count_kv"), (uint32_t)c->n_head_kv));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_rms_epsilon"), (float)rmj_num(rmj_get(root, "rms_norm_eps"))));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.key_length"), (uint32_t)c->head_dim));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.value_length"), (uint32_t)c->head_dim));
+            RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attn_logit_softcapping"), (float)rmj_num(rmj_get(root, "attn_logit_softcapping"))));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("final_logit_softcapping"), (float)rmj_num(rmj_get(root, "final_logit_softcapping"))));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.sliding_window"), (uint32_t)rmj_num(rmj_get(root, "sliding_window"))));
+        } else {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->n_rot));
+            RMC_TRY(rm_gguf_writer_set_bool(w, RMC_K("use_parallel_residual"), c->parallel_residual));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_epsilon"), (float)rmj_num(rmj_get(root, "layer_norm_eps"))));
+        }
+        /* not written by the converter, which leaves llama.cpp at its 10000 default: only a
+           checkpoint with another base gets it, so that the file computes what HF computes */
+        if (c->rope_base != 10000.0) RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("rope.freq_base"), (float)c->rope_base));
+    } else {
+        /* the generic set_gguf_parameters (llama, qwen2, qwen3) */
+        if (rmj_get(root, "num_key_value_heads")) RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count_kv"), (uint32_t)c->n_head_kv));
+        if (!e && rmj_is_number(rmj_get(root, "rope_theta"))) {
+            theta = rmj_num(rmj_get(root, "rope_theta"));
+            e = rm_gguf_writer_set_f32(w, RMC_K("rope.freq_base"), (float)theta);
+        }
+        if (!e && rmc_cfg_num(c, "rms_norm_eps", 1e-6, &eps) == RM_OK && rmj_get(root, "rms_norm_eps"))
+            e = rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_rms_epsilon"), (float)eps);
+        if (c->has_head_dim) {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.key_length"), (uint32_t)c->head_dim));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.value_length"), (uint32_t)c->head_dim));
+        }
+        RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
+        if (c->arch == RMC_LLAMA) {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("vocab_size"), (uint32_t)c->n_vocab));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->head_dim));
+        }
     }
     if (c->seqcls) {
         const rmj_value *l = rmj_get(root, "id2label");
@@ -1015,6 +1263,7 @@ static rm_result rmc_metadata(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v,
         e = rm_gguf_writer_set_str(w, "tokenizer.chat_template", rmj_get(rmj_root(c->tokcfg), "chat_template")->str);
     if (!e && c->arch == RMC_LLAMA && c->tokcfg && rmj_is_bool(rmj_get(rmj_root(c->tokcfg), "add_prefix_space")))
         e = rm_gguf_writer_set_bool(w, "tokenizer.ggml.add_space_prefix", rmj_bool(rmj_get(rmj_root(c->tokcfg), "add_prefix_space")));
+    if (!e && c->arch == RMC_GEMMA2) e = rm_gguf_writer_set_bool(w, "tokenizer.ggml.add_space_prefix", 0); /* Gemma2Model.set_vocab */
     RMC_TRY(rm_gguf_writer_set_u32(w, "general.quantization_version", 2));
     if (e) return rmc_fail(c, e, "gguf: %s", rm_gguf_writer_error(w));
 #undef RMC_K

@@ -149,6 +149,13 @@ static const char *allowed_difference(const char *key) {
     return NULL;
 }
 
+/* Labels of the test reward models (tools/make_hf_checkpoints.py's RM_LABELS). */
+static int64_t n_labels(const char *name) {
+    if (strstr(name, "llama")) return 3;
+    if (strstr(name, "pythia")) return 2;
+    return 1;
+}
+
 /* The converted file against llama.cpp's summary; prints each differing key and why. */
 static void compare_summary(const char *name) {
     char path[512], gpath[512], why[512];
@@ -202,7 +209,7 @@ static void compare_summary(const char *name) {
         char hex[17];
         int d2;
         if (seqcls && rm__str_eq(t->name, "cls.output.weight")) {
-            CHECK(t->type == RM_TYPE_F32 && t->ne[1] == (strstr(name, "llama") ? 3 : 1), "%s: head shape", name);
+            CHECK(t->type == RM_TYPE_F32 && t->ne[1] == n_labels(name), "%s: head shape", name);
             continue;
         }
         ti++;
@@ -225,10 +232,11 @@ static void compare_summary(const char *name) {
 }
 
 static void test_conformance(void) {
-    static const char *const names[] = {"qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "qwen2.5-0.5b-instruct-rm", "llama-3.2-1b-instruct-rm"};
+    static const char *const names[] = {"qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "pythia-160m", "qwen2.5-0.5b-instruct-rm",
+                                        "llama-3.2-1b-instruct-rm", "pythia-160m-rm"};
     size_t i;
     if (!have_hf) return;
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char dir[256], out[256];
         snprintf(dir, sizeof(dir), HF "/%s", names[i]);
         snprintf(out, sizeof(out), CV "/%s-f32.gguf", names[i]);
@@ -284,9 +292,9 @@ static void test_rewards(void) {
         lines[n] = rmj_parse(p, nl ? (size_t)(nl - p) : strlen(p), &e);
         if (lines[n]) n++;
     }
-    CHECK(n == 6, "%zu reference lines", n);
+    CHECK(n == 8, "%zu reference lines", n);
     for (i = 0; i < n; i++) {
-        const rmj_value *r = rmj_root(lines[i]), *exp = rmj_get(r, "rewards");
+        const rmj_value *r = rmj_root(lines[i]), *exp = rmj_get(r, "rewards"), *tanh_exp = rmj_get(r, "rewards_gelu_tanh");
         const char *model = rmj_str(rmj_get(r, "model"), NULL);
         char out[256], *o;
         rmj_doc *got;
@@ -315,10 +323,21 @@ static void test_rewards(void) {
                 for (k = 0; k < rmj_len(exp); k++) {
                     const rmj_value *x = rmj_at(exp, k);
                     double v = rmj_num(rmj_get(rmj_get(g, "rewards"), x->key));
+                    if (tanh_exp) {
+                        /* GPT-NeoX's hidden_act "gelu" is the exact (erf) GELU; llama.cpp's gptneox
+                           graph, and rm.h, compute the tanh approximation (up to 3e-4 apart per
+                           activation): 1e-4 against the reference computed that way, 1e-3 against
+                           the exact one */
+                        double vt = rmj_num(rmj_get(tanh_exp, x->key));
+                        CHECK(fabs(v - vt) < tol, "%s %s: %s = %.8f, reference (tanh GELU) %.8f", model, f16 ? "f16" : "f32", x->key, v, vt);
+                        CHECK(fabs(v - rmj_num(x)) < (f16 ? tol : 1e-3), "%s %s: %s = %.8f, reference (erf GELU) %.8f", model, f16 ? "f16" : "f32", x->key, v, rmj_num(x));
+                        if (!f16) printf("  %-26s %-12s rm.h %+.8f  float64 reference %+.8f (erf GELU: %+.8f)  |d| %.1e\n", model, x->key, v, vt, rmj_num(x), fabs(v - vt));
+                        continue;
+                    }
                     CHECK(fabs(v - rmj_num(x)) < tol, "%s %s: %s = %.8f, reference %.8f", model, f16 ? "f16" : "f32", x->key, v, rmj_num(x));
                     if (!f16) printf("  %-26s %-12s rm.h %+.8f  float64 reference %+.8f  |d| %.1e\n", model, x->key, v, rmj_num(x), fabs(v - rmj_num(x)));
                 }
-                CHECK(fabs(rmj_num(rmj_get(g, "reward")) - rmj_num(rmj_at(exp, 0))) < tol, "%s: reward is the first label", model);
+                CHECK(fabs(rmj_num(rmj_get(g, "reward")) - rmj_num(rmj_at(tanh_exp ? tanh_exp : exp, 0))) < tol, "%s: reward is the first label", model);
             }
             rmj_free(got);
             free(o);
@@ -416,6 +435,53 @@ static void tiny_ckpt(const char *dir, const char *skip, const char *extra, cons
     write_text(path, "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1},\"merges\":[]},\"added_tokens\":[]}");
 }
 
+/* A tiny checkpoint of the table's F32 tensors (zeros; c = 0 for 1-D), skip left out, with
+   this config.json and a two-token BPE tokenizer.json. */
+typedef struct { const char *n; int r, c; } tiny_t;
+static void tiny_table(const char *dir, const tiny_t *ts, size_t nt, const char *skip, const char *config) {
+    char hdr[8192], path[512];
+    size_t o = 0, i, off = 0;
+    FILE *f;
+    o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "{");
+    for (i = 0; i < nt; i++) {
+        size_t nb = (size_t)ts[i].r * (size_t)(ts[i].c ? ts[i].c : 1) * 4;
+        if (skip && !strcmp(ts[i].n, skip)) continue;
+        if (ts[i].c) o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%zu,%zu]}", o > 1 ? "," : "", ts[i].n, ts[i].r, ts[i].c, off, off + nb);
+        else o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]}", o > 1 ? "," : "", ts[i].n, ts[i].r, off, off + nb);
+        off += nb;
+    }
+    o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "}");
+    sh("mkdir -p %s", dir);
+    snprintf(path, sizeof(path), "%s/model.safetensors", dir);
+    f = fopen(path, "wb");
+    if (f) {
+        unsigned char len[8];
+        int b;
+        for (b = 0; b < 8; b++) len[b] = (unsigned char)((uint64_t)o >> (8 * b));
+        fwrite(len, 1, 8, f);
+        fwrite(hdr, 1, o, f);
+        for (i = 0; i < off; i++) fputc(0, f);
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/config.json", dir);
+    write_text(path, config);
+    snprintf(path, sizeof(path), "%s/tokenizer.json", dir);
+    write_text(path, "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1},\"merges\":[]},\"added_tokens\":[]}");
+}
+
+/* GPT-NeoX: hidden 8, 2 heads, ff 16, vocab 16, 1 layer */
+static const tiny_t tiny_neox_t[] = {
+    {"embed_out.weight", 16, 8}, {"gpt_neox.embed_in.weight", 16, 8}, {"gpt_neox.final_layer_norm.bias", 8, 0},
+    {"gpt_neox.final_layer_norm.weight", 8, 0}, {"gpt_neox.layers.0.attention.dense.bias", 8, 0},
+    {"gpt_neox.layers.0.attention.dense.weight", 8, 8}, {"gpt_neox.layers.0.attention.query_key_value.bias", 24, 0},
+    {"gpt_neox.layers.0.attention.query_key_value.weight", 24, 8}, {"gpt_neox.layers.0.input_layernorm.bias", 8, 0},
+    {"gpt_neox.layers.0.input_layernorm.weight", 8, 0}, {"gpt_neox.layers.0.mlp.dense_4h_to_h.bias", 8, 0},
+    {"gpt_neox.layers.0.mlp.dense_4h_to_h.weight", 8, 16}, {"gpt_neox.layers.0.mlp.dense_h_to_4h.bias", 16, 0},
+    {"gpt_neox.layers.0.mlp.dense_h_to_4h.weight", 16, 8}, {"gpt_neox.layers.0.post_attention_layernorm.bias", 8, 0},
+    {"gpt_neox.layers.0.post_attention_layernorm.weight", 8, 0}};
+#define TINY_NEOX_CFG(extra) "{\"architectures\":[\"GPTNeoXForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2," \
+    "\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64" extra "}"
+
 static void expect_fail(const char *dir, const char *words) {
     char out[512];
     size_t len;
@@ -456,7 +522,7 @@ static void test_bad_input(void) {
     expect_fail(d, "required field 'intermediate_size' is missing");
     snprintf(d, sizeof(d), "%s/missing", B);
     tiny_ckpt(d, "model.layers.0.mlp.up_proj.weight", NULL, NULL, 0);
-    expect_fail(d, "blk.0.ffn_up.weight' is missing");
+    expect_fail(d, "tensor 'model.layers.0.mlp.up_proj.weight' is missing");
     snprintf(d, sizeof(d), "%s/extra", B);
     tiny_ckpt(d, NULL, "x", NULL, 0);
     expect_fail(d, "tensor 'model.layers.0.extra.weight' is not one");
@@ -486,6 +552,28 @@ static void test_bad_input(void) {
     snprintf(p, sizeof(p), "%s/tokenizer.json", d);
     remove(p);
     expect_fail(d, "cannot read");
+    /* gptneox: the config fields its converter reads, its tensors by HF name */
+    snprintf(d, sizeof(d), "%s/neox-ok", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), NULL, TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "pre-tokenizer is not recognised"); /* everything before the vocabulary passes */
+    snprintf(d, sizeof(d), "%s/neox-pct", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), NULL, TINY_NEOX_CFG(",\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "required field 'rotary_pct' is missing");
+    snprintf(d, sizeof(d), "%s/neox-eps", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), NULL, TINY_NEOX_CFG(",\"rotary_pct\":0.5"));
+    expect_fail(d, "required field 'layer_norm_eps' is missing");
+    snprintf(d, sizeof(d), "%s/neox-qkv", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), "gpt_neox.layers.0.attention.query_key_value.bias",
+               TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "tensor 'gpt_neox.layers.0.attention.query_key_value.bias' is missing");
+    snprintf(d, sizeof(d), "%s/neox-head", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), "embed_out.weight", TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "tensor 'embed_out.weight' is missing");
+    snprintf(d, sizeof(d), "%s/neox-llama-names", B);
+    tiny_ckpt(d, NULL, NULL, NULL, 0);
+    snprintf(p, sizeof(p), "%s/config.json", d);
+    write_text(p, TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "tensor 'lm_head.weight' is not one a gptneox causal-LM checkpoint has");
     CHECK(sh(BIN " convert --help > " OUT " 2> " ERR) == 0, "--help exits 0");
     {
         size_t len;
@@ -497,7 +585,7 @@ static void test_bad_input(void) {
 }
 
 int main(void) {
-    FILE *f = fopen(HF "/qwen3-0.6b-rm/config.json", "rb");
+    FILE *f = fopen(HF "/pythia-160m-rm/config.json", "rb"); /* the last one the script writes */
     if (f) fclose(f);
     else {
         const char *py = getenv("PYTHON");

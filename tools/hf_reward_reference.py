@@ -5,7 +5,8 @@ An independent reference for `rmtool convert` + `rmtool score --mode explicit`: 
 reading the Hugging Face directory itself (config.json, safetensors parsed here, tokenizer.json
 vocabulary), written from the Hugging Face modeling code's definitions (LlamaModel, Qwen2Model,
 Qwen3Model: RMSNorm, rotate-half RoPE with llama3 inv_freq scaling, grouped-query causal
-attention, SiLU-gated MLP, Qwen3's per-head q/k RMSNorm) and the sequence-classification head
+attention, SiLU-gated MLP, Qwen3's per-head q/k RMSNorm; GPTNeoXModel: LayerNorm, fused
+per-head query_key_value, partial rotary (rotary_pct), parallel residual, GELU MLP) and the sequence-classification head
 (score.weight applied to the final-normed hidden state of the last non-pad token: a single
 unpadded sequence here, so the last token).
 
@@ -14,7 +15,9 @@ must be one token of the byte-level vocabulary ("Ġ" for a leading space), with 
 first when the tokenizer's post-processor adds one; so the texts given must be such words.
 
     /usr/bin/python3 tools/hf_reward_reference.py DIR "Hello world" " this is a good answer"
-prints one JSON line {"ids": [...], "rewards": {label: value}}.
+prints one JSON line {"ids": [...], "rewards": {label: value}}. --gelu-tanh computes GPT-NeoX's
+hidden_act "gelu" (exact, erf) with the tanh approximation instead, as llama.cpp's gptneox
+graph does.
 """
 import json
 import math
@@ -109,8 +112,72 @@ def rope(x, pos, f):
     return x * cos + rot * sin
 
 
+def layer_norm(x, w, b, eps):
+    mu = np.mean(x, axis=-1, keepdims=True)
+    var = np.mean((x - mu) ** 2, axis=-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * w + b
+
+
+def gelu(x, kind):
+    if kind == "gelu":  # transformers' GELUActivation: the exact erf form
+        return 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
+    # gelu_new / gelu_pytorch_tanh: the tanh approximation
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x ** 3)))
+
+
+def attend(q, k, v, mask):
+    # q (T, H, D), k/v (T, G, D); scores scaled by 1/sqrt(D)
+    T, H, D = q.shape
+    G = k.shape[1]
+    out = np.zeros((T, H, D))
+    for hh in range(H):
+        g = hh // (H // G)
+        s = q[:, hh, :] @ k[:, g, :].T / math.sqrt(D) + mask
+        s = np.exp(s - s.max(axis=-1, keepdims=True))
+        s /= s.sum(axis=-1, keepdims=True)
+        out[:, hh, :] = s @ v[:, g, :]
+    return out.reshape(T, H * D)
+
+
+def forward_neox(cfg, w, ids):
+    # GPTNeoXModel: LayerNorm with bias, fused query_key_value viewed as (T, heads, 3 * D) and
+    # split into q, k, v per head, rotate-half RoPE on the first rotary_pct of each head,
+    # parallel residual x + attn(ln1 x) + mlp(ln2 x) (or sequential), GELU MLP
+    E, H = cfg["hidden_size"], cfg["num_attention_heads"]
+    D = E // H
+    rot = int(D * cfg["rotary_pct"])
+    eps = cfg["layer_norm_eps"]
+    T = len(ids)
+    pos = np.arange(T, dtype=np.float64)
+    base = cfg.get("rotary_emb_base", cfg.get("rope_theta", 10000.0))
+    f = 1.0 / (base ** (np.arange(0, rot, 2, dtype=np.float64) / rot))
+    mask = np.triu(np.full((T, T), -np.inf), 1)
+    x = w["gpt_neox.embed_in.weight"][ids]
+    for il in range(cfg["num_hidden_layers"]):
+        p = "gpt_neox.layers.%d." % il
+        h = layer_norm(x, w[p + "input_layernorm.weight"], w[p + "input_layernorm.bias"], eps)
+        qkv = (h @ w[p + "attention.query_key_value.weight"].T + w[p + "attention.query_key_value.bias"]).reshape(T, H, 3 * D)
+        q, k, v = qkv[..., :D], qkv[..., D:2 * D], qkv[..., 2 * D:]
+        q = np.concatenate([rope(q[..., :rot], pos, f), q[..., rot:]], axis=-1)
+        k = np.concatenate([rope(k[..., :rot], pos, f), k[..., rot:]], axis=-1)
+        a = attend(q, k, v, mask) @ w[p + "attention.dense.weight"].T + w[p + "attention.dense.bias"]
+
+        def mlp(y):
+            u = y @ w[p + "mlp.dense_h_to_4h.weight"].T + w[p + "mlp.dense_h_to_4h.bias"]
+            return gelu(u, cfg.get("hidden_act", "gelu")) @ w[p + "mlp.dense_4h_to_h.weight"].T + w[p + "mlp.dense_4h_to_h.bias"]
+        ln2 = (w[p + "post_attention_layernorm.weight"], w[p + "post_attention_layernorm.bias"], eps)
+        if cfg.get("use_parallel_residual", True):
+            x = x + a + mlp(layer_norm(x, *ln2))
+        else:
+            x = x + a
+            x = x + mlp(layer_norm(x, *ln2))
+    return layer_norm(x, w["gpt_neox.final_layer_norm.weight"], w["gpt_neox.final_layer_norm.bias"], eps)
+
+
 def forward(cfg, w, ids):
     mt = cfg["model_type"]
+    if mt == "gpt_neox":
+        return forward_neox(cfg, w, ids)
     E, H = cfg["hidden_size"], cfg["num_attention_heads"]
     G = cfg.get("num_key_value_heads", H)
     D = cfg.get("head_dim") or E // H
@@ -151,8 +218,14 @@ def forward(cfg, w, ids):
 
 
 def main():
-    d, prompt, response = sys.argv[1], sys.argv[2], sys.argv[3]
+    args = sys.argv[1:]
+    gelu_tanh = "--gelu-tanh" in args
+    args = [a for a in args if a != "--gelu-tanh"]
+    d, prompt, response = args[0], args[1], args[2]
     cfg = json.load(open(os.path.join(d, "config.json")))
+    if gelu_tanh:
+        # what llama.cpp's gptneox graph (and rm.h) compute for hidden_act "gelu": the tanh form
+        cfg["hidden_act"] = "gelu_new"
     w = load_weights(d)
     ids = simple_ids(d, prompt, response)
     h = forward(cfg, w, ids)[-1]

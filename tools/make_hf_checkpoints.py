@@ -11,6 +11,8 @@ model.safetensors.index.json.
   qwen2.5-0.5b-instruct     Qwen2ForCausalLM  (BF16), the Qwen3 tokenizer cut to Qwen2.5's tokens
   qwen3-0.6b                Qwen3ForCausalLM  (F32, head_dim 32 != hidden/heads)
   llama-3.2-1b-instruct     LlamaForCausalLM  (F16, two shards, llama3 rope scaling)
+  pythia-160m               GPTNeoXForCausalLM (F16, untied embed_out, fused query_key_value,
+                            rotary_pct 0.25, parallel residual; the GPT-NeoX-20B tokenizer)
   *-rm                      the same bodies as *ForSequenceClassification: score.weight
                             [num_labels, hidden], no lm_head (qwen2.5 and qwen3: 1 label,
                             llama: 3 named labels)
@@ -65,6 +67,16 @@ def llama32_config():
         "transformers_version": "4.45.0.dev0", "use_cache": True, "vocab_size": 128256}
 
 
+def pythia_config():
+    return {
+        "architectures": ["GPTNeoXForCausalLM"], "bos_token_id": 0, "eos_token_id": 0, "hidden_act": "gelu",
+        "hidden_size": 768, "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-05,
+        "max_position_embeddings": 2048, "model_type": "gpt_neox", "num_attention_heads": 12,
+        "num_hidden_layers": 12, "rotary_emb_base": 10000, "rotary_pct": 0.25, "tie_word_embeddings": False,
+        "torch_dtype": "float16", "transformers_version": "4.24.0", "use_cache": True,
+        "use_parallel_residual": True, "vocab_size": 50304}
+
+
 # (name, config, shrink, dtype, shards, tokenizer, generation_config)
 MODELS = [
     ("qwen2.5-0.5b-instruct", qwen25_config, dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2,
@@ -82,9 +94,15 @@ MODELS = [
      "F16", 2, "llama3.2",
      {"bos_token_id": 128000, "do_sample": True, "eos_token_id": [128001, 128008, 128009], "temperature": 0.6,
       "top_p": 0.9, "transformers_version": "4.45.0.dev0"}),
+    ("pythia-160m", pythia_config, dict(hidden_size=64, intermediate_size=256, num_hidden_layers=2,
+                                        num_attention_heads=4),
+     "F16", 1, "gpt-neox",
+     {"bos_token_id": 0, "eos_token_id": 0, "transformers_version": "4.24.0"}),
 ]
 RM_LABELS = {"qwen2.5-0.5b-instruct": None, "qwen3-0.6b": None,
-             "llama-3.2-1b-instruct": ["helpfulness", "correctness", "coherence"]}
+             "llama-3.2-1b-instruct": ["helpfulness", "correctness", "coherence"],
+             "pythia-160m": ["harmless", "helpful"]}
+PAD_ID = {"qwen2": 151643, "qwen3": 151643, "llama": 128004, "gpt_neox": 1}
 
 
 def llama31_special_name(i):
@@ -101,6 +119,13 @@ def tokenizer_files(kind, src):
     def load(name):
         with gzip.open(os.path.join(src, name), "rt", encoding="utf-8") as f:
             return json.load(f)
+    if kind == "gpt-neox":
+        # GPT-NeoX-20B's tokenizer.json, which Pythia ships; its tokenizer_config.json
+        tok = load("gpt-neox-20b-tokenizer.json.gz")
+        cfg = {"add_prefix_space": False, "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
+               "name_or_path": "EleutherAI/gpt-neox-20b", "special_tokens_map_file": None,
+               "tokenizer_class": "GPTNeoXTokenizer", "unk_token": "<|endoftext|>"}
+        return tok, cfg
     if kind.startswith("qwen"):
         tok, cfg = load("qwen3-tokenizer.json.gz"), load("qwen3-tokenizer_config.json.gz")
         if kind == "qwen2.5":
@@ -119,7 +144,37 @@ def tokenizer_files(kind, src):
     return tok, cfg
 
 
+def neox_shapes(cfg, cls_labels):
+    d, ff, V = cfg["hidden_size"], cfg["intermediate_size"], cfg["vocab_size"]
+    hd = d // cfg["num_attention_heads"]
+    s = {"gpt_neox.embed_in.weight": (V, d), "gpt_neox.final_layer_norm.weight": (d,),
+         "gpt_neox.final_layer_norm.bias": (d,)}
+    if cls_labels is not None:
+        s["score.weight"] = (cls_labels, d)
+    else:
+        s["embed_out.weight"] = (V, d)
+    for i in range(cfg["num_hidden_layers"]):
+        p = "gpt_neox.layers.%d." % i
+        for n in ("input_layernorm", "post_attention_layernorm"):
+            s[p + n + ".weight"] = (d,)
+            s[p + n + ".bias"] = (d,)
+        s[p + "attention.query_key_value.weight"] = (3 * d, d)
+        s[p + "attention.query_key_value.bias"] = (3 * d,)
+        s[p + "attention.dense.weight"] = (d, d)
+        s[p + "attention.dense.bias"] = (d,)
+        s[p + "mlp.dense_h_to_4h.weight"] = (ff, d)
+        s[p + "mlp.dense_h_to_4h.bias"] = (ff,)
+        s[p + "mlp.dense_4h_to_h.weight"] = (d, ff)
+        s[p + "mlp.dense_4h_to_h.bias"] = (d,)
+        # buffers older checkpoints carry and the converter drops
+        s[p + "attention.rotary_emb.inv_freq"] = (int(cfg["rotary_pct"] * hd) // 2,)
+        s[p + "attention.masked_bias"] = ()
+    return s
+
+
 def tensor_shapes(cfg, arch, cls_labels):
+    if arch == "gpt_neox":
+        return neox_shapes(cfg, cls_labels)
     d, nh, nkv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     hd = cfg.get("head_dim") or d // nh
     ff, V = cfg["intermediate_size"], cfg["vocab_size"]
@@ -150,11 +205,15 @@ def tensor_shapes(cfg, arch, cls_labels):
 
 
 def make_tensor(rng, name, shape):
+    if name.endswith("masked_bias"):
+        return np.array(-1e4, dtype=np.float32)
+    if name.endswith("inv_freq"):
+        return (10000.0 ** (-np.arange(0, 2 * shape[0], 2) / (2 * shape[0]))).astype(np.float32)
     if name.endswith("norm.weight") or name.endswith("layernorm.weight"):
         return (1.0 + 0.1 * rng.standard_normal(shape)).astype(np.float32)
     if name.endswith(".bias"):
         return (0.1 * rng.standard_normal(shape)).astype(np.float32)
-    if name == "model.embed_tokens.weight":
+    if name in ("model.embed_tokens.weight", "gpt_neox.embed_in.weight"):
         return rng.standard_normal(shape).astype(np.float32)
     return (rng.standard_normal(shape) / np.sqrt(shape[-1])).astype(np.float32)
 
@@ -197,7 +256,7 @@ def write_model(out, name, make_cfg, shrink, dtype, shards, tok_kind, gencfg, to
         cfg["num_labels"] = n_labels
         cfg["id2label"] = {str(i): l for i, l in enumerate(labels)} if labels else {"0": "LABEL_0"}
         cfg["label2id"] = {v: int(k) for k, v in cfg["id2label"].items()}
-        cfg["pad_token_id"] = 151643 if arch.startswith("qwen") else 128004
+        cfg["pad_token_id"] = PAD_ID[arch]
     d = os.path.join(out, name + ("-rm" if labels is not False else ""))
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "config.json"), "w") as f:
