@@ -908,6 +908,7 @@ static int64_t rmc_added_id(const rmj_value *added, const char *content) {
 typedef struct rmc_vocab {
     rm_str *tokens;
     int32_t *types;
+    float *scores;     /* SentencePiece vocabularies (gemma2); NULL for BPE */
     char **owned;      /* "[PAD<i>]" texts */
     int64_t n_owned;
     rm_str *merges;
@@ -929,17 +930,233 @@ static void rmc_vocab_free(rmc_vocab *v, int64_t n_vocab) {
     free(v->owned);
     free(v->tokens);
     free(v->types);
+    free(v->scores);
     free(v->merges);
     free(v->merge_owned);
 }
 
+/* ---- SentencePiece tokenizer.model (gemma2) ----
+   A protobuf ModelProto: field 1 (repeated, length-delimited) the pieces, each a message of
+   piece (1, string), score (2, float) and type (3, varint: 1 normal, 2 unknown, 3 control,
+   4 user-defined, 5 unused, 6 byte; 1 when absent); the other fields (trainer and normalizer
+   specs) are skipped. Read bounds-checked: a corrupt file is an error naming the offset. */
+typedef struct rmc_piece { const char *s; size_t len; float score; int type; } rmc_piece;
+
+static int rmc_pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *v) {
+    int sh = 0;
+    *v = 0;
+    while (*p < end && sh < 64) {
+        unsigned char b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) return 1;
+        sh += 7;
+    }
+    return 0;
+}
+
+/* Skips the value of a field of wire type wt; 0 when it does not fit. */
+static int rmc_pb_skip(const unsigned char **p, const unsigned char *end, int wt) {
+    uint64_t n;
+    switch (wt) {
+    case 0: return rmc_pb_varint(p, end, &n);
+    case 1: if (end - *p < 8) return 0; *p += 8; return 1;
+    case 5: if (end - *p < 4) return 0; *p += 4; return 1;
+    case 2:
+        if (!rmc_pb_varint(p, end, &n) || n > (uint64_t)(end - *p)) return 0;
+        *p += n;
+        return 1;
+    default: return 0;
+    }
+}
+
+static rm_result rmc_read_spm(rmc_ctx *c) {
+    char *path = rmc_path(c, "tokenizer.model");
+    size_t n = 0;
+    const unsigned char *p, *end;
+    int64_t cap = 0;
+    if (!path) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+    c->spm_raw = (unsigned char *)read_all(path, &n);
+    free(path);
+    if (!c->spm_raw)
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: cannot read %s/tokenizer.model: a %s vocabulary is SentencePiece, and its piece scores and types are only in that file (tokenizer.json's BPE vocabulary and merges do not hold them; llama.cpp's converter reads the same file)",
+                        c->dir, rmc_arch_gguf[c->arch]);
+    p = c->spm_raw;
+    end = p + n;
+    while (p < end) {
+        uint64_t k, len;
+        const unsigned char *q, *qe;
+        rmc_piece pc;
+        if (!rmc_pb_varint(&p, end, &k)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: not a SentencePiece model (bad field at byte %zu)", (size_t)(p - c->spm_raw));
+        if (k >> 3 != 1 || (k & 7) != 2) {
+            if (!rmc_pb_skip(&p, end, (int)(k & 7)))
+                return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: not a SentencePiece model (field %llu at byte %zu does not fit)", (unsigned long long)(k >> 3), (size_t)(p - c->spm_raw));
+            continue;
+        }
+        if (!rmc_pb_varint(&p, end, &len) || len > (uint64_t)(end - p))
+            return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is truncated", (long long)c->n_pieces);
+        q = p;
+        qe = p + len;
+        p = qe;
+        pc.s = NULL;
+        pc.len = 0;
+        pc.score = 0.0f;
+        pc.type = 1;
+        while (q < qe) {
+            uint64_t f, v;
+            if (!rmc_pb_varint(&q, qe, &f)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+            if (f == (1 << 3 | 2)) {
+                if (!rmc_pb_varint(&q, qe, &v) || v > (uint64_t)(qe - q)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+                pc.s = (const char *)q;
+                pc.len = (size_t)v;
+                q += v;
+            } else if (f == (2 << 3 | 5)) {
+                uint32_t u;
+                if (qe - q < 4) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+                u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+                memcpy(&pc.score, &u, 4);
+                q += 4;
+            } else if (f == (3 << 3 | 0)) {
+                if (!rmc_pb_varint(&q, qe, &v) || v < 1 || v > 6)
+                    return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld has an unknown type", (long long)c->n_pieces);
+                pc.type = (int)v;
+            } else if (!rmc_pb_skip(&q, qe, (int)(f & 7))) {
+                return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+            }
+        }
+        if (!pc.s) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld has no text", (long long)c->n_pieces);
+        if (c->n_pieces == cap) {
+            rmc_piece *np;
+            cap = cap ? 2 * cap : 4096;
+            np = (rmc_piece *)realloc(c->pieces, (size_t)cap * sizeof(rmc_piece));
+            if (!np) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+            c->pieces = np;
+        }
+        c->pieces[c->n_pieces++] = pc;
+    }
+    if (!c->n_pieces) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: no pieces");
+    if (c->n_pieces > c->n_vocab)
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: %lld pieces, more than config.json's vocab_size %lld", (long long)c->n_pieces, (long long)c->n_vocab);
+    return RM_OK;
+}
+
+/* An owned copy of a string (s, n) in v->owned, with U+2581 replaced by a space when asked. */
+static const char *rmc_own(rmc_vocab *v, const char *s, size_t n, int unspace, size_t *out_len) {
+    char *o = (char *)malloc(n + 1), *q = o;
+    size_t i;
+    if (!o) return NULL;
+    for (i = 0; i < n; i++) {
+        if (unspace && i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x96 && (unsigned char)s[i + 2] == 0x81) {
+            *q++ = ' ';
+            i += 2;
+        } else {
+            *q++ = s[i];
+        }
+    }
+    *q = 0;
+    v->owned[v->n_owned++] = o;
+    *out_len = (size_t)(q - o);
+    return o;
+}
+
+/* The vocabulary _create_vocab_sentencepiece builds: [PAD<i>] placeholders (score -10000,
+   unused), the pieces with their scores and types (user-defined pieces become normal, as
+   SentencePieceProcessor reports them), added_tokens.json and tokenizer_config.json's
+   added_tokens_decoder on top (score -1000; control when special or special-looking, else
+   user-defined with U+2581 made a space). */
+static rm_result rmc_build_vocab_spm(rmc_ctx *c, rmc_vocab *v) {
+    const int64_t V = c->n_vocab;
+    const rmj_value *atd = rmj_get(rmj_root(c->tokcfg), "added_tokens_decoder");
+    rmj_doc *added_json = NULL;
+    int64_t i;
+    size_t k;
+    rm_result e = rmc_json(c, "added_tokens.json", 0, &added_json);
+    if (e) return e;
+    v->tokens = (rm_str *)calloc((size_t)V, sizeof(rm_str));
+    v->types = (int32_t *)calloc((size_t)V, sizeof(int32_t));
+    v->scores = (float *)calloc((size_t)V, sizeof(float));
+    v->owned = (char **)calloc((size_t)V + rmj_len(atd) + rmj_len(rmj_root(added_json)) + 1, sizeof(char *));
+    if (!v->tokens || !v->types || !v->scores || !v->owned) {
+        rmj_free(added_json);
+        return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+    }
+    for (i = 0; i < V; i++) {
+        if (i < c->n_pieces) {
+            const rmc_piece *pc = &c->pieces[i];
+            v->tokens[i].ptr = pc->s;
+            v->tokens[i].len = pc->len;
+            v->scores[i] = pc->score;
+            v->types[i] = pc->type == 4 ? RM_TOKEN_NORMAL : pc->type;
+        } else {
+            char b[32];
+            int n = snprintf(b, sizeof(b), "[PAD%lld]", (long long)i);
+            size_t len;
+            v->tokens[i].ptr = rmc_own(v, b, (size_t)n, 0, &len);
+            if (!v->tokens[i].ptr) {
+                rmj_free(added_json);
+                return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+            }
+            v->tokens[i].len = len;
+            v->scores[i] = -10000.0f;
+            v->types[i] = RM_TOKEN_UNUSED;
+        }
+    }
+    if (added_json) {
+        const rmj_value *o = rmj_root(added_json);
+        for (k = 0; k < rmj_len(o); k++) {
+            int64_t id;
+            if (!rmj_int(rmj_at(o, k), &id) || id < 0) {
+                rmc_fail(c, RM_ERR_VOCAB, "added_tokens.json: '%.100s' has no valid id", rmj_at(o, k)->key);
+                rmj_free(added_json);
+                return RM_ERR_VOCAB;
+            }
+            if (id >= V) continue; /* the converter ignores these, with a warning */
+            {
+                size_t len;
+                const char *t = rmc_own(v, rmj_at(o, k)->key, rmj_at(o, k)->key_len, 0, &len);
+                if (!t) {
+                    rmj_free(added_json);
+                    return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+                }
+                v->tokens[id].ptr = t;
+                v->tokens[id].len = len;
+            }
+            v->scores[id] = -1000.0f;
+            v->types[id] = RM_TOKEN_USER_DEFINED;
+        }
+        rmj_free(added_json);
+    }
+    for (k = 0; k < rmj_len(atd); k++) {
+        const rmj_value *a = rmj_at(atd, k), *ct = rmj_get(a, "content");
+        char *endp;
+        long long id = strtoll(a->key, &endp, 10);
+        int special;
+        size_t len;
+        if (*endp || endp == a->key || id < 0 || id >= V)
+            return rmc_fail(c, RM_ERR_VOCAB, "tokenizer_config.json: added_tokens_decoder id '%.40s' is outside 0..%lld", a->key, (long long)V - 1);
+        if (!rmj_is_string(ct)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer_config.json: added_tokens_decoder %lld has no content", id);
+        special = rmj_bool(rmj_get(a, "special")) || rmc_looks_special(ct->str);
+        v->tokens[id].ptr = rmc_own(v, ct->str, ct->len, !special, &len);
+        if (!v->tokens[id].ptr) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+        v->tokens[id].len = len;
+        v->types[id] = special ? RM_TOKEN_CONTROL : RM_TOKEN_USER_DEFINED;
+        v->scores[id] = -1000.0f;
+    }
+    return RM_OK;
+}
+
+static rm_result rmc_vocab_specials(rmc_ctx *c, rmc_vocab *v);
+
 static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
     const rmj_value *root = rmj_root(c->tok), *model = rmj_get(root, "model"), *vocab = rmj_get(model, "vocab");
-    const rmj_value *added = rmj_get(root, "added_tokens"), *merges = rmj_get(model, "merges"), *tc = rmj_root(c->tokcfg);
+    const rmj_value *added = rmj_get(root, "added_tokens"), *merges = rmj_get(model, "merges");
     const int64_t V = c->n_vocab;
     int64_t i;
     size_t k;
     memset(v, 0, sizeof(*v));
+    if (c->arch == RMC_GEMMA2) {
+        rm_result e = rmc_build_vocab_spm(c, v);
+        return e ? e : rmc_vocab_specials(c, v);
+    }
     if (!rmj_str_eq(rmj_get(model, "type"), "BPE"))
         return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model type '%.40s' is not supported (BPE only: the byte-level BPE of Llama 3, Qwen2/2.5/3; SentencePiece tokenizer.model, Unigram and WordPiece are not converted)",
                         rmj_str(rmj_get(model, "type"), NULL));
@@ -1020,8 +1237,15 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
             return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: merge %lld is neither \"a b\" nor [a, b]", (long long)i);
         }
     }
-    /* special ids: tokenizer_config.json's <type>_token (looked up among added tokens), then
-       config.json's <type>_token_id, first found wins (gguf-py's SpecialVocab) */
+    return rmc_vocab_specials(c, v);
+}
+
+/* Special ids: tokenizer_config.json's <type>_token (looked up among tokenizer.json's added
+   tokens), then config.json's <type>_token_id, first found wins, ids past the vocabulary
+   skipped (gguf-py's SpecialVocab); the add_<type>_token flags. */
+static rm_result rmc_vocab_specials(rmc_ctx *c, rmc_vocab *v) {
+    const rmj_value *added = rmj_get(rmj_root(c->tok), "added_tokens"), *tc = rmj_root(c->tokcfg);
+    size_t k;
     for (k = 0; k < 7; k++) v->add_flag[k] = -1;
     for (k = 0; k < 7 && tc; k++) {
         char key[32];
@@ -1036,7 +1260,7 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
         else if (rmj_is_object(ent) && rmj_is_string(rmj_get(ent, "content"))) content = rmj_get(ent, "content")->str;
         if (!content) continue;
         id = rmc_added_id(added, content);
-        if (id < 0) continue;
+        if (id < 0 || id >= c->n_vocab) continue;
         v->special_name[v->n_special] = rmc_special_types[k];
         v->special_id[v->n_special++] = (uint32_t)id;
     }
@@ -1047,6 +1271,7 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
         snprintf(key, sizeof(key), "%s_token_id", rmc_special_types[k]);
         if (!rmj_int(rmj_get(rmj_root(c->config), key), &id)) continue;
         if (id < 0) return rmc_fail(c, RM_ERR_VOCAB, "config.json: %s is negative", key);
+        if (id >= c->n_vocab) continue;
         for (j = 0; j < v->n_special; j++) have |= strcmp(v->special_name[j], rmc_special_types[k]) == 0;
         if (have) continue;
         v->special_name[v->n_special] = rmc_special_types[k];
@@ -1059,11 +1284,19 @@ static rm_result rmc_set_vocab(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v
     char key[64];
     int k;
     rm_result e;
-    if ((e = rm_gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2")) || (e = rm_gguf_writer_set_str(w, "tokenizer.ggml.pre", pre)) ||
-        (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.tokens", v->tokens, (uint64_t)c->n_vocab)) ||
-        (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.token_type", RM_GGUF_INT32, v->types, (uint64_t)c->n_vocab)) ||
-        (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.merges", v->merges, (uint64_t)v->n_merges)))
+    if (v->scores) {
+        /* _set_vocab_sentencepiece: model llama, pre default, scores, no merges */
+        if ((e = rm_gguf_writer_set_str(w, "tokenizer.ggml.model", "llama")) || (e = rm_gguf_writer_set_str(w, "tokenizer.ggml.pre", "default")) ||
+            (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.tokens", v->tokens, (uint64_t)c->n_vocab)) ||
+            (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.scores", RM_GGUF_FLOAT32, v->scores, (uint64_t)c->n_vocab)) ||
+            (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.token_type", RM_GGUF_INT32, v->types, (uint64_t)c->n_vocab)))
+            return e;
+    } else if ((e = rm_gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2")) || (e = rm_gguf_writer_set_str(w, "tokenizer.ggml.pre", pre)) ||
+               (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.tokens", v->tokens, (uint64_t)c->n_vocab)) ||
+               (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.token_type", RM_GGUF_INT32, v->types, (uint64_t)c->n_vocab)) ||
+               (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.merges", v->merges, (uint64_t)v->n_merges))) {
         return e;
+    }
     for (k = 0; k < v->n_special; k++) {
         /* gguf-py's key names: unknown_token_id, padding_token_id, the rest <type>_token_id */
         const char *nm = v->special_name[k];
@@ -1281,7 +1514,9 @@ static rm_result rmc_convert(rmc_ctx *c, const char *out_path) {
     if ((e = rmc_json(c, "config.json", 1, &c->config)) || (e = rmc_read_config(c))) return e;
     if ((e = rmc_json(c, "tokenizer.json", 1, &c->tok)) || (e = rmc_json(c, "tokenizer_config.json", 0, &c->tokcfg))) return e;
     if ((e = rmc_open_shards(c)) || (e = rmc_plan(c))) return e;
-    if ((e = rmc_build_vocab(c, &v)) || (e = rmc_detect_pre(c, &v, pre, sizeof(pre)))) {
+    if (c->arch == RMC_GEMMA2 && (e = rmc_read_spm(c))) return e;
+    snprintf(pre, sizeof(pre), "default");
+    if ((e = rmc_build_vocab(c, &v)) || (c->arch != RMC_GEMMA2 && (e = rmc_detect_pre(c, &v, pre, sizeof(pre))))) {
         rmc_vocab_free(&v, c->n_vocab);
         return e;
     }
@@ -1322,6 +1557,8 @@ static void rmc_free(rmc_ctx *c) {
     rmj_free(c->tokcfg);
     free(c->t);
     free(c->rope_freqs);
+    free(c->spm_raw);
+    free(c->pieces);
     free(c->raw);
     free(c->row);
 }

@@ -232,8 +232,8 @@ static void compare_summary(const char *name) {
 }
 
 static void test_conformance(void) {
-    static const char *const names[] = {"qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "pythia-160m", "qwen2.5-0.5b-instruct-rm",
-                                        "llama-3.2-1b-instruct-rm", "pythia-160m-rm"};
+    static const char *const names[] = {"qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "pythia-160m", "gemma-2-2b",
+                                        "qwen2.5-0.5b-instruct-rm", "llama-3.2-1b-instruct-rm", "pythia-160m-rm", "gemma-2-2b-rm"};
     size_t i;
     if (!have_hf) return;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -292,7 +292,7 @@ static void test_rewards(void) {
         lines[n] = rmj_parse(p, nl ? (size_t)(nl - p) : strlen(p), &e);
         if (lines[n]) n++;
     }
-    CHECK(n == 8, "%zu reference lines", n);
+    CHECK(n == 10, "%zu reference lines", n);
     for (i = 0; i < n; i++) {
         const rmj_value *r = rmj_root(lines[i]), *exp = rmj_get(r, "rewards"), *tanh_exp = rmj_get(r, "rewards_gelu_tanh");
         const char *model = rmj_str(rmj_get(r, "model"), NULL);
@@ -479,6 +479,17 @@ static const tiny_t tiny_neox_t[] = {
     {"gpt_neox.layers.0.mlp.dense_4h_to_h.weight", 8, 16}, {"gpt_neox.layers.0.mlp.dense_h_to_4h.bias", 16, 0},
     {"gpt_neox.layers.0.mlp.dense_h_to_4h.weight", 16, 8}, {"gpt_neox.layers.0.post_attention_layernorm.bias", 8, 0},
     {"gpt_neox.layers.0.post_attention_layernorm.weight", 8, 0}};
+/* Gemma 2: hidden 8, 2 heads of 4 (1 kv), ff 16, vocab 16, 1 layer, no lm_head */
+static const tiny_t tiny_gemma_t[] = {
+    {"model.embed_tokens.weight", 16, 8}, {"model.layers.0.input_layernorm.weight", 8, 0},
+    {"model.layers.0.mlp.down_proj.weight", 8, 16}, {"model.layers.0.mlp.gate_proj.weight", 16, 8},
+    {"model.layers.0.mlp.up_proj.weight", 16, 8}, {"model.layers.0.post_attention_layernorm.weight", 8, 0},
+    {"model.layers.0.post_feedforward_layernorm.weight", 8, 0}, {"model.layers.0.pre_feedforward_layernorm.weight", 8, 0},
+    {"model.layers.0.self_attn.k_proj.weight", 4, 8}, {"model.layers.0.self_attn.o_proj.weight", 8, 8},
+    {"model.layers.0.self_attn.q_proj.weight", 8, 8}, {"model.layers.0.self_attn.v_proj.weight", 4, 8}, {"model.norm.weight", 8, 0}};
+#define TINY_GEMMA_CFG(extra) "{\"architectures\":[\"Gemma2ForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2," \
+    "\"num_key_value_heads\":1,\"head_dim\":4,\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64,\"rms_norm_eps\":1e-6," \
+    "\"attn_logit_softcapping\":50.0,\"final_logit_softcapping\":30.0,\"sliding_window\":8" extra "}"
 #define TINY_NEOX_CFG(extra) "{\"architectures\":[\"GPTNeoXForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2," \
     "\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64" extra "}"
 
@@ -574,6 +585,38 @@ static void test_bad_input(void) {
     snprintf(p, sizeof(p), "%s/config.json", d);
     write_text(p, TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
     expect_fail(d, "tensor 'lm_head.weight' is not one a gptneox causal-LM checkpoint has");
+    /* gemma2: its config fields, tensors, and the SentencePiece tokenizer.model */
+    snprintf(d, sizeof(d), "%s/gemma-nospm", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL, TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":4"));
+    expect_fail(d, "tokenizer.model: cannot read");
+    snprintf(p, sizeof(p), "%s/tokenizer.model", d);
+    write_text(p, "\x0a\x05\x0a\x07"); /* a piece message past the end of the file */
+    expect_fail(d, "tokenizer.model: piece 0 is truncated");
+    write_text(p, "\x0a\x02\x0a\x07"); /* a piece whose text runs past its message */
+    expect_fail(d, "tokenizer.model: piece 0 is corrupt");
+    write_text(p, "\x0a\x03\x0a\x01\x61\x0a\x03\x0a\x01\x62"); /* pieces "a", "b": a valid model; the vocabulary builds */
+    {
+        char out[300];
+        snprintf(out, sizeof(out), "%s.gguf", d);
+        CHECK(convert(d, out, "f32") == 0, "tiny gemma2 with a two-piece tokenizer.model converts (see " ERR ")");
+        remove(out);
+    }
+    snprintf(d, sizeof(d), "%s/gemma-qpas", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL, TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":256"));
+    expect_fail(d, "query_pre_attn_scalar 256 is not 4");
+    snprintf(d, sizeof(d), "%s/gemma-cap", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL,
+               "{\"architectures\":[\"Gemma2ForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2,\"head_dim\":4,"
+               "\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64,\"rms_norm_eps\":1e-6,\"sliding_window\":8,"
+               "\"final_logit_softcapping\":30.0,\"query_pre_attn_scalar\":4}");
+    expect_fail(d, "required field 'attn_logit_softcapping' is missing");
+    snprintf(d, sizeof(d), "%s/gemma-ffnorm", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), "model.layers.0.pre_feedforward_layernorm.weight",
+               TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":4"));
+    expect_fail(d, "tensor 'model.layers.0.pre_feedforward_layernorm.weight' is missing");
+    snprintf(d, sizeof(d), "%s/gemma-untied", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL, TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":4,\"tie_word_embeddings\":false"));
+    expect_fail(d, "tie_word_embeddings false");
     CHECK(sh(BIN " convert --help > " OUT " 2> " ERR) == 0, "--help exits 0");
     {
         size_t len;
@@ -585,7 +628,7 @@ static void test_bad_input(void) {
 }
 
 int main(void) {
-    FILE *f = fopen(HF "/pythia-160m-rm/config.json", "rb"); /* the last one the script writes */
+    FILE *f = fopen(HF "/gemma-2-2b-rm/config.json", "rb"); /* the last one the script writes */
     if (f) fclose(f);
     else {
         const char *py = getenv("PYTHON");
