@@ -6,21 +6,38 @@
 
    What it reads: config.json; model.safetensors, or the shards model.safetensors.index.json
    names (every tensor of the weight map must be in the shard it names, and every tensor of a
-   shard in the map); tokenizer.json (model type BPE: byte-level BPE as in Llama 3 and Qwen);
-   tokenizer_config.json (special tokens, add_bos/add_eos, chat template); generation_config.json
-   is not needed (llama.cpp's converter does not read it either).
+   shard in the map); tokenizer.json (model type BPE: byte-level BPE as in Llama 3, Qwen and
+   GPT-NeoX); for gemma2 tokenizer.model, the SentencePiece model (see below);
+   tokenizer_config.json (special tokens, add_bos/add_eos, chat template, added tokens);
+   generation_config.json is not needed (llama.cpp's converter does not read it either).
 
-   What it writes, for LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM and their
-   *ForSequenceClassification twins: the tensors, shapes, types and metadata that llama.cpp's
-   convert_hf_to_gguf.py writes for the *ForCausalLM checkpoint (names from its tensor map; HF
-   safetensors order, shards in file-name order, each shard's tensors by name; the llama3
-   rope_freqs.weight first; llama's q/k rows permuted from HF's half-split rotary layout to
-   ggml's interleaved one; 1-D tensors, norms and biases F32, the other weights in --type), the
-   vocabulary as its get_vocab_base() and gguf-py's SpecialVocab build it, and
+   What it writes, for LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM,
+   GPTNeoXForCausalLM and their *ForSequenceClassification twins: the tensors, shapes, types and
+   metadata that llama.cpp's convert_hf_to_gguf.py writes for the *ForCausalLM checkpoint (names
+   from its tensor map; HF safetensors order, shards in file-name order, each shard's tensors by
+   name; the llama3 rope_freqs.weight first; llama's q/k rows permuted from HF's half-split rotary
+   layout to ggml's interleaved one; gptneox's fused query_key_value rows (and bias) reordered
+   from per-head [q; k; v] to [all q; all k; all v]; gemma2's norm weights + 1, its lm_head (tied)
+   skipped; the buffers attention.bias, attention.masked_bias, rotary_emb.inv_freq dropped; 1-D
+   tensors, norms and biases F32, the other weights in --type; exactly the hparam keys each
+   architecture's set_gguf_parameters writes: gemma2 its soft-capping values and sliding window,
+   gptneox rope.dimension_count = int(rotary_pct * head size), use_parallel_residual, the
+   layer-norm epsilon and no file_type), the byte-level BPE vocabulary as its get_vocab_base()
+   and gguf-py's SpecialVocab build it, and
    tokenizer.ggml.pre found the way the converter finds it: the tokenization of its fixed check
    text is hashed (sha256 of Python's str() of the id list) and looked up in a table of the
    hashes for the pre-tokenizers rm.h runs; rm.h's own tokenizer, which follows Hugging Face's,
    does the tokenizing, trying each pre-tokenizer until one gives the hash that names it.
+   Gemma's vocabulary is SentencePiece: llama.cpp's converter reads it from tokenizer.model
+   (_create_vocab_sentencepiece: each piece's score and type), and so does this (a small
+   protobuf reader); tokenizer.json alone is refused with an error naming tokenizer.model,
+   because its BPE vocabulary and merge list hold neither the scores nor the piece types, and
+   scores made up from the merge order would be a different file from the converter's.
+   Checked rather than silently mis-converted: gemma2's query_pre_attn_scalar must be the query
+   scale a gemma2 GGUF implies (head_dim; hidden/heads for the 46-layer 27B), since the file has
+   no key for it; tie_word_embeddings false is refused for gemma2 (no output.weight in its
+   GGUF); a rope base other than 10000, which neither the gemma2 nor the gptneox converter
+   writes, is written as rope.freq_base.
    A sequence-classification checkpoint (score.weight [num_labels, hidden], no lm_head) gets
    cls.output.weight F32 {n_embd, num_labels}, {arch}.pooling_type = 3 (LAST, llama.cpp's
    enum) and {arch}.classifier.output_labels from id2label unless those are all the default
@@ -1158,10 +1175,11 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
         return e ? e : rmc_vocab_specials(c, v);
     }
     if (!rmj_str_eq(rmj_get(model, "type"), "BPE"))
-        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model type '%.40s' is not supported (BPE only: the byte-level BPE of Llama 3, Qwen2/2.5/3; SentencePiece tokenizer.model, Unigram and WordPiece are not converted)",
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model type '%.40s' is not supported (BPE only: the byte-level BPE of Llama 3, Qwen2/2.5/3, GPT-NeoX; SentencePiece tokenizer.model only for gemma2; Unigram and WordPiece are not converted)",
                         rmj_str(rmj_get(model, "type"), NULL));
     if (rmj_bool(rmj_get(model, "byte_fallback")))
-        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: a BPE model with byte_fallback (SentencePiece-style, as Llama 2 and Gemma) is not supported; byte-level BPE only");
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: a BPE model with byte_fallback (SentencePiece-style, as Llama 2) is not supported for %s; byte-level BPE only (a SentencePiece tokenizer.model is read for gemma2 only)",
+                        rmc_arch_gguf[c->arch]);
     if (!rmj_is_object(vocab) || !rmj_is_array(merges) || (added && !rmj_is_array(added)))
         return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model.vocab (object), model.merges (array) or added_tokens (array) is missing");
     v->tokens = (rm_str *)calloc((size_t)V, sizeof(rm_str));
@@ -1568,12 +1586,12 @@ static const rmo_opt rmc_opts[] = {
     {"--type", "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k", "weight type (default f16; norms, biases and the reward head stay F32)", 0},
     {NULL, NULL, NULL, 0}};
 static const rmo_cmd rmc_cmd = {
-    "convert", "a Hugging Face checkpoint (safetensors; Llama, Qwen2, Qwen3, causal LM or reward model) to GGUF", "HF_DIR", 1,
+    "convert", "a Hugging Face checkpoint (safetensors; Llama, Qwen2, Qwen3, Gemma 2, GPT-NeoX, causal LM or reward model) to GGUF", "HF_DIR", 1,
     rmc_opts,
     "HF_DIR holds config.json, model.safetensors (or model.safetensors.index.json and its shards),\n"
-    "tokenizer.json and tokenizer_config.json. The GGUF is laid out as llama.cpp's converter lays out\n"
-    "the causal-LM checkpoint; a *ForSequenceClassification score.weight becomes cls.output.weight\n"
-    "for rmtool score --mode explicit."};
+    "tokenizer.json and tokenizer_config.json (and tokenizer.model for Gemma 2). The GGUF is laid\n"
+    "out as llama.cpp's converter lays out the causal-LM checkpoint; a *ForSequenceClassification\n"
+    "score.weight becomes cls.output.weight for rmtool score --mode explicit."};
 
 /* argv: the arguments after "convert". */
 static int rmtool_convert(int argc, char **argv) {

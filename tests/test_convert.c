@@ -4,8 +4,10 @@
    it needs Debian's python3-numpy; PYTHON= overrides the interpreter). Expected data in
    tests/data/hf/expected: *.llama.cpp.json, summaries (tools/gguf_summary.py) of what
    llama.cpp's convert_hf_to_gguf.py writes for the causal-LM checkpoints and for the causal
-   twins of the sequence-classification ones; rewards.jsonl, the EX rewards that
-   tools/hf_reward_reference.py computes in float64 from the HF files. */
+   twins of the sequence-classification ones (llama, qwen2, gemma2, gptneox; the converter,
+   February 2025, predates Qwen3); rewards.jsonl, the EX rewards that
+   tools/hf_reward_reference.py computes in float64 from the HF files (for Pythia also with the
+   tanh GELU, "rewards_gelu_tanh"). */
 #define RM_IMPLEMENTATION
 #include "rm.h"
 #define RMJSON_IMPLEMENTATION

