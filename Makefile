@@ -44,7 +44,7 @@ VOCABS    := $(patsubst tests/data/tokenizers/%.gz,$(BUILD)/vocab/%,$(wildcard t
 PAPER_DATA := $(patsubst tests/data/paper/%.gz,$(BUILD)/paper-data/%,$(wildcard tests/data/paper/*.gz))
 HDRS      := rm.h $(wildcard wip/*.h) $(wildcard examples/*.h) tests/test.h
 
-.PHONY: all test fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install paper paper-data
+.PHONY: all test test-arm64 test-windows fuzz fuzz-run asan tsan bench bench-serve run head clean vocab lib install paper paper-data
 all: $(EXAMPLES) $(TEST_BINS)
 
 $(BUILD):
@@ -157,6 +157,55 @@ asan:
 	$(MAKE) BUILD=build/asan PYTESTS=0 OPT="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
 tsan:
 	$(MAKE) BUILD=build/tsan PYTESTS=0 CC=clang OPENMP=0 OPT="-O1 -g -fsanitize=thread" test
+
+# ARM64: cross-compiled with aarch64-linux-gnu-gcc and run under qemu-aarch64 (Debian
+# gcc-aarch64-linux-gnu, libc6-dev-arm64-cross, qemu-user), bounded for CI (qemu translates every
+# instruction: the whole suite took over 45 minutes). It runs test_kernels on each of ARM64_CPUS
+# (cortex-a53: ARMv8.0, the FMLA and SMLAL fallbacks; cortex-a76: ARMv8.2 with dotprod, no bf16;
+# max: dotprod, bf16, i8mm, the BFDOT path) and with RM_ISA=scalar, then ARM64_FULL_TESTS
+# (test_forward at the default precision only, RMT_QUICK; test_score, test_tok) on -cpu
+# ARM64_FULL (max) only. The kernels need only
+# ARMv8.0 (the optional instructions sit in functions with target attributes), hence
+# -march=armv8-a: the build must run on the v8.0 cores too.
+ARM64_CC      ?= aarch64-linux-gnu-gcc
+ARM64_BUILD   ?= build/arm64
+ARM64_OPT     ?= -O2 -march=armv8-a
+ARM64_SYSROOT ?= /usr/aarch64-linux-gnu
+ARM64_FULL    ?= max
+ARM64_CPUS    ?= cortex-a53 cortex-a76 max
+ARM64_FULL_TESTS = $(ARM64_BUILD)/test_forward $(ARM64_BUILD)/test_score $(ARM64_BUILD)/test_tok
+test-arm64: vocab
+	$(MAKE) BUILD=$(ARM64_BUILD) CC=$(ARM64_CC) OPT="$(ARM64_OPT)" $(ARM64_BUILD)/test_kernels $(ARM64_FULL_TESTS)
+	@export QEMU_LD_PREFIX=$(ARM64_SYSROOT) TEST_EXEC=qemu-aarch64 BUILD=$(ARM64_BUILD); st=0; \
+	for c in $(ARM64_CPUS); do \
+	    echo "== qemu-aarch64 -cpu $$c: test_kernels"; \
+	    QEMU_CPU=$$c sh tests/run.sh $(ARM64_BUILD)/test_kernels || st=1; \
+	done; \
+	echo "== qemu-aarch64 -cpu $(ARM64_FULL), RM_ISA=scalar: test_kernels"; \
+	RM_ISA=scalar QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_BUILD)/test_kernels || st=1; \
+	echo "== qemu-aarch64 -cpu $(ARM64_FULL): test_forward, test_score, test_tok"; \
+	RMT_QUICK=1 QEMU_CPU=$(ARM64_FULL) sh tests/run.sh $(ARM64_FULL_TESTS) || st=1; exit $$st
+
+# Windows: the suite and rmtool cross-built with mingw-w64 (static .exe) and run under wine
+# in a throwaway prefix under $(BUILD)/win (its first start takes a minute). test_cli and
+# test_examples drive the tools through a POSIX shell (system() with ./path, sh -c, kill) and
+# are not run there yet.
+WIN_CC    ?= x86_64-w64-mingw32-gcc
+WINE      ?= wine
+WIN_BUILD := $(BUILD)/win
+WIN_TESTS := $(filter-out $(WIN_BUILD)/test_cli.exe $(WIN_BUILD)/test_examples.exe,$(patsubst tests/%.c,$(WIN_BUILD)/%.exe,$(TEST_SRCS)))
+WIN_FLAGS  = -std=c99 -O2 $(WARN) -I. -Itests -static
+$(WIN_BUILD)/%.exe: tests/%.c $(HDRS)
+	@mkdir -p $(WIN_BUILD)
+	$(WIN_CC) $(WIN_FLAGS) $< -o $@ -lm -pthread
+$(WIN_BUILD)/test_static.exe: tests/test_static.c tests/static_b.inc $(HDRS)
+	@mkdir -p $(WIN_BUILD)
+	$(WIN_CC) $(WIN_FLAGS) tests/test_static.c -x c tests/static_b.inc -x none -o $@ -lm
+$(WIN_BUILD)/rmtool.exe: examples/rmtool.c $(HDRS)
+	@mkdir -p $(WIN_BUILD)
+	$(WIN_CC) $(WIN_FLAGS) $< -o $@ -lm
+test-windows: $(WIN_TESTS) $(WIN_BUILD)/rmtool.exe vocab
+	@WINEPREFIX=$(abspath $(WIN_BUILD))/prefix WINEDEBUG=-all BUILD=$(BUILD) TEST_EXEC=$(WINE) sh tests/run.sh $(WIN_TESTS)
 
 clean:
 	rm -rf $(BUILD)

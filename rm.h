@@ -48,13 +48,16 @@ COMPILE-TIME OPTIONS
                        default visibility (build with -fvisibility=hidden so only rm_* is
                        exported; `make lib`), dllexport/dllimport on Windows
    RM_NO_SIMD          compile only the portable scalar kernels (the SIMD ones are chosen at
-                       run time from cpuid, and need gcc or clang on x86-64; at run time the
+                       run time from cpuid or the AArch64 HWCAPs, and need gcc or clang on
+                       x86-64 or AArch64; at run time the
                        environment variable RM_ISA=scalar|avx2|avx512|neon, or
                        rm_ctx_params.isa, forces one: see rm_isa)
    RM_NO_MMAP          never map files; read them into memory instead
    RM_MALLOC/RM_REALLOC/RM_FREE   replace the allocator (all three together)
    RM_MAX_CONTEXT      upper bound on tokens per context (default 1<<20)
-   OpenMP              build with -fopenmp to spread the matrix products over threads
+   RM_NO_THREADS       no worker threads: every loop runs on the calling thread
+   Threads are rm.h's own (POSIX threads; Win32 threads on Windows): link with -pthread where
+   the system needs it. OpenMP is not used; building with -fopenmp changes nothing in rm.h.
    The K-quant encoders match llama-quantize byte for byte only when the compiler does not
    contract a*b+c into fused multiply-adds (rm.h asks it not to with a pragma; -ffast-math and
    clang's -ffp-contract=fast override that; the output is then still valid, not identical).
@@ -76,8 +79,15 @@ OWNERSHIP AND THREADS
    Strings and tensor views handed out borrow from the file mapping
    and live until their file is closed; arrays in an rm_score live until the scorer's next call.
    Text in is UTF-8 with an explicit length (NUL bytes are ordinary characters). Inside one
-   call the heavy loops use OpenMP; rm_scorer_desc.n_threads / rm_ctx_params.n_threads set how
-   many threads (1 and 2 threads give the same results within 1e-6).
+   call the heavy loops run on the context's own worker threads: rm_ctx_params.n_threads /
+   rm_scorer_desc.n_threads threads in all, the calling one included (0: one per CPU this
+   process may run on, from its affinity mask; a scorer's policy and reference contexts share
+   one set). Waiting workers spin for a few tens of microseconds, then sleep, so an idle
+   context or one on cores shared with busy processes costs no CPU; work is handed out in
+   small chunks, so a thread the system deschedules does not hold the others up. The results
+   do not depend on the thread count. A program that scores from several threads at once
+   should give each scorer a share of the cores (n_threads 1 when there are as many scorers
+   as cores): each context's threads are its own.
 
 SECURITY
    Meant for files and text from strangers. Validated:
@@ -117,11 +127,12 @@ SUPPORTED
    starcoder, refact, command-r; Unicode 14 tables.
    Chat templates: see rm_chat_template below.
    Arithmetic: no weight is ever rounded by default: F32 and F16 weights in float, BF16 weights
-   against bf16-rounded activations (vdpbf16ps where the CPU has it), quantized weights against
-   int16 activations; RM_PRECISION_BF16 rounds F16 weights too, RM_PRECISION_F32 multiplies
-   BF16 weights in float. Kernels, chosen at run time (RM_ISA forces one): AVX-512 (F, BW, VL,
-   DQ; VNNI for quantized, BF16 for the bf16 products), AVX2 + FMA (x86-64-v3; AVX-VNNI where
-   present); elsewhere the scalar reference.
+   against bf16-rounded activations (vdpbf16ps or BFDOT where the CPU has it), quantized weights
+   against int16 activations; RM_PRECISION_BF16 rounds F16 weights too, RM_PRECISION_F32
+   multiplies BF16 weights in float. Kernels, chosen at run time (RM_ISA forces one): AVX-512
+   (F, BW, VL, DQ; VNNI for quantized, BF16 for the bf16 products), AVX2 + FMA (x86-64-v3;
+   AVX-VNNI where present), ARM64 NEON (ARMv8.0 ASIMD; BFDOT for the bf16 products where the
+   CPU reports it); elsewhere the scalar reference.
 
 RECENT CHANGES
    0.3.0  rm_scorer_desc.max_length: prompt+response truncated to N tokens after the template
@@ -138,6 +149,9 @@ RECENT CHANGES
           weight: F16 weights in float, BF16 weights at the bf16 precision (RM_PRECISION_BF16
           and RM_PRECISION_F32 keep their meaning, their values move to 1 and 2). AVX2 + FMA
           kernels (x86-64-v3) for every product and the element-wise work.
+          ARM64 NEON kernels (RM_ISA=neon, the default on AArch64) as rows of the same table:
+          FMLA, BFDOT and SMLAL products, NEON element-wise kernels; make test-arm64 runs a
+          bounded suite under qemu
           RM_SHARED and `make lib` / `make install`: librm.so (only rm_* exported) and rm.pc;
           the Python binding python/rmh over it (ctypes);
           rmtool serve (examples/rmtool_serve.h, with libmicrohttpd): scoring over HTTP with
@@ -153,6 +167,9 @@ RECENT CHANGES
           {arch}.pooling_type, no output.weight) instead of using its embeddings as an LM head.
           rmtool convert (examples/rmtool_convert.h, examples/rmsafetensors.h) writes such files
           from Hugging Face checkpoints
+          rm.h's own worker pool replaces OpenMP in every parallel loop (POSIX or Win32 threads,
+          spin briefly then sleep): default threads are no longer slower than one on cores shared
+          with busy processes; n_threads 0 is the CPUs in the affinity mask; RM_NO_THREADS
    0.2.0  rm_precision (rm_ctx_params.precision, rm_scorer_desc.precision; rmtool --precision):
           F16/BF16 weights multiply bf16-rounded activations by default (vdpbf16ps, ~2x faster;
           log-probs ~1e-2 from exact); RM_PRECISION_F32 keeps the former float path
@@ -165,8 +182,13 @@ RECENT CHANGES
 
 #if defined(RM_IMPLEMENTATION) && !defined(_WIN32) && !defined(_POSIX_C_SOURCE) && !defined(__APPLE__)
 /* mmap, fstat and clock_gettime need POSIX declarations under -std=c99; this must come
-   before the first system header. */
+   before the first system header. On Linux, _GNU_SOURCE (a superset) adds sched_getaffinity,
+   so that the default thread count is the CPUs this process may run on. */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE
+#elif !defined(__linux__)
 #define _POSIX_C_SOURCE 200809L
+#endif
 #endif
 
 #include <stddef.h>
@@ -659,7 +681,7 @@ RMDEF int rm_isa_available(int isa);
 typedef struct rm_ctx_params {
     int64_t n_ctx;      /* tokens the context may hold; 0 = the model's trained context */
     int kv_f16;         /* 1: store K/V as F16 (half the memory, ~1e-2 on log-probs) */
-    int n_threads;      /* 0 = OpenMP's default */
+    int n_threads;      /* threads, the caller's included; 0 = one per CPU this process may use */
     int precision;      /* rm_precision */
     int isa;            /* rm_isa; RM_ISA_AUTO (0): $RM_ISA, else the fastest available */
 } rm_ctx_params;
@@ -744,7 +766,7 @@ typedef struct rm_scorer_desc {
     int chat_template;       /* rm_chat_template id; 0 = RM_CHAT_AUTO: the model's own, or none */
     int normalize;           /* EX: apply the head's mean/std when it has them */
     int64_t n_ctx;           /* 0: the trained context (or max_length when that is larger) */
-    int n_threads;           /* 0: OpenMP's default */
+    int n_threads;           /* 0: one per CPU this process may use (see OWNERSHIP AND THREADS) */
     int kv_f16;
     int precision;           /* rm_precision of its contexts */
     /* Longest prompt + response in tokens (after the template); 0: no limit, a longer pair
@@ -867,7 +889,7 @@ typedef struct rm_dpo_desc {
     int rank;                /* 0: the full matrix; else the rank of the update */
     double holdout;          /* fraction of pairs held out (seeded shuffle), 0..0.9 */
     uint64_t seed;
-    int n_threads;           /* 0: OpenMP's default */
+    int n_threads;           /* 0: one per CPU this process may use */
     size_t max_bytes;        /* memory budget of the training state; 0 = 2 GiB */
     void (*progress)(void *user, const rm_dpo_progress *p); /* optional, after every step */
     void *user;
@@ -950,9 +972,27 @@ RMDEF rm_result rm_score_ids(rm_scorer *s, const int32_t *prompt, int64_t n_prom
 #else
 #define RM__HAVE_MMAP 0
 #endif
+#if defined(_WIN32)
+/* Windows: files are mapped with CreateFileMapping / MapViewOfFile, paths are UTF-8 turned
+   into UTF-16 for the wide calls, and threads are Win32 threads (see the pool below). */
+#include <windows.h>
+#endif
 
-#ifdef _OPENMP
-#include <omp.h>
+/* Threads: POSIX threads, or Win32 threads and SRW locks (Vista and later). RM_NO_THREADS,
+   or a compiler with neither the __atomic builtins nor the Interlocked functions, runs every
+   loop on the calling thread. */
+#if !defined(RM_NO_THREADS) && (defined(_WIN32) || defined(__GNUC__) || defined(__clang__))
+#define RM__THREADS 1
+#else
+#define RM__THREADS 0
+#endif
+#if defined(_WIN32)
+#elif RM__THREADS
+#include <pthread.h>
+#include <unistd.h>
+#if defined(__linux__)
+#include <sched.h>
+#endif
 #endif
 
 #if defined(RM_MALLOC) && defined(RM_FREE) && defined(RM_REALLOC)
@@ -1090,6 +1130,323 @@ static uint16_t rm__fp32_to_bf16(float f) {
 
 static float rm__round_bf16(float x) { return rm__bf16_to_fp32(rm__fp32_to_bf16(x)); }
 
+/* ---- Threads: rm.h's own worker pool ----
+   A context owns a pool of n threads: the calling thread (tid 0) and n-1 workers. rm__parallel
+   runs fn(arg, tid, nth) on threads 0..nth-1 and returns when all have finished. Between tasks
+   a worker spins a little on the task counter (a pause instruction per round, about 50-100 us
+   in all), then sleeps on a condition variable; the caller waits for the workers the same way.
+   So a process that shares its cores with busy ones never burns a core waiting, which
+   OpenMP's default spin-waiting did (6-10x slower than one thread there), and no environment
+   variable is needed. Work is dealt out in chunks from an atomic counter (rm__parallel_for):
+   the threads that run take the chunks of one the system has descheduled. */
+
+#ifndef RM__SPIN
+#define RM__SPIN 2048     /* pause rounds before a waiting thread sleeps */
+#endif
+#define RM__MAX_THREADS 256
+
+/* Atomics on int64_t: the __atomic builtins (gcc, clang, and mingw-w64), the Interlocked
+   functions elsewhere on Windows (MSVC). Every load acquires and every store releases. */
+#if RM__THREADS && (defined(__GNUC__) || defined(__clang__))
+typedef int64_t rm__atom;
+#define rm__atomic_load(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define rm__atomic_store(p, v) __atomic_store_n((p), (int64_t)(v), __ATOMIC_RELEASE)
+#define rm__atomic_add(p, v) __atomic_fetch_add((p), (int64_t)(v), __ATOMIC_ACQ_REL)
+#elif RM__THREADS
+typedef volatile LONG64 rm__atom;
+#define rm__atomic_load(p) ((int64_t)InterlockedCompareExchange64((p), 0, 0))
+#define rm__atomic_store(p, v) ((void)InterlockedExchange64((p), (LONG64)(v)))
+#define rm__atomic_add(p, v) ((int64_t)InterlockedExchangeAdd64((p), (LONG64)(v)))
+#else
+typedef int64_t rm__atom;
+#define rm__atomic_load(p) (*(p))
+#define rm__atomic_store(p, v) ((void)(*(p) = (int64_t)(v)))
+static int64_t rm__atomic_add_1(int64_t *p, int64_t v) { int64_t o = *p; *p += v; return o; }
+#define rm__atomic_add(p, v) rm__atomic_add_1((p), (int64_t)(v))
+#endif
+
+#if defined(_MSC_VER) && !defined(__clang__)
+#define rm__pause() YieldProcessor()
+#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+#define rm__pause() __builtin_ia32_pause()
+#elif (defined(__GNUC__) || defined(__clang__)) && (defined(__aarch64__) || defined(__arm__))
+#define rm__pause() __asm__ __volatile__("yield")
+#else
+#define rm__pause() ((void)0)
+#endif
+
+#if RM__THREADS && defined(_WIN32)
+typedef SRWLOCK rm__mutex;
+typedef CONDITION_VARIABLE rm__cond;
+typedef HANDLE rm__thread;
+#define rm__mutex_init(m) (InitializeSRWLock(m), 1)
+#define rm__mutex_free(m) ((void)(m))
+#define rm__lock(m) AcquireSRWLockExclusive(m)
+#define rm__unlock(m) ReleaseSRWLockExclusive(m)
+#define rm__cond_init(c) (InitializeConditionVariable(c), 1)
+#define rm__cond_free(c) ((void)(c))
+#define rm__cond_wait(c, m) ((void)SleepConditionVariableSRW((c), (m), INFINITE, 0))
+#define rm__cond_wake_all(c) WakeAllConditionVariable(c)
+#define rm__cond_wake(c) WakeConditionVariable(c)
+#elif RM__THREADS
+typedef pthread_mutex_t rm__mutex;
+typedef pthread_cond_t rm__cond;
+typedef pthread_t rm__thread;
+#define rm__mutex_init(m) (pthread_mutex_init((m), NULL) == 0)
+#define rm__mutex_free(m) pthread_mutex_destroy(m)
+#define rm__lock(m) pthread_mutex_lock(m)
+#define rm__unlock(m) pthread_mutex_unlock(m)
+#define rm__cond_init(c) (pthread_cond_init((c), NULL) == 0)
+#define rm__cond_free(c) pthread_cond_destroy(c)
+#define rm__cond_wait(c, m) pthread_cond_wait((c), (m))
+#define rm__cond_wake_all(c) pthread_cond_broadcast(c)
+#define rm__cond_wake(c) pthread_cond_signal(c)
+#endif
+
+typedef void (*rm__task_fn)(void *arg, int tid, int nth);
+
+typedef struct rm__pool rm__pool;
+typedef struct rm__worker {
+    rm__pool *pool;
+    int tid;
+#if RM__THREADS
+    rm__thread th;
+#endif
+} rm__worker;
+
+struct rm__pool {
+    int n;                 /* threads, the caller included */
+    /* the current task: written by the caller before gen moves, read by workers after */
+    rm__task_fn fn;
+    void *arg;
+    int nth;
+    rm__atom gen;          /* tasks dispatched so far; a worker runs a task when it changes */
+    rm__atom pending;      /* workers that have not yet finished the current task */
+    rm__atom stop;
+    rm__worker *w;         /* [n-1] */
+#if RM__THREADS
+    rm__mutex mu;          /* guards the two counts below and the sleeps */
+    rm__cond wake, done;
+    int sleepers;          /* workers asleep on wake */
+    int caller_waits;      /* the caller is asleep on done */
+#endif
+};
+
+/* CPUs this process may run on (its affinity mask where the system has one), at least 1. */
+static int rm__cpu_count(void) {
+    long n = 1;
+#if defined(_WIN32)
+    DWORD_PTR proc = 0, sys = 0;
+    if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys) && proc) {
+        n = 0;
+        for (; proc; proc &= proc - 1) n++;
+    } else {
+        SYSTEM_INFO si;
+        GetSystemInfo(&si);
+        n = (long)si.dwNumberOfProcessors;
+    }
+#elif defined(__linux__) && defined(CPU_COUNT)
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) == 0) n = CPU_COUNT(&set);
+    else n = sysconf(_SC_NPROCESSORS_ONLN);
+#elif defined(_SC_NPROCESSORS_ONLN)
+    n = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+    return n < 1 ? 1 : n > RM__MAX_THREADS ? RM__MAX_THREADS : (int)n;
+}
+
+static int rm__pool_threads(const rm__pool *p) { return p ? p->n : 1; }
+
+#if RM__THREADS
+static void rm__pool_worker_run(rm__worker *w) {
+    rm__pool *p = w->pool;
+    int64_t last = 0;
+    for (;;) {
+        int64_t g = rm__atomic_load(&p->gen);
+        int i;
+        for (i = 0; g == last && i < RM__SPIN; i++) {
+            rm__pause();
+            g = rm__atomic_load(&p->gen);
+        }
+        if (g == last) {
+            rm__lock(&p->mu);
+            while ((g = rm__atomic_load(&p->gen)) == last) {
+                p->sleepers++;
+                rm__cond_wait(&p->wake, &p->mu);
+                p->sleepers--;
+            }
+            rm__unlock(&p->mu);
+        }
+        last = g;
+        if (rm__atomic_load(&p->stop)) return;
+        if (w->tid < p->nth) p->fn(p->arg, w->tid, p->nth);
+        if (rm__atomic_add(&p->pending, -1) == 1) {
+            rm__lock(&p->mu);
+            if (p->caller_waits) rm__cond_wake(&p->done);
+            rm__unlock(&p->mu);
+        }
+    }
+}
+#if defined(_WIN32)
+static DWORD WINAPI rm__pool_main(LPVOID arg) { rm__pool_worker_run((rm__worker *)arg); return 0; }
+#else
+static void *rm__pool_main(void *arg) { rm__pool_worker_run((rm__worker *)arg); return NULL; }
+#endif
+
+/* Bumps the generation (the new task, or stop) and wakes the sleeping workers. */
+static void rm__pool_signal(rm__pool *p) {
+    rm__lock(&p->mu);
+    rm__atomic_add(&p->gen, 1);
+    if (p->sleepers) rm__cond_wake_all(&p->wake);
+    rm__unlock(&p->mu);
+}
+#endif
+
+/* Stops and joins the workers; NULL is a no-op. */
+static void rm__pool_free(rm__pool *p) {
+    if (!p) return;
+#if RM__THREADS
+    if (p->n > 1) {
+        int i;
+        rm__atomic_store(&p->stop, 1);
+        rm__pool_signal(p);
+        for (i = 0; i < p->n - 1; i++) {
+#if defined(_WIN32)
+            WaitForSingleObject(p->w[i].th, INFINITE);
+            CloseHandle(p->w[i].th);
+#else
+            pthread_join(p->w[i].th, NULL);
+#endif
+        }
+        rm__cond_free(&p->wake);
+        rm__cond_free(&p->done);
+        rm__mutex_free(&p->mu);
+    }
+#endif
+    RM_FREE(p->w);
+    RM_FREE(p);
+}
+
+/* A pool of n threads (0: one per CPU this process may use; at most RM__MAX_THREADS). NULL
+   when out of memory; a system that refuses threads gives a pool of fewer threads (down to
+   the caller alone), never an error: threads only make the same results come sooner. */
+static rm__pool *rm__pool_new(int n) {
+    rm__pool *p = (rm__pool *)rm__calloc(1, sizeof(rm__pool));
+    if (!p) return NULL;
+    if (n <= 0) n = rm__cpu_count();
+    if (n > RM__MAX_THREADS) n = RM__MAX_THREADS;
+    p->n = 1;
+#if RM__THREADS
+    if (n > 1) {
+        int i;
+        p->w = (rm__worker *)rm__calloc((size_t)(n - 1), sizeof(rm__worker));
+        if (!p->w) {
+            RM_FREE(p);
+            return NULL;
+        }
+        if (!rm__mutex_init(&p->mu)) return p;
+        if (!rm__cond_init(&p->wake)) {
+            rm__mutex_free(&p->mu);
+            return p;
+        }
+        if (!rm__cond_init(&p->done)) {
+            rm__cond_free(&p->wake);
+            rm__mutex_free(&p->mu);
+            return p;
+        }
+        for (i = 0; i < n - 1; i++) {
+            rm__worker *w = &p->w[i];
+            w->pool = p;
+            w->tid = i + 1;
+#if defined(_WIN32)
+            w->th = CreateThread(NULL, 0, rm__pool_main, w, 0, NULL);
+            if (!w->th) break;
+#else
+            if (pthread_create(&w->th, NULL, rm__pool_main, w) != 0) break;
+#endif
+            p->n++;
+        }
+        if (p->n == 1) {
+            rm__cond_free(&p->wake);
+            rm__cond_free(&p->done);
+            rm__mutex_free(&p->mu);
+        }
+    }
+#else
+    RM__UNUSED(n);
+#endif
+    return p;
+}
+
+/* Runs fn(arg, tid, nth) for tid 0..nth-1 (nth clamped to the pool's threads; tid 0 on the
+   calling thread) and returns when every call has returned. nth <= 1 or a NULL pool: one
+   plain call. Calls from inside fn must pass nth 1 (a pool runs one task at a time). */
+static void rm__parallel(rm__pool *p, int nth, rm__task_fn fn, void *arg) {
+    if (nth > rm__pool_threads(p)) nth = rm__pool_threads(p);
+    if (nth <= 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+#if RM__THREADS
+    {
+        int i;
+        p->fn = fn;
+        p->arg = arg;
+        p->nth = nth;
+        /* every worker takes part in the count, those with tid >= nth without running fn, so
+           that none can still be reading fn, arg or nth when the next task writes them */
+        rm__atomic_store(&p->pending, p->n - 1);
+        rm__pool_signal(p);
+        fn(arg, 0, nth);
+        for (i = 0; rm__atomic_load(&p->pending) != 0 && i < RM__SPIN; i++) rm__pause();
+        if (rm__atomic_load(&p->pending) != 0) {
+            rm__lock(&p->mu);
+            while (rm__atomic_load(&p->pending) != 0) {
+                p->caller_waits = 1;
+                rm__cond_wait(&p->done, &p->mu);
+            }
+            p->caller_waits = 0;
+            rm__unlock(&p->mu);
+        }
+    }
+#endif
+}
+
+/* A loop over [0, n) in chunks of `chunk` indices (0: about 8 chunks per thread), dealt out
+   dynamically: fn(arg, i0, i1, tid) for each chunk [i0, i1). The same partition-free results
+   for any thread count, as long as fn writes only what its own indices own. */
+typedef void (*rm__range_fn)(void *arg, int64_t i0, int64_t i1, int tid);
+typedef struct rm__for_task {
+    rm__range_fn fn;
+    void *arg;
+    int64_t n, chunk;
+    rm__atom next;
+} rm__for_task;
+
+static void rm__for_run(void *arg, int tid, int nth) {
+    rm__for_task *t = (rm__for_task *)arg;
+    int64_t i0;
+    RM__UNUSED(nth);
+    while ((i0 = rm__atomic_add(&t->next, t->chunk)) < t->n) t->fn(t->arg, i0, RM__MIN(i0 + t->chunk, t->n), tid);
+}
+
+static void rm__parallel_for(rm__pool *p, int nth, int64_t n, int64_t chunk, rm__range_fn fn, void *arg) {
+    rm__for_task t;
+    if (n <= 0) return;
+    if (nth > rm__pool_threads(p)) nth = rm__pool_threads(p);
+    if (nth <= 1) {
+        fn(arg, 0, n, 0);
+        return;
+    }
+    t.fn = fn;
+    t.arg = arg;
+    t.n = n;
+    t.chunk = chunk > 0 ? chunk : RM__MAX(1, (n + 8 * nth - 1) / (8 * nth));
+    t.next = 0;
+    rm__parallel(p, nth, rm__for_run, &t);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* 3. File mapping                                                                          */
 /* ---------------------------------------------------------------------------------------- */
@@ -1101,11 +1458,93 @@ typedef struct rm__file {
     int owned;
 } rm__file;
 
+#if defined(_WIN32)
+/* A UTF-8 path as UTF-16 for the wide Win32 calls (caller frees); NULL when it is not valid
+   UTF-8 or memory ran out. */
+static wchar_t *rm__wpath(const char *path) {
+    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
+    wchar_t *w;
+    if (n <= 0) return NULL;
+    w = (wchar_t *)RM_MALLOC((size_t)n * sizeof(wchar_t));
+    if (w && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, w, n) != n) {
+        RM_FREE(w);
+        w = NULL;
+    }
+    return w;
+}
+
+/* fopen with a UTF-8 path (fopen itself takes the ANSI code page there). */
+static FILE *rm__fopen(const char *path, const char *mode) {
+    wchar_t *w = rm__wpath(path), wm[8];
+    FILE *f = NULL;
+    size_t i;
+    for (i = 0; mode[i] && i < 7; i++) wm[i] = (wchar_t)(unsigned char)mode[i];
+    wm[i] = 0;
+    if (w) f = _wfopen(w, wm);
+    RM_FREE(w);
+    return f;
+}
+
+/* Replaces dst by src (the rename of a finished file over its destination). */
+static int rm__rename_over(const char *src, const char *dst) {
+    wchar_t *ws = rm__wpath(src), *wd = rm__wpath(dst);
+    int ok = ws && wd && MoveFileExW(ws, wd, MOVEFILE_REPLACE_EXISTING) != 0;
+    RM_FREE(ws);
+    RM_FREE(wd);
+    return ok ? 0 : -1;
+}
+
+static int rm__remove(const char *path) {
+    wchar_t *w = rm__wpath(path);
+    int ok = w && DeleteFileW(w) != 0;
+    RM_FREE(w);
+    return ok ? 0 : -1;
+}
+#else
+#define rm__fopen fopen
+#define rm__rename_over rename
+#define rm__remove remove
+#endif
+
 static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t errcap) {
     FILE *fp;
     long end;
     uint8_t *buf;
     memset(f, 0, sizeof(*f));
+#if defined(_WIN32) && !defined(RM_NO_MMAP)
+    {
+        wchar_t *w = rm__wpath(path);
+        HANDLE h = w ? CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_DELETE, NULL, OPEN_EXISTING,
+                                   FILE_ATTRIBUTE_NORMAL, NULL)
+                     : INVALID_HANDLE_VALUE;
+        LARGE_INTEGER sz;
+        RM_FREE(w);
+        if (h == INVALID_HANDLE_VALUE) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s'", path);
+        if (GetFileType(h) != FILE_TYPE_DISK || !GetFileSizeEx(h, &sz)) {
+            CloseHandle(h);
+            return rm__fail(err, errcap, RM_ERR_IO, "'%s' is not a regular file", path);
+        }
+        if (sz.QuadPart == 0) {
+            CloseHandle(h);
+            return RM_OK;
+        }
+        if ((uint64_t)sz.QuadPart <= (uint64_t)SIZE_MAX) {
+            HANDLE mh = CreateFileMappingW(h, NULL, PAGE_READONLY, 0, 0, NULL);
+            void *p = mh ? MapViewOfFile(mh, FILE_MAP_READ, 0, 0, 0) : NULL;
+            /* the view keeps the mapping and the file open */
+            if (mh) CloseHandle(mh);
+            CloseHandle(h);
+            if (p) {
+                f->data = (const uint8_t *)p;
+                f->size = (uint64_t)sz.QuadPart;
+                f->mapped = 1;
+                return RM_OK;
+            }
+        } else {
+            CloseHandle(h);
+        }
+    }
+#endif
 #if RM__HAVE_MMAP
     {
         struct stat st;
@@ -1136,7 +1575,7 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
     }
 #endif
     /* Fallback: read the whole file. */
-    fp = fopen(path, "rb");
+    fp = rm__fopen(path, "rb");
     if (!fp) return rm__fail(err, errcap, RM_ERR_IO, "cannot open '%s': %s", path, strerror(errno));
     if (fseek(fp, 0, SEEK_END) != 0 || (end = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) {
         fclose(fp);
@@ -1162,6 +1601,8 @@ static rm_result rm__file_open(rm__file *f, const char *path, char *err, size_t 
 static void rm__file_close(rm__file *f) {
 #if RM__HAVE_MMAP
     if (f->mapped && f->data) munmap((void *)(uintptr_t)f->data, (size_t)f->size);
+#elif defined(_WIN32)
+    if (f->mapped && f->data) UnmapViewOfFile((const void *)f->data);
 #endif
     if (f->owned) RM_FREE((void *)(uintptr_t)f->data);
     memset(f, 0, sizeof(*f));
@@ -4935,7 +5376,12 @@ RMDEF rm_result rm_detokenize(const rm_vocab *v, const int32_t *ids, size_t n, c
 }
 
 static double rm__tok_now(void) {
-#if defined(CLOCK_MONOTONIC) && !defined(_WIN32)
+#if defined(_WIN32)
+    LARGE_INTEGER f, t;
+    QueryPerformanceFrequency(&f);
+    QueryPerformanceCounter(&t);
+    return (double)t.QuadPart / (double)f.QuadPart;
+#elif defined(CLOCK_MONOTONIC)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -6084,7 +6530,7 @@ RMDEF rm_result rm_gguf_writer_write_file(rm_gguf_writer *w, const char *path) {
     memcpy(tmp, path, n);
     memcpy(tmp + n, ".rm-tmp", 8);
     memset(&s, 0, sizeof(s));
-    s.f = fopen(tmp, "wb");
+    s.f = rm__fopen(tmp, "wb");
     if (!s.f) {
         e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot create '%s'", tmp);
         RM_FREE(tmp);
@@ -6094,13 +6540,9 @@ RMDEF rm_result rm_gguf_writer_write_file(rm_gguf_writer *w, const char *path) {
     e = rm__w_emit(w, &s, path);
     if (fclose(s.f) != 0 && e == RM_OK)
         e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot finish writing '%s' (disk full?)", tmp);
-    if (e == RM_OK) {
-#ifdef _WIN32
-        remove(path); /* rename does not replace an existing file there */
-#endif
-        if (rename(tmp, path) != 0) e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot rename '%s' to '%s'", tmp, path);
-    }
-    if (e != RM_OK) remove(tmp);
+    if (e == RM_OK && rm__rename_over(tmp, path) != 0)
+        e = rm__fail(w->err, sizeof(w->err), RM_ERR_IO, "gguf writer: cannot rename '%s' to '%s'", tmp, path);
+    if (e != RM_OK) rm__remove(tmp);
     else w->err[0] = 0;
     RM_FREE(tmp);
     return e;
@@ -6157,7 +6599,10 @@ typedef struct rm__mat {
          sum_i w_i x_i = s * dx * sum_i q_i p_i + m * dx * sum_i p_i,
      so the inner loop is integer and each sub-block ends with a few float operations. */
 
-#if !defined(RM_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+/* Not on Windows: gcc there does not align the stack for 64-byte vectors (its bug 54412), and
+   the spilled __m512 values of these kernels then fault. */
+#if !defined(RM_NO_SIMD) && (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(_WIN32)
 #define RM__KERNELS_X86 1
 /* g++ 12 reports the intrinsics' deliberately undefined pass-through operands as
    (maybe-)uninitialized (GCC bug 105593); the push must come before the header. */
@@ -6177,8 +6622,22 @@ typedef struct rm__mat {
    with other busy processes. */
 #define RM__PAR_MIN 32768
 
-/* ARM64 NEON kernels: their section sets this to 1 where it compiles them. */
-#ifndef RM__KERNELS_NEON
+/* Threads for a product of K x N weights over T tokens: one below RM__PAR_MIN * 16
+   multiply-adds, else all of the pool's. */
+static int rm__gemm_threads(const rm__pool *tp, int64_t K, int64_t N, int64_t T) {
+    return (double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16 ? rm__pool_threads(tp) : 1;
+}
+
+/* ARM64 NEON kernels (their section below). */
+#if !defined(RM_NO_SIMD) && defined(__aarch64__) && (defined(__GNUC__) || defined(__clang__))
+#define RM__KERNELS_NEON 1
+#include <arm_neon.h>
+#if defined(__linux__)
+#include <sys/auxv.h>
+#elif defined(__APPLE__)
+#include <sys/sysctl.h>
+#endif
+#else
 #define RM__KERNELS_NEON 0
 #endif
 /* Some SIMD kernels are compiled in: the portable parts they share are needed. */
@@ -6194,14 +6653,6 @@ typedef struct rm__mat {
 /* 64-byte aligned view of a malloc'ed block (the block itself is freed). */
 static void *rm__align64(void *p) { return (void *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
 
-static int rm__gemm_threads(int nth) {
-#ifdef _OPENMP
-    return nth > 0 ? nth : omp_get_max_threads();
-#else
-    RM__UNUSED(nth);
-    return 1;
-#endif
-}
 #endif /* RM__KERNELS_ANY */
 
 #if RM__KERNELS_X86
@@ -6396,8 +6847,7 @@ RM__TGT_BF16 static void rm__pack_bf_panel(const rm__mat *W, int64_t j0, uint32_
 }
 
 /* One token's activations as bf16 pairs into dst[(k/2) * 12] (a column of the xp block). A
-   function of its own: OpenMP outlines parallel regions into functions without the target
-   attribute, where clang refuses the intrinsics. */
+   function of its own: it needs the avx512bf16 target, which its caller lacks. */
 RM__TGT_BF16 static void rm__pack_bf_x(const float *src, int64_t K, uint32_t *dst) {
     const int64_t K32 = K & ~(int64_t)31;
     int64_t k;
@@ -7338,6 +7788,477 @@ RM__TGT_AVX2 static double rm__sumexp_avx2(const float *l, int64_t n, float mx) 
 #endif
 #endif /* RM__KERNELS_X86 */
 
+#if RM__KERNELS_NEON
+/* ---- ARM64 NEON ----
+   The same products on Advanced SIMD (the ARMv8.0 ASIMD every AArch64 CPU has: the baseline
+   kernels need no more than -march=armv8-a), plus dot-product instructions where the CPU
+   reports them at run time (getauxval on Linux, sysctlbyname on Apple; elsewhere the baseline
+   only): SDOT (FEAT_DotProd) and BFDOT (FEAT_BF16) sit in functions of their own with target
+   attributes, so that a baseline build has them too. A vector holds 4 floats, so the 32-row
+   panels are multiplied 8 rows (two vectors) at a time, and each activation is a lane of a
+   vector (multiply-add by element) rather than a broadcast.
+   - float: FMLA by element (4 multiply-adds per instruction) on the x86 float layout ([k][32]
+     rows, [k][12] tokens): 12 tokens x 8 rows, 24 accumulators, 2 weight and 3 activation
+     vectors of the 32 registers. F16 weights decode with fcvtl, BF16 with a shift: exact.
+   - bfloat16 precision: BFDOT by element (a pair of bf16 products into each float lane, 8 multiply-
+     adds per instruction) on the x86 bf16 layout ([k/2][32] pairs, [k/2][12] pairs), the same
+     12 x 8 block. BFDOT rounds its inner sum to odd and flushes denormals: within the test's
+     1e-5 of sum |w x|, as vdpbf16ps. Without FEAT_BF16, FMLA on the operands rounded as the
+     reference rounds them (rm__round_bf16).
+   - integer: the shared driver's int16 activations and weight levels ([k/2][6] and [k/2][32]
+     pairs), summed exactly in int32 per sub-block, then scaled in float: SMLAL/SMLAL2 into
+     lanes (row, k parity) folded by one pairwise add per sub-block, 3 tokens x 8 rows. (An SDOT
+     kernel needs a byte layout the shared driver does not have yet.) */
+
+#if defined(__clang__)
+#define RM__TGT_DOT __attribute__((target("dotprod")))
+#define RM__TGT_BF16N __attribute__((target("bf16")))
+#else
+#define RM__TGT_DOT __attribute__((target("arch=armv8.2-a+dotprod")))
+#define RM__TGT_BF16N __attribute__((target("arch=armv8.2-a+bf16")))
+#endif
+
+/* GCC's arm_neon.h (10 and later) declares the SDOT and BFDOT intrinsics for any target (they
+   need the attribute only where used); clang's (up to 14 at least) only when the whole file is
+   compiled for such a target (-march=armv8.2-a+dotprod, +bf16). Without them: the baseline. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 10
+#define RM__NEON_GCC10 1
+#else
+#define RM__NEON_GCC10 0
+#endif
+#if RM__NEON_GCC10 || defined(__ARM_FEATURE_DOTPROD)
+#define RM__NEON_HAVE_SDOT 1
+#else
+#define RM__NEON_HAVE_SDOT 0
+#endif
+#if RM__NEON_GCC10 || defined(__ARM_FEATURE_BF16_VECTOR_ARITHMETIC)
+#define RM__NEON_HAVE_BFDOT 1
+#else
+#define RM__NEON_HAVE_BFDOT 0
+#endif
+
+#define RM__NEON_DOT 1  /* FEAT_DotProd: SDOT */
+#define RM__NEON_BF16 2 /* FEAT_BF16: BFDOT */
+#define RM__NEON_I8MM 4 /* FEAT_I8MM (reported, not used: see the README's instruction counts) */
+
+/* The optional features of this CPU, RM__NEON_* bits. */
+static unsigned rm__neon_caps(void) {
+    unsigned c = 0;
+#if defined(__linux__)
+    const unsigned long h = getauxval(AT_HWCAP), h2 = getauxval(26 /* AT_HWCAP2 */);
+    if (h & (1ul << 20)) c |= RM__NEON_DOT; /* HWCAP_ASIMDDP */
+    if (h2 & (1ul << 14)) c |= RM__NEON_BF16; /* HWCAP2_BF16 */
+    if (h2 & (1ul << 13)) c |= RM__NEON_I8MM; /* HWCAP2_I8MM */
+#elif defined(__APPLE__)
+    static const char *const names[3] = {"hw.optional.arm.FEAT_DotProd", "hw.optional.arm.FEAT_BF16",
+                                         "hw.optional.arm.FEAT_I8MM"};
+    int i;
+    for (i = 0; i < 3; i++) {
+        int v = 0;
+        size_t n = sizeof(v);
+        if (sysctlbyname(names[i], &v, &n, NULL, 0) == 0 && v) c |= 1u << i;
+    }
+#endif
+    return c;
+}
+
+/* ---- float and bfloat16 ---- */
+
+static uint32_t rm__bf16_pair(float lo, float hi) {
+    return (uint32_t)rm__fp32_to_bf16(lo) | (uint32_t)rm__fp32_to_bf16(hi) << 16;
+}
+
+/* 4 consecutive elements of a float-type row, as floats. */
+static float32x4_t rm__load4_f_neon(int type, const uint8_t *p) {
+    if (type == RM_TYPE_F32) return vld1q_f32((const float *)(const void *)p);
+    if (type == RM_TYPE_F16) return vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16((const uint16_t *)(const void *)p)));
+    return vreinterpretq_f32_u32(vshll_n_u16(vld1_u16((const uint16_t *)(const void *)p), 16));
+}
+
+/* rm__round_bf16 on 4 lanes: to nearest bfloat16, ties to even, NaN quiet. */
+static float32x4_t rm__round_bf16_neon(float32x4_t x) {
+    const uint32x4_t u = vreinterpretq_u32_f32(x), m = vdupq_n_u32(0xffff0000u);
+    const uint32x4_t r = vaddq_u32(u, vaddq_u32(vdupq_n_u32(0x7fff), vandq_u32(vshrq_n_u32(u, 16), vdupq_n_u32(1))));
+    const uint32x4_t nan = vcgtq_u32(vandq_u32(u, vdupq_n_u32(0x7fffffff)), vdupq_n_u32(0x7f800000));
+    return vreinterpretq_f32_u32(vbslq_u32(nan, vorrq_u32(vandq_u32(u, m), vdupq_n_u32(0x00400000)), vandq_u32(r, m)));
+}
+
+/* Rows j0..j0+31 of W (zeros past n_out) into wp[k][32], 4 x 4 tiles transposed in registers.
+   rnd: rounded to bfloat16 (F16 weights at the bf16 precision). */
+static void rm__pack_f_panel_neon(const rm__mat *W, int64_t j0, float *wp, int rnd) {
+    const int64_t K = W->n_in, K4 = K & ~(int64_t)3;
+    const size_t esz = W->type == RM_TYPE_F32 ? 4 : 2;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t h, k;
+    for (h = 0; h < RM__NR; h += 4) {
+        const int64_t nr = RM__MAX(0, RM__MIN(4, W->n_out - (j0 + h)));
+        for (k = 0; k < K4; k += 4) {
+            float32x4_t r[4];
+            float32x4x2_t a, b;
+            int i;
+            for (i = 0; i < 4; i++) {
+                r[i] = i < nr ? rm__load4_f_neon(W->type, base + (size_t)(j0 + h + i) * W->row_bytes + (size_t)k * esz)
+                              : vdupq_n_f32(0.0f);
+                if (rnd) r[i] = rm__round_bf16_neon(r[i]);
+            }
+            a = vtrnq_f32(r[0], r[1]);
+            b = vtrnq_f32(r[2], r[3]);
+            vst1q_f32(wp + (k + 0) * RM__NR + h, vcombine_f32(vget_low_f32(a.val[0]), vget_low_f32(b.val[0])));
+            vst1q_f32(wp + (k + 1) * RM__NR + h, vcombine_f32(vget_low_f32(a.val[1]), vget_low_f32(b.val[1])));
+            vst1q_f32(wp + (k + 2) * RM__NR + h, vcombine_f32(vget_high_f32(a.val[0]), vget_high_f32(b.val[0])));
+            vst1q_f32(wp + (k + 3) * RM__NR + h, vcombine_f32(vget_high_f32(a.val[1]), vget_high_f32(b.val[1])));
+        }
+        for (k = K4; k < K; k++) {
+            int i;
+            for (i = 0; i < 4; i++) {
+                const uint8_t *p = base + (size_t)(j0 + h + i) * W->row_bytes;
+                float v = 0.0f;
+                if (i < nr) {
+                    if (W->type == RM_TYPE_F32) memcpy(&v, p + 4 * k, 4);
+                    else if (W->type == RM_TYPE_F16) v = rm__fp16_to_fp32(rm__rd16(p + 2 * k));
+                    else v = rm__bf16_to_fp32(rm__rd16(p + 2 * k));
+                }
+                wp[k * RM__NR + h + i] = rnd ? rm__round_bf16(v) : v;
+            }
+        }
+    }
+}
+
+/* Rows j0..j0+31 of an F16/BF16 W (zeros past n_out, and past n_in in the last pair) into
+   wp[k/2][32] pairs of bf16, the lower k in the low half. */
+static void rm__pack_bf_panel_neon(const rm__mat *W, int64_t j0, uint32_t *wp) {
+    const int64_t K = W->n_in;
+    const uint8_t *base = (const uint8_t *)W->data;
+    int64_t j, k;
+    for (j = 0; j < RM__NR; j++) {
+        const uint8_t *p = j0 + j < W->n_out ? base + (size_t)(j0 + j) * W->row_bytes : NULL;
+        for (k = 0; k < K; k += 2) {
+            uint32_t v = 0;
+            if (p && W->type == RM_TYPE_BF16) {
+                v = rm__rd16(p + 2 * k);
+                if (k + 1 < K) v |= (uint32_t)rm__rd16(p + 2 * k + 2) << 16;
+            } else if (p) {
+                v = rm__bf16_pair(rm__fp16_to_fp32(rm__rd16(p + 2 * k)), k + 1 < K ? rm__fp16_to_fp32(rm__rd16(p + 2 * k + 2)) : 0.0f);
+            }
+            wp[(k / 2) * RM__NR + j] = v;
+        }
+    }
+}
+
+/* Y[t][c] for t < rows, c < cols (<= 8) from the accumulators of rows 0-3 (a) and 4-7 (b). */
+static void rm__store8_neon(float *y, float32x4_t a, float32x4_t b, int cols) {
+    if (cols >= 8) {
+        vst1q_f32(y, a);
+        vst1q_f32(y + 4, b);
+    } else {
+        float t[8];
+        int c;
+        vst1q_f32(t, a);
+        vst1q_f32(t + 4, b);
+        for (c = 0; c < cols; c++) y[c] = t[c];
+    }
+}
+
+#define RM__NF_ROWS(X) X(0, 0, 0) X(1, 0, 1) X(2, 0, 2) X(3, 0, 3) X(4, 1, 0) X(5, 1, 1) \
+    X(6, 1, 2) X(7, 1, 3) X(8, 2, 0) X(9, 2, 1) X(10, 2, 2) X(11, 2, 3)
+#define RM__NF_DECL(r, v, l) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
+#define RM__NF_STEP(r, v, l)                                                                                       \
+    a##r = vfmaq_laneq_f32(a##r, w0, x##v, l);                                                                     \
+    b##r = vfmaq_laneq_f32(b##r, w1, x##v, l);
+#define RM__NB_STEP(r, v, l)                                                                                       \
+    a##r = vbfdotq_laneq_f32(a##r, w0, x##v, l);                                                                   \
+    b##r = vbfdotq_laneq_f32(b##r, w1, x##v, l);
+#define RM__NF_STORE(r, v, l) \
+    if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
+
+/* 12 tokens (xp: [K][12]) x 8 rows (wp: 8 floats at a stride of 32) into Y; rows, cols: how
+   many are real. */
+static void rm__f_kernel_neon(int64_t K, const float *xp, const float *wp, float *Y, int64_t ldy, int rows, int cols) {
+    int64_t k;
+    RM__NF_ROWS(RM__NF_DECL)
+    for (k = 0; k < K; k++, xp += RM__FMR, wp += RM__NR) {
+        const float32x4_t w0 = vld1q_f32(wp), w1 = vld1q_f32(wp + 4);
+        const float32x4_t x0 = vld1q_f32(xp), x1 = vld1q_f32(xp + 4), x2 = vld1q_f32(xp + 8);
+        RM__NF_ROWS(RM__NF_STEP)
+    }
+    RM__NF_ROWS(RM__NF_STORE)
+}
+
+#if RM__NEON_HAVE_BFDOT
+/* The same over KP pairs of bf16 (xp: [KP][12] pairs, wp: 8 pairs at a stride of 32). */
+RM__TGT_BF16N static void rm__bf_kernel_neon(int64_t KP, const uint32_t *xp, const uint32_t *wp, float *Y, int64_t ldy,
+                                             int rows, int cols) {
+    int64_t k;
+    RM__NF_ROWS(RM__NF_DECL)
+    for (k = 0; k < KP; k++, xp += RM__FMR, wp += RM__NR) {
+        const bfloat16x8_t w0 = vreinterpretq_bf16_u32(vld1q_u32(wp)), w1 = vreinterpretq_bf16_u32(vld1q_u32(wp + 4));
+        const bfloat16x8_t x0 = vreinterpretq_bf16_u32(vld1q_u32(xp)), x1 = vreinterpretq_bf16_u32(vld1q_u32(xp + 4));
+        const bfloat16x8_t x2 = vreinterpretq_bf16_u32(vld1q_u32(xp + 8));
+        RM__NF_ROWS(RM__NB_STEP)
+    }
+    RM__NF_ROWS(RM__NF_STORE)
+}
+#endif
+
+/* The table's float entries (rm__gemm_f_drv). f_pack: how 2 bf16 pairs [k/2][32], else floats
+   [k][32] (how 1 rounds F16 weights to bf16; BF16 weights already are). */
+static void rm__f_pack_neon(const rm__mat *W, int64_t j0, float *wp, int how) {
+    if (how == 2) rm__pack_bf_panel_neon(W, j0, (uint32_t *)(void *)wp);
+    else rm__pack_f_panel_neon(W, j0, wp, how == 1 && W->type == RM_TYPE_F16);
+}
+
+/* One token as bf16 pairs at a stride of 12 (the driver's [k/2][12] block). */
+static void rm__f_pack_x_bf_neon(const float *src, int64_t K, uint32_t *dst) {
+    int64_t k;
+    for (k = 0; k < K; k += 2) dst[(k / 2) * RM__FMR] = rm__bf16_pair(src[k], k + 1 < K ? src[k + 1] : 0.0f);
+}
+
+/* 12 tokens x 32 rows, 8 rows at a time: BFDOT for how 2 (the table sets bf16dot only where
+   the CPU has FEAT_BF16), else FMLA over KL floats. */
+static void rm__f_kernel_neon32(int64_t KL, const float *xb, const float *wp, float *Y, int64_t ldy, int rows, int cols,
+                                int how) {
+    int h;
+    for (h = 0; h < cols; h += 8) {
+#if RM__NEON_HAVE_BFDOT
+        if (how == 2)
+            rm__bf_kernel_neon(KL, (const uint32_t *)(const void *)xb, (const uint32_t *)(const void *)wp + h, Y + h, ldy,
+                               rows, cols - h);
+        else
+#endif
+            rm__f_kernel_neon(KL, xb, wp + h, Y + h, ldy, rows, cols - h);
+    }
+    (void)how;
+}
+
+/* ---- integer ---- */
+
+/* Quantizes 6 token rows (zeros past T) as the x86 path does, per block of 32: dx = amax /
+   32767, p = round-to-nearest-even(x / dx). xq [K/2][6] dwords of two int16 (the driver's
+   layout); xd, xs [nsub][6]: dx and dx * sum p (for the minimums). */
+static void rm__q_quant_x_neon(const float *X, int64_t ldx, int64_t t0, int64_t T, int64_t K, const rm__qinfo *qi,
+                               int32_t *xq, float *xd, float *xs) {
+    const int64_t nsub = K / qi->bs;
+    int64_t r, b, i;
+    for (r = 0; r < RM__QMR; r++) {
+        const float *x = X + (t0 + r) * ldx;
+        if (t0 + r >= T) {
+            for (i = 0; i < K / 2; i++) xq[i * RM__QMR + r] = 0;
+            for (i = 0; i < nsub; i++) xd[i * RM__QMR + r] = xs[i * RM__QMR + r] = 0.0f;
+            continue;
+        }
+        for (b = 0; b < K / 32; b++) {
+            float32x4_t v[8], mx = vdupq_n_f32(0.0f);
+            int32_t q[32];
+            int32x4_t s0 = vdupq_n_s32(0), s1 = vdupq_n_s32(0);
+            float amax, d, id;
+            for (i = 0; i < 8; i++) {
+                v[i] = vld1q_f32(x + 32 * b + 4 * i);
+                mx = vmaxq_f32(mx, vabsq_f32(v[i]));
+            }
+            amax = vmaxvq_f32(mx);
+            d = amax / 32767.0f;
+            id = amax > 0 ? 32767.0f / amax : 0.0f;
+            for (i = 0; i < 8; i++) {
+                const int32x4_t qi4 = vcvtnq_s32_f32(vmulq_n_f32(v[i], id));
+                vst1q_s32(q + 4 * i, qi4);
+                if (i < 4) s0 = vaddq_s32(s0, qi4);
+                else s1 = vaddq_s32(s1, qi4);
+            }
+            for (i = 0; i < 16; i++)
+                xq[(16 * b + i) * RM__QMR + r] = (int32_t)((uint32_t)(uint16_t)(int16_t)q[2 * i] |
+                                                           (uint32_t)(uint16_t)(int16_t)q[2 * i + 1] << 16);
+            if (qi->bs == 32) {
+                xd[b * RM__QMR + r] = d;
+                xs[b * RM__QMR + r] = d * (float)(vaddvq_s32(s0) + vaddvq_s32(s1));
+            } else {
+                xd[2 * b * RM__QMR + r] = xd[(2 * b + 1) * RM__QMR + r] = d;
+                xs[2 * b * RM__QMR + r] = d * (float)vaddvq_s32(s0);
+                xs[(2 * b + 1) * RM__QMR + r] = d * (float)vaddvq_s32(s1);
+            }
+        }
+    }
+}
+
+/* The panel in the driver's layout (wq [K/2][32][2] int16, ws, wm [nsub][32]): the portable
+   packer, whatever the chunk. */
+static void rm__q_pack_neon(const rm__mat *W, const rm__qinfo *qi, int64_t j0, int ch, int16_t *wq, float *ws, float *wm,
+                            uint8_t *u, float *s, float *m) {
+    (void)ch;
+    rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
+}
+
+/* 3 tokens (xq [K/2][6] pairs) x 8 rows (wq: 8 rows x 2 int16 per pair at a stride of 64) with
+   SMLAL/SMLAL2: each pair step multiplies the rows' two levels by the token's two activations
+   into lanes (row, k parity), which one pairwise add per sub-block folds; sums stay exact in
+   int32 (|q p| < 2^23, 16 pairs per sub-block). */
+#define RM__NQ_ROWS(X) X(0) X(1) X(2)
+#define RM__NQ_DECL(r) float32x4_t a##r = vdupq_n_f32(0.0f), b##r = vdupq_n_f32(0.0f);
+#define RM__NQ_INIT(r) int32x4_t p##r = vdupq_n_s32(0), q##r = vdupq_n_s32(0), u##r = vdupq_n_s32(0), v##r = vdupq_n_s32(0);
+#define RM__NQ_STEP(r)                                                                                             \
+    x = vreinterpretq_s16_s32(vdupq_n_s32(xk[r]));                                                                 \
+    p##r = vmlal_s16(p##r, vget_low_s16(w0), vget_low_s16(x));                                                     \
+    q##r = vmlal_high_s16(q##r, w0, x);                                                                            \
+    u##r = vmlal_s16(u##r, vget_low_s16(w1), vget_low_s16(x));                                                     \
+    v##r = vmlal_high_s16(v##r, w1, x);
+#define RM__NQ_SCALE(r)                                                                                            \
+    a##r = vfmaq_n_f32(a##r, vmulq_f32(vcvtq_f32_s32(vpaddq_s32(p##r, q##r)), s0), xd[r]);                         \
+    b##r = vfmaq_n_f32(b##r, vmulq_f32(vcvtq_f32_s32(vpaddq_s32(u##r, v##r)), s1), xd[r]);
+#define RM__NQ_MIN(r)                                                                                              \
+    a##r = vfmaq_n_f32(a##r, n0, xs[r]);                                                                           \
+    b##r = vfmaq_n_f32(b##r, n1, xs[r]);
+#define RM__NQ_STORE(r) \
+    if (r < rows) rm__store8_neon(Y + r * ldy, a##r, b##r, cols);
+
+static inline __attribute__((always_inline)) void
+rm__q_kernel3x8_neon(int64_t nsub, const int bs2, const int has_min, const int32_t *xq, const float *xd, const float *xs,
+                     const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows, int cols) {
+    int64_t sb;
+    RM__NQ_ROWS(RM__NQ_DECL)
+    for (sb = 0; sb < nsub; sb++, xd += RM__QMR, xs += RM__QMR, ws += RM__NR, wm += RM__NR) {
+        float32x4_t s0, s1;
+        int o;
+        RM__NQ_ROWS(RM__NQ_INIT)
+        for (o = 0; o < bs2; o++, wq += 2 * RM__NR, xq += RM__QMR) {
+            const int32_t *xk = xq;
+            const int16x8_t w0 = vld1q_s16(wq), w1 = vld1q_s16(wq + 8);
+            int16x8_t x;
+            RM__NQ_ROWS(RM__NQ_STEP)
+        }
+        s0 = vld1q_f32(ws);
+        s1 = vld1q_f32(ws + 4);
+        RM__NQ_ROWS(RM__NQ_SCALE)
+        if (has_min) {
+            const float32x4_t n0 = vld1q_f32(wm), n1 = vld1q_f32(wm + 4);
+            RM__NQ_ROWS(RM__NQ_MIN)
+        }
+    }
+    RM__NQ_ROWS(RM__NQ_STORE)
+}
+
+/* 6 tokens x 32 rows as 2 x 4 blocks of 3 x 8; bs2 and has_min constant in each inlined copy. */
+#define RM__NQ_BLOCKS(B2, HM)                                                                                      \
+    for (r0 = 0; r0 < rows; r0 += 3)                                                                               \
+        for (c0 = 0; c0 < cols; c0 += 8)                                                                           \
+            rm__q_kernel3x8_neon(nsub, B2, HM, xq + r0, xd + r0, xs + r0, wq + 2 * c0, ws + c0, wm + c0,          \
+                                 Y + r0 * ldy + c0, ldy, RM__MIN(3, rows - r0), RM__MIN(8, cols - c0));
+static void rm__q_kernel_neon(int64_t nsub, int bs2, int has_min, const int32_t *xq, const float *xd, const float *xs,
+                              const int16_t *wq, const float *ws, const float *wm, float *Y, int64_t ldy, int rows,
+                              int cols) {
+    int r0, c0;
+    if (bs2 == 16) {
+        if (has_min) { RM__NQ_BLOCKS(16, 1) } else { RM__NQ_BLOCKS(16, 0) }
+    } else {
+        if (has_min) { RM__NQ_BLOCKS(8, 1) } else { RM__NQ_BLOCKS(8, 0) }
+    }
+}
+
+/* ---- element-wise ---- */
+
+/* e^x for 4 floats, as rm__exp16: x = n ln2 + r, the same polynomial, and 2^n as two powers
+   of two (n from -150 to 128 does not fit one exponent field), which underflows to 0 for x
+   below -104 and saturates to +Inf above 88.7. */
+static float32x4_t rm__exp4_neon(float32x4_t x) {
+    const float32x4_t hi = vdupq_n_f32(88.72283935546875f);
+    const uint32x4_t over = vcgtq_f32(x, hi);
+    float32x4_t n, r, p;
+    int32x4_t ni, n1;
+    x = vmaxq_f32(vminq_f32(x, hi), vdupq_n_f32(-104.0f));
+    n = vrndnq_f32(vmulq_n_f32(x, 1.44269504088896341f));
+    r = vfmsq_f32(x, n, vdupq_n_f32(0.693359375f));
+    r = vfmsq_f32(r, n, vdupq_n_f32(-2.12194440e-4f));
+    p = vdupq_n_f32(1.9875691500e-4f);
+    p = vfmaq_f32(vdupq_n_f32(1.3981999507e-3f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(8.3334519073e-3f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(4.1665795894e-2f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(1.6666665459e-1f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(5.0000001201e-1f), p, r);
+    p = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), p, vmulq_f32(r, r));
+    ni = vcvtq_s32_f32(n);
+    n1 = vshrq_n_s32(ni, 1);
+    p = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n1, vdupq_n_s32(127)), 23)));
+    p = vmulq_f32(p, vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(vsubq_s32(ni, n1), vdupq_n_s32(127)), 23)));
+    return vbslq_f32(over, vdupq_n_f32(INFINITY), p);
+}
+
+static float32x4_t rm__silu4_neon(float32x4_t a, float32x4_t g) {
+    return vmulq_f32(a, vdivq_f32(g, vaddq_f32(vdupq_n_f32(1.0f), rm__exp4_neon(vnegq_f32(g)))));
+}
+
+/* a[i] *= silu(g[i]); the last partial vector through a zero-padded copy. */
+static void rm__silu_mul_neon(float *a, const float *g, int64_t n) {
+    int64_t i;
+    for (i = 0; i + 4 <= n; i += 4) vst1q_f32(a + i, rm__silu4_neon(vld1q_f32(a + i), vld1q_f32(g + i)));
+    if (i < n) {
+        float ta[4] = {0, 0, 0, 0}, tg[4] = {0, 0, 0, 0};
+        memcpy(ta, a + i, (size_t)(n - i) * 4);
+        memcpy(tg, g + i, (size_t)(n - i) * 4);
+        vst1q_f32(ta, rm__silu4_neon(vld1q_f32(ta), vld1q_f32(tg)));
+        memcpy(a + i, ta, (size_t)(n - i) * 4);
+    }
+}
+
+/* rm__softmax_row_avx512 on NEON: the sum in double; the last partial vector through a copy
+   padded with -INFINITY (e^ = 0). */
+static void rm__softmax_row_neon(float *s, const float *bias, int64_t n, float scale) {
+    float32x4_t mv = vdupq_n_f32(-INFINITY), inv;
+    float64x2_t d0 = vdupq_n_f64(0.0), d1 = vdupq_n_f64(0.0);
+    float mx;
+    double sum;
+    int64_t i;
+    for (i = 0; i < n; i += 4) {
+        float32x4_t v;
+        if (i + 4 <= n) {
+            v = vfmaq_n_f32(vld1q_f32(bias + i), vld1q_f32(s + i), scale);
+            vst1q_f32(s + i, v);
+        } else {
+            float ts[4] = {0, 0, 0, 0}, tb[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            memcpy(ts, s + i, (size_t)(n - i) * 4);
+            memcpy(tb, bias + i, (size_t)(n - i) * 4);
+            v = vfmaq_n_f32(vld1q_f32(tb), vld1q_f32(ts), scale);
+            vst1q_f32(ts, v);
+            memcpy(s + i, ts, (size_t)(n - i) * 4);
+        }
+        mv = vmaxq_f32(mv, v);
+    }
+    mx = vmaxvq_f32(mv);
+    if (mx == -INFINITY) mx = 0.0f;
+    for (i = 0; i < n; i += 4) {
+        float32x4_t p;
+        if (i + 4 <= n) {
+            p = rm__exp4_neon(vsubq_f32(vld1q_f32(s + i), vdupq_n_f32(mx)));
+            vst1q_f32(s + i, p);
+        } else {
+            float ts[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+            memcpy(ts, s + i, (size_t)(n - i) * 4);
+            p = rm__exp4_neon(vsubq_f32(vld1q_f32(ts), vdupq_n_f32(mx)));
+            vst1q_f32(ts, p);
+            memcpy(s + i, ts, (size_t)(n - i) * 4);
+        }
+        d0 = vaddq_f64(d0, vcvt_f64_f32(vget_low_f32(p)));
+        d1 = vaddq_f64(d1, vcvt_high_f64_f32(p));
+    }
+    sum = vaddvq_f64(vaddq_f64(d0, d1));
+    inv = vdupq_n_f32(sum > 0 ? (float)(1.0 / sum) : 0.0f);
+    for (i = 0; i + 4 <= n; i += 4) vst1q_f32(s + i, vmulq_f32(vld1q_f32(s + i), inv));
+    for (; i < n; i++) s[i] *= vgetq_lane_f32(inv, 0);
+}
+
+/* sum_j e^(l[j] - mx): float lanes, then double. */
+static double rm__sumexp_neon(const float *l, int64_t n, float mx) {
+    const float32x4_t m = vdupq_n_f32(mx);
+    float32x4_t acc = vdupq_n_f32(0.0f);
+    int64_t i;
+    for (i = 0; i + 4 <= n; i += 4) acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(l + i), m)));
+    if (i < n) {
+        float t[4] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+        memcpy(t, l + i, (size_t)(n - i) * 4);
+        acc = vaddq_f32(acc, rm__exp4_neon(vsubq_f32(vld1q_f32(t), m)));
+    }
+    return (double)vaddvq_f32(acc);
+}
+
+#endif /* RM__KERNELS_NEON */
+
 /* A vector (norm weight or bias) decoded to float at load when it is not F32 already. */
 typedef struct rm__vec {
     const float *data;  /* NULL when absent */
@@ -7359,33 +8280,33 @@ static float rm__dot_f32(const float *a, const float *b, int64_t n) {
     return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));
 }
 
-/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
-   and reused across all T tokens; rows are split among threads. wbuf: n_threads * n_in floats.
-   bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and activations rounded to the
-   nearest bfloat16 first. */
-static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
-                           float *wbuf, int nth, int bf16) {
+typedef struct rm__matmul_job {
+    const rm__mat *W;
+    const float *X;
+    float *Y, *wbuf;
+    int64_t T, ldx, ldy;
+    int bf16;
+} rm__matmul_job;
+
+static void rm__matmul_rows(void *arg, int64_t j0, int64_t j1, int tid) {
+    const rm__matmul_job *a = (const rm__matmul_job *)arg;
+    const rm__mat *W = a->W;
+    const int64_t T = a->T, ldx = a->ldx, ldy = a->ldy;
+    const float *X = a->X;
+    float *Y = a->Y;
     int64_t j;
-    RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
-#endif
-    for (j = 0; j < W->n_out; j++) {
-        int tid = 0;
+    for (j = j0; j < j1; j++) {
         const float *w;
         int64_t t;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
         if (W->type == RM_TYPE_F32) {
             w = (const float *)((const uint8_t *)W->data + (size_t)j * W->row_bytes);
         } else {
-            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+            float *row = a->wbuf + (size_t)tid * (size_t)W->n_in;
             rm_dequantize_row(W->type, (const uint8_t *)W->data + (size_t)j * W->row_bytes, row, W->n_in);
             w = row;
         }
-        if (bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
-            float *row = wbuf + (size_t)tid * (size_t)W->n_in;
+        if (a->bf16 && (W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16)) {
+            float *row = a->wbuf + (size_t)tid * (size_t)W->n_in;
             int64_t i;
             for (i = 0; i < W->n_in; i++) row[i] = rm__round_bf16(row[i]);
             for (t = 0; t < T; t++) {
@@ -7400,17 +8321,33 @@ static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t 
     }
 }
 
-static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, int nth) {
+/* Y[t][j] = sum_i W[j][i] * X[t][i] for t < T, j < n_out. Each weight row is decoded once
+   and reused across all T tokens; rows are split among the pool's threads. wbuf: one row of
+   n_in floats per thread. bf16 = 1 (RM_PRECISION_BF16) on F16/BF16 weights: weights and
+   activations rounded to the nearest bfloat16 first. */
+static void rm__matmul_ref(const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y, int64_t ldy,
+                           float *wbuf, rm__pool *tp, int bf16) {
+    rm__matmul_job a;
+    a.W = W; a.X = X; a.Y = Y; a.wbuf = wbuf; a.T = T; a.ldx = ldx; a.ldy = ldy; a.bf16 = bf16;
+    rm__parallel_for(tp, rm__gemm_threads(tp, W->n_in, W->n_out, T), W->n_out, 0, rm__matmul_rows, &a);
+}
+
+typedef struct rm__bias_job { float *Y; int64_t ldy; const rm__vec *b; } rm__bias_job;
+static void rm__add_bias_rows(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__bias_job *a = (const rm__bias_job *)arg;
     int64_t t;
-    RM__UNUSED(nth);
-    if (!b->data) return;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * b->n >= RM__PAR_MIN) schedule(static)
-#endif
-    for (t = 0; t < T; t++) {
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
         int64_t j;
-        for (j = 0; j < b->n; j++) Y[t * ldy + j] += b->data[j];
+        for (j = 0; j < a->b->n; j++) a->Y[t * a->ldy + j] += a->b->data[j];
     }
+}
+
+static void rm__add_bias(float *Y, int64_t T, int64_t ldy, const rm__vec *b, rm__pool *tp) {
+    rm__bias_job a;
+    if (!b->data) return;
+    a.Y = Y; a.ldy = ldy; a.b = b;
+    rm__parallel_for(tp, T * b->n >= RM__PAR_MIN ? rm__pool_threads(tp) : 1, T, 0, rm__add_bias_rows, &a);
 }
 
 /* out = norm(x) * w (+ b): RMSNorm or LayerNorm over n values, accumulated in double. */
@@ -7521,59 +8458,76 @@ typedef struct rm__kernels {
    every block of 12 tokens (k->f_kernel). how: 0 float, 1 float on bf16-rounded operands (the
    bf16 precision on a CPU without bf16 dot products), 2 bf16 dot products. Packed elements are
    4 bytes: a float, or a pair of bf16 (half as many). */
+/* The shared state of one float product, for the pool's threads. */
+typedef struct rm__gemm_f_job {
+    const rm__kernels *kn;
+    const rm__mat *W;
+    const float *X;
+    float *Y;
+    int64_t T, ldx, ldy, K, KL, N, nblk;
+    float *xp;
+    uint8_t *wpb; /* per-thread packed panels, pbytes each */
+    size_t pbytes;
+    int how;
+} rm__gemm_f_job;
+
+/* Activations: blocks ib0..ib1-1 of 12 tokens, [KL][12] each. */
+static void rm__gemm_f_pack(void *arg, int64_t ib0, int64_t ib1, int tid) {
+    const rm__gemm_f_job *j = (const rm__gemm_f_job *)arg;
+    const int64_t K = j->K, KL = j->KL;
+    int64_t ib;
+    RM__UNUSED(tid);
+    for (ib = ib0; ib < ib1; ib++) {
+        float *dst = j->xp + (size_t)ib * RM__FMR * (size_t)KL;
+        int64_t r, k;
+        for (r = 0; r < RM__FMR; r++) {
+            const int64_t t = ib * RM__FMR + r;
+            const float *src = t < j->T ? j->X + t * j->ldx : NULL;
+            if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
+            else if (j->how == 2) j->kn->f_pack_x_bf(src, K, (uint32_t *)(void *)dst + r);
+            else if (j->how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
+            else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
+        }
+    }
+}
+
+/* Panels ip0..ip1-1 of 32 weight rows, each packed into this thread's buffer and multiplied
+   with every block of tokens. */
+static void rm__gemm_f_panels(void *arg, int64_t ip0, int64_t ip1, int tid) {
+    const rm__gemm_f_job *j = (const rm__gemm_f_job *)arg;
+    const int64_t KL = j->KL, N = j->N, T = j->T;
+    float *wp = (float *)(void *)(j->wpb + (size_t)tid * j->pbytes);
+    int64_t ip;
+    for (ip = ip0; ip < ip1; ip++) {
+        const int64_t j0 = ip * RM__NR;
+        const int cols = (int)RM__MIN(RM__NR, N - j0);
+        int64_t jb;
+        j->kn->f_pack(j->W, j0, wp, j->how);
+        for (jb = 0; jb < j->nblk; jb++) {
+            const int64_t t0 = jb * RM__FMR;
+            const float *xb = j->xp + (size_t)jb * RM__FMR * (size_t)KL;
+            j->kn->f_kernel(KL, xb, wp, j->Y + t0 * j->ldy + j0, j->ldy, (int)RM__MIN(RM__FMR, T - t0), cols, j->how);
+        }
+    }
+}
+
 static int rm__gemm_f_drv(const rm__kernels *kn, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                          int64_t ldy, int nth, int how) {
+                          int64_t ldy, rm__pool *tp, int how) {
     const int64_t K = W->n_in, KL = how == 2 ? (K + 1) / 2 : K, N = W->n_out;
     const int64_t nblk = (T + RM__FMR - 1) / RM__FMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
+    const int nt = rm__gemm_threads(tp, K, N, T);
     const size_t xbytes = ((size_t)nblk * RM__FMR * (size_t)KL * 4 + 63) & ~(size_t)63;
     const size_t pbytes = ((size_t)KL * RM__NR * 4 + 63) & ~(size_t)63;
     void *mem = RM_MALLOC(xbytes + (size_t)nt * pbytes + 64);
-    float *xp;
-    int64_t ib, ip;
+    rm__gemm_f_job j;
     if (!mem) return 0;
-    xp = (float *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        float *wp;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        wp = (float *)((uint8_t *)xp + xbytes + (size_t)tid * pbytes);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            float *dst = xp + (size_t)ib * RM__FMR * (size_t)KL;
-            int64_t r, k;
-            for (r = 0; r < RM__FMR; r++) {
-                const int64_t t = ib * RM__FMR + r;
-                const float *src = t < T ? X + t * ldx : NULL;
-                if (!src) for (k = 0; k < KL; k++) dst[k * RM__FMR + r] = 0.0f;
-                else if (how == 2) kn->f_pack_x_bf(src, K, (uint32_t *)(void *)dst + r);
-                else if (how == 1) for (k = 0; k < K; k++) dst[k * RM__FMR + r] = rm__round_bf16(src[k]);
-                else for (k = 0; k < K; k++) dst[k * RM__FMR + r] = src[k];
-            }
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            kn->f_pack(W, j0, wp, how);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__FMR;
-                const float *xb = xp + (size_t)jb * RM__FMR * (size_t)KL;
-                const int rows = (int)RM__MIN(RM__FMR, T - t0);
-                kn->f_kernel(KL, xb, wp, Y + t0 * ldy + j0, ldy, rows, cols, how);
-            }
-        }
-    }
+    j.kn = kn; j.W = W; j.X = X; j.Y = Y; j.T = T; j.ldx = ldx; j.ldy = ldy; j.K = K; j.KL = KL; j.N = N; j.nblk = nblk;
+    j.xp = (float *)rm__align64(mem);
+    j.wpb = (uint8_t *)j.xp + xbytes;
+    j.pbytes = pbytes;
+    j.how = how;
+    rm__parallel_for(tp, nt, nblk, 4, rm__gemm_f_pack, &j);
+    rm__parallel_for(tp, nt, npan, 1, rm__gemm_f_panels, &j);
     RM_FREE(mem);
     return 1;
 }
@@ -7581,11 +8535,67 @@ static int rm__gemm_f_drv(const rm__kernels *kn, const rm__mat *W, const float *
 /* The integer products, for every instruction set: activations quantized once in blocks of 6
    tokens (k->q_quant_x), then panels of 32 rows decoded (k->q_pack, or rm__pack_q_panel for
    row lengths it does not take) and multiplied with every block (k->q_kernel). */
+/* The shared state of one integer product, for the pool's threads. */
+typedef struct rm__gemm_q_job {
+    const rm__kernels *kn;
+    const rm__mat *W;
+    const rm__qinfo *qi;
+    const float *X;
+    float *Y;
+    int64_t T, ldx, ldy, K, N, nsub, nblk;
+    uint8_t *base; /* nblk token blocks of xblk bytes, then per-thread panels of pbytes */
+    size_t xq_b, xv_b, xblk, wq_b, wv_b, srow, pbytes;
+} rm__gemm_q_job;
+
+/* Activations: blocks ib0..ib1-1 of 6 tokens quantized to int16 (xq, xd, xs). */
+static void rm__gemm_q_pack(void *arg, int64_t ib0, int64_t ib1, int tid) {
+    const rm__gemm_q_job *j = (const rm__gemm_q_job *)arg;
+    int64_t ib;
+    RM__UNUSED(tid);
+    for (ib = ib0; ib < ib1; ib++) {
+        uint8_t *p = j->base + (size_t)ib * j->xblk;
+        j->kn->q_quant_x(j->X, j->ldx, ib * RM__QMR, j->T, j->K, j->qi, (int32_t *)(void *)p, (float *)(void *)(p + j->xq_b),
+                         (float *)(void *)(p + j->xq_b + j->xv_b));
+    }
+}
+
+/* Panels ip0..ip1-1 of 32 weight rows, decoded into this thread's buffers and multiplied with
+   every block of tokens. */
+static void rm__gemm_q_panels(void *arg, int64_t ip0, int64_t ip1, int tid) {
+    const rm__gemm_q_job *j = (const rm__gemm_q_job *)arg;
+    const rm__kernels *kn = j->kn;
+    const rm__qinfo *qi = j->qi;
+    const int64_t K = j->K, N = j->N, T = j->T;
+    uint8_t *pb = j->base + (size_t)j->nblk * j->xblk + (size_t)tid * j->pbytes, *u;
+    int16_t *wq = (int16_t *)(void *)pb;
+    float *ws = (float *)(void *)(pb + j->wq_b);
+    float *wm = (float *)(void *)(pb + j->wq_b + j->wv_b);
+    float *s = (float *)(void *)(pb + j->wq_b + 2 * j->wv_b);
+    float *m = s + j->srow;
+    int64_t ip;
+    u = (uint8_t *)(m + j->srow);
+    for (ip = ip0; ip < ip1; ip++) {
+        const int64_t j0 = ip * RM__NR;
+        const int cols = (int)RM__MIN(RM__NR, N - j0);
+        int64_t jb;
+        if (K % 256 == 0) kn->q_pack(j->W, qi, j0, 256, wq, ws, wm, u, s, m);
+        else if (K % 128 == 0 && qi->bs == 32) kn->q_pack(j->W, qi, j0, 128, wq, ws, wm, u, s, m);
+        else rm__pack_q_panel(j->W, qi, j0, wq, ws, wm, u, s, m);
+        for (jb = 0; jb < j->nblk; jb++) {
+            const int64_t t0 = jb * RM__QMR;
+            const uint8_t *p = j->base + (size_t)jb * j->xblk;
+            kn->q_kernel(j->nsub, qi->bs / 2, qi->has_min, (const int32_t *)(const void *)p,
+                         (const float *)(const void *)(p + j->xq_b), (const float *)(const void *)(p + j->xq_b + j->xv_b), wq, ws,
+                         wm, j->Y + t0 * j->ldy + j0, j->ldy, (int)RM__MIN(RM__QMR, T - t0), cols);
+        }
+    }
+}
+
 static int rm__gemm_q_drv(const rm__kernels *kn, const rm__mat *W, const rm__qinfo *qi, const float *X, int64_t T,
-                          int64_t ldx, float *Y, int64_t ldy, int nth) {
+                          int64_t ldx, float *Y, int64_t ldy, rm__pool *tp) {
     const int64_t K = W->n_in, N = W->n_out, nsub = K / qi->bs;
     const int64_t nblk = (T + RM__QMR - 1) / RM__QMR, npan = (N + RM__NR - 1) / RM__NR;
-    const int nt = rm__gemm_threads(nth);
+    const int nt = rm__gemm_threads(tp, K, N, T);
     /* per token block: xq, xd, xs; per thread: wq, ws, wm, then one decoded row (u, s, m) */
     const size_t xq_b = (size_t)K * 2 * RM__QMR, xv_b = (size_t)nsub * RM__QMR * 4;
     const size_t xblk = (xq_b + 2 * xv_b + 63) & ~(size_t)63;
@@ -7593,55 +8603,14 @@ static int rm__gemm_q_drv(const rm__kernels *kn, const rm__mat *W, const rm__qin
     const size_t srow = (size_t)RM__MAX(nsub, 16 * RM__NR), urow = (size_t)RM__MAX(K, 256 * RM__NR);
     const size_t pbytes = (wq_b + 2 * wv_b + 2 * srow * 4 + urow + 63) & ~(size_t)63;
     void *mem = RM_MALLOC((size_t)nblk * xblk + (size_t)nt * pbytes + 64);
-    uint8_t *base;
-    int64_t ib, ip;
+    rm__gemm_q_job j;
     if (!mem) return 0;
-    base = (uint8_t *)rm__align64(mem);
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) if((double)K * (double)N * (double)T >= (double)RM__PAR_MIN * 16)
-#endif
-    {
-        int tid = 0;
-        uint8_t *pb, *u;
-        int16_t *wq;
-        float *ws, *wm, *s, *m;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        pb = base + (size_t)nblk * xblk + (size_t)tid * pbytes;
-        wq = (int16_t *)(void *)pb;
-        ws = (float *)(void *)(pb + wq_b);
-        wm = (float *)(void *)(pb + wq_b + wv_b);
-        s = (float *)(void *)(pb + wq_b + 2 * wv_b);
-        m = s + srow;
-        u = (uint8_t *)(m + srow);
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 4)
-#endif
-        for (ib = 0; ib < nblk; ib++) {
-            uint8_t *p = base + (size_t)ib * xblk;
-            kn->q_quant_x(X, ldx, ib * RM__QMR, T, K, qi, (int32_t *)(void *)p, (float *)(void *)(p + xq_b),
-                              (float *)(void *)(p + xq_b + xv_b));
-        }
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (ip = 0; ip < npan; ip++) {
-            const int64_t j0 = ip * RM__NR;
-            const int cols = (int)RM__MIN(RM__NR, N - j0);
-            int64_t jb;
-            if (K % 256 == 0) kn->q_pack(W, qi, j0, 256, wq, ws, wm, u, s, m);
-            else if (K % 128 == 0 && qi->bs == 32) kn->q_pack(W, qi, j0, 128, wq, ws, wm, u, s, m);
-            else rm__pack_q_panel(W, qi, j0, wq, ws, wm, u, s, m);
-            for (jb = 0; jb < nblk; jb++) {
-                const int64_t t0 = jb * RM__QMR;
-                const uint8_t *p = base + (size_t)jb * xblk;
-                kn->q_kernel(nsub, qi->bs / 2, qi->has_min, (const int32_t *)(const void *)p,
-                             (const float *)(const void *)(p + xq_b), (const float *)(const void *)(p + xq_b + xv_b), wq,
-                             ws, wm, Y + t0 * ldy + j0, ldy, (int)RM__MIN(RM__QMR, T - t0), cols);
-            }
-        }
-    }
+    j.kn = kn; j.W = W; j.qi = qi; j.X = X; j.Y = Y; j.T = T; j.ldx = ldx; j.ldy = ldy; j.K = K; j.N = N; j.nsub = nsub;
+    j.nblk = nblk;
+    j.base = (uint8_t *)rm__align64(mem);
+    j.xq_b = xq_b; j.xv_b = xv_b; j.xblk = xblk; j.wq_b = wq_b; j.wv_b = wv_b; j.srow = srow; j.pbytes = pbytes;
+    rm__parallel_for(tp, nt, nblk, 4, rm__gemm_q_pack, &j);
+    rm__parallel_for(tp, nt, npan, 1, rm__gemm_q_panels, &j);
     RM_FREE(mem);
     return 1;
 }
@@ -7681,8 +8650,13 @@ static const rm__kernels rm__kernel_tables[RM_ISA_COUNT] = {
     RM__KT_NONE(RM_ISA_AVX2),
     RM__KT_NONE(RM_ISA_AVX512),
 #endif
-    /* ARM64 NEON: filled by the NEON section */
+    /* ARM64 NEON (bf16dot set by rm__kernels_pick where the CPU has BFDOT) */
+#if RM__KERNELS_NEON
+    {RM_ISA_NEON, 0, rm__f_pack_neon, rm__f_pack_x_bf_neon, rm__f_kernel_neon32, rm__q_quant_x_neon, rm__q_pack_neon,
+     rm__q_kernel_neon, rm__silu_mul_neon, rm__softmax_row_neon, rm__sumexp_neon},
+#else
     RM__KT_NONE(RM_ISA_NEON),
+#endif
 };
 
 static const char *const rm__isa_names[RM_ISA_COUNT] = {"auto", "scalar", "avx2", "avx512", "neon"};
@@ -7697,6 +8671,9 @@ RMDEF int rm_isa_available(int isa) {
 #if RM__KERNELS_X86
     case RM_ISA_AVX2: return rm__cpu_avx2();
     case RM_ISA_AVX512: return rm__cpu_avx512f() && rm__cpu_avx2();
+#endif
+#if RM__KERNELS_NEON
+    case RM_ISA_NEON: return 1; /* ASIMD is part of AArch64 */
 #endif
     default: return 0;
     }
@@ -7743,6 +8720,12 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
     }
     if ((isa == RM_ISA_AVX2 || out->q_kernel == rm__q_kernel_avx2) && rm__cpu_avxvnni()) out->q_kernel = rm__q_kernel_avxvnni;
 #endif
+#if RM__KERNELS_NEON
+    if (isa == RM_ISA_NEON) {
+        const unsigned caps = rm__neon_caps();
+        out->bf16dot = RM__NEON_HAVE_BFDOT && (caps & RM__NEON_BF16);
+    }
+#endif
     return RM_OK;
 }
 
@@ -7751,20 +8734,20 @@ static rm_result rm__kernels_pick(int isa, rm__kernels *out, char *err, size_t c
    products exact, sums in float, as rm__matmul_ref with bf16 = 1 defines. Returns 1 when it
    computed the product, 0 to let the reference do it. */
 static int rm__gemm_fast(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                         int64_t ldy, int nth, int rnd) {
+                         int64_t ldy, rm__pool *tp, int rnd) {
     if (!W || !W->data || !X || !Y || T <= 0 || W->n_in <= 0 || W->n_out <= 0) return 0;
     if (!k->f_kernel) return 0;
 #if RM__KERNELS_ANY
     if (W->type == RM_TYPE_F32 || W->type == RM_TYPE_F16 || W->type == RM_TYPE_BF16) {
         rnd = rnd && W->type != RM_TYPE_F32;
-        return rm__gemm_f_drv(k, W, X, T, ldx, Y, ldy, nth, !rnd ? 0 : k->bf16dot ? 2 : 1);
+        return rm__gemm_f_drv(k, W, X, T, ldx, Y, ldy, tp, !rnd ? 0 : k->bf16dot ? 2 : 1);
     }
     {
         rm__qinfo qi;
-        if (k->q_kernel && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return rm__gemm_q_drv(k, W, &qi, X, T, ldx, Y, ldy, nth);
+        if (k->q_kernel && rm__qinfo_of(W->type, &qi) && W->n_in % 32 == 0) return rm__gemm_q_drv(k, W, &qi, X, T, ldx, Y, ldy, tp);
     }
 #else
-    RM__UNUSED(X); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(nth); RM__UNUSED(rnd);
+    RM__UNUSED(X); RM__UNUSED(ldx); RM__UNUSED(Y); RM__UNUSED(ldy); RM__UNUSED(tp); RM__UNUSED(rnd);
 #endif
     return 0;
 }
@@ -7772,11 +8755,11 @@ static int rm__gemm_fast(const rm__kernels *k, const rm__mat *W, const float *X,
 /* The product of the forward pass at precision prec (rm_precision): the fast kernels when they
    handle this case, else the reference. */
 static void rm__matmul(const rm__kernels *k, const rm__mat *W, const float *X, int64_t T, int64_t ldx, float *Y,
-                       int64_t ldy, float *wbuf, int nth, int prec) {
+                       int64_t ldy, float *wbuf, rm__pool *tp, int prec) {
     /* the bf16 products round BF16 weights losslessly; F16 weights only when asked */
     const int bf16 = W->type == RM_TYPE_BF16 ? prec != RM_PRECISION_F32 : W->type == RM_TYPE_F16 && prec == RM_PRECISION_BF16;
-    if (rm__gemm_fast(k, W, X, T, ldx, Y, ldy, nth, bf16)) return;
-    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, nth, bf16);
+    if (rm__gemm_fast(k, W, X, T, ldx, Y, ldy, tp, bf16)) return;
+    rm__matmul_ref(W, X, T, ldx, Y, ldy, wbuf, tp, bf16);
 }
 
 /* a[i] *= silu(g[i]) over one row. */
@@ -8174,7 +9157,9 @@ struct rm_ctx {
     const rm_model *m;
     rm_result status;
     char err[512];
-    int nth;
+    int nth;               /* as asked: 0 = one per CPU */
+    rm__pool *pool;        /* the threads of every parallel loop; shared by a scorer's contexts */
+    int own_pool;          /* 1: freed with the context */
     int kv_f16;
     int prec;              /* rm_precision */
     rm__kernels kern;      /* the kernels of its instruction set */
@@ -8206,14 +9191,7 @@ static void rm__ctx_free_scratch(rm_ctx *c) {
     c->s_T = 0;
 }
 
-static int rm__max_threads(const rm_ctx *c) {
-#ifdef _OPENMP
-    return c->nth > 0 ? c->nth : omp_get_max_threads();
-#else
-    RM__UNUSED(c);
-    return 1;
-#endif
-}
+static int rm__max_threads(const rm_ctx *c) { return rm__pool_threads(c->pool); }
 
 static rm_result rm__ctx_scratch(rm_ctx *c, int64_t T) {
     const rm_hparams *hp = &c->m->hp;
@@ -8270,7 +9248,9 @@ static rm_result rm__ctx_reserve(rm_ctx *c, int64_t n) {
     return RM_OK;
 }
 
-RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **out) {
+/* rm_ctx_new with the threads of another context (pool not NULL: borrowed, never run from
+   two contexts at once) or a pool of its own. */
+static rm_result rm__ctx_new(const rm_model *m, const rm_ctx_params *p, rm__pool *pool, rm_ctx **out) {
     rm_ctx *c;
     if (!out) return RM_ERR_INVALID_ARG;
     *out = NULL;
@@ -8309,9 +9289,17 @@ RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **o
     if (c->n_ctx < 1) c->n_ctx = 1;
     c->k = (void **)rm__calloc((size_t)m->hp.n_layer, sizeof(void *));
     c->v = (void **)rm__calloc((size_t)m->hp.n_layer, sizeof(void *));
-    if (!c->k || !c->v) c->status = rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory");
+    if (!c->k || !c->v) return c->status = rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory");
+    c->pool = pool;
+    if (!pool) {
+        c->pool = rm__pool_new(c->nth);
+        c->own_pool = 1;
+        if (!c->pool) c->status = rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for the thread pool");
+    }
     return c->status;
 }
+
+RMDEF rm_result rm_ctx_new(const rm_model *m, const rm_ctx_params *p, rm_ctx **out) { return rm__ctx_new(m, p, NULL, out); }
 
 RMDEF void rm_ctx_free(rm_ctx *c) {
     int64_t il;
@@ -8325,6 +9313,7 @@ RMDEF void rm_ctx_free(rm_ctx *c) {
     RM_FREE(c->cell_pos);
     RM_FREE(c->cell_seq);
     rm__ctx_free_scratch(c);
+    if (c->own_pool) rm__pool_free(c->pool);
     RM_FREE(c);
 }
 
@@ -8351,38 +9340,111 @@ static void rm__kv_store(rm_ctx *c, int64_t il, int64_t cell, const float *k, co
     }
 }
 
+/* Queries per chunk of the attention products. */
+#define RM__ATT_CHUNK 128
+
+/* The shared state of the attention of one chunk of queries, for the pool's threads. */
+typedef struct rm__att_job {
+    rm_ctx *c;
+    const rm__layer *L;
+    const float *K, *V;
+    float *S, *Vt, *B;
+    int64_t n_cells, row, t0, tc, n_vis, first;
+    rm__atom fail;
+} rm__att_job;
+
+/* V transposed: Vt[j][cell] for rows j0..j1-1 of the G*D values of a cell. */
+static void rm__att_vt(void *arg, int64_t j0, int64_t j1, int tid) {
+    const rm__att_job *a = (const rm__att_job *)arg;
+    int64_t j;
+    RM__UNUSED(tid);
+    for (j = j0; j < j1; j++) {
+        int64_t jj;
+        for (jj = 0; jj < a->n_cells; jj++) a->Vt[j * a->n_cells + jj] = a->V[jj * a->row + j];
+    }
+}
+
+/* The mask, as 0 / -INFINITY to add to the scores (the same for every head), queries t0..t1-1
+   of the chunk. */
+static void rm__att_mask(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__att_job *a = (const rm__att_job *)arg;
+    const rm_ctx *c = a->c;
+    const rm_hparams *hp = &c->m->hp;
+    int64_t t;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
+        const int32_t pq = c->cell_pos[a->first + a->t0 + t], sq = c->cell_seq[a->first + a->t0 + t];
+        float *br = a->B + t * a->n_vis;
+        int64_t jj;
+        for (jj = 0; jj < a->n_vis; jj++) {
+            const int32_t pk = c->cell_pos[jj], sk = c->cell_seq[jj];
+            br[jj] = (pk > pq || (sk >= 0 && sk != sq) || (a->L->sliding && pq - pk >= hp->sliding_window)) ? -INFINITY : 0.0f;
+        }
+    }
+}
+
+/* Heads h0..h1-1 of the chunk, each product on this thread alone. */
+static void rm__att_heads(void *arg, int64_t h0, int64_t h1, int tid) {
+    rm__att_job *a = (rm__att_job *)arg;
+    const rm_ctx *c = a->c;
+    const rm_model *m = c->m;
+    const rm_hparams *hp = &m->hp;
+    const int64_t D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, qstride = H * D, group = H / G;
+    const int64_t n_cells = a->n_cells, n_vis = a->n_vis, tc = a->tc, t0 = a->t0;
+    const float scale = (float)m->attn_scale, cap = (float)hp->attn_softcap;
+    float *Sh = a->S + (size_t)tid * RM__ATT_CHUNK * (size_t)n_cells;
+    int64_t h;
+    for (h = h0; h < h1; h++) {
+        rm__mat Km, Vm;
+        int64_t tt;
+        const int64_t g = h / group;
+        Km.data = a->K + g * D; Km.type = RM_TYPE_F32; Km.n_in = D; Km.n_out = n_vis; Km.row_bytes = (size_t)a->row * 4;
+        Vm.data = a->Vt + g * D * n_cells; Vm.type = RM_TYPE_F32; Vm.n_in = n_vis; Vm.n_out = D;
+        Vm.row_bytes = (size_t)n_cells * 4;
+        if (!rm__gemm_fast(&c->kern, &Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, NULL, 0)) {
+            rm__atomic_store(&a->fail, 1);
+            continue;
+        }
+        for (tt = 0; tt < tc; tt++) {
+            float *sr = Sh + tt * n_vis;
+            if (cap > 0) {
+                int64_t jj;
+                for (jj = 0; jj < n_vis; jj++) sr[jj] = cap * tanhf(sr[jj] * scale / cap);
+                rm__softmax_row(&c->kern, sr, a->B + tt * n_vis, n_vis, 1.0f);
+            } else {
+                rm__softmax_row(&c->kern, sr, a->B + tt * n_vis, n_vis, scale);
+            }
+        }
+        if (!rm__gemm_fast(&c->kern, &Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, NULL, 0)) rm__atomic_store(&a->fail, 1);
+    }
+}
+
 /* Attention as two matrix products per head through rm__gemm_fast: S = Q K^T over the cells a
    chunk of queries may see, the mask and a softmax on S, then O = P V (V transposed once per
    layer so that its rows are the "weights"). F32 KV only; 0 when the fast path is unavailable. */
-#define RM__ATT_CHUNK 128
 static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t first, int64_t T) {
     const rm_model *m = c->m;
     const rm_hparams *hp = &m->hp;
     const int64_t D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, row = G * D, qstride = H * D;
-    const int64_t n_cells = first + T, group = H / G;
-    const float scale = (float)m->attn_scale, cap = (float)hp->attn_softcap;
+    const int64_t n_cells = first + T;
     const int nth = rm__max_threads(c);
-    float *S, *Vt, *B;
-    const float *K = (const float *)c->k[il], *V = (const float *)c->v[il];
-    int64_t h, t0, j;
-    int fail = 0;
+    rm__att_job a;
+    int64_t t0, j;
     rm__mat probe;
     if (c->kv_f16) return 0;
-    probe.data = K; probe.type = RM_TYPE_F32; probe.n_in = D; probe.n_out = 1; probe.row_bytes = (size_t)row * 4;
-    S = (float *)RM_MALLOC((size_t)nth * RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
-    B = (float *)RM_MALLOC((size_t)RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
-    Vt = (float *)RM_MALLOC((size_t)row * (size_t)n_cells * sizeof(float));
-    if (!S || !B || !Vt || !rm__gemm_fast(&c->kern, &probe, c->q, 1, qstride, S, 1, nth, 0)) {
-        RM_FREE(S); RM_FREE(B); RM_FREE(Vt);
+    memset(&a, 0, sizeof(a));
+    a.c = c; a.L = L; a.first = first; a.n_cells = n_cells; a.row = row;
+    a.K = (const float *)c->k[il];
+    a.V = (const float *)c->v[il];
+    probe.data = a.K; probe.type = RM_TYPE_F32; probe.n_in = D; probe.n_out = 1; probe.row_bytes = (size_t)row * 4;
+    a.S = (float *)RM_MALLOC((size_t)nth * RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
+    a.B = (float *)RM_MALLOC((size_t)RM__ATT_CHUNK * (size_t)n_cells * sizeof(float));
+    a.Vt = (float *)RM_MALLOC((size_t)row * (size_t)n_cells * sizeof(float));
+    if (!a.S || !a.B || !a.Vt || !rm__gemm_fast(&c->kern, &probe, c->q, 1, qstride, a.S, 1, NULL, 0)) {
+        RM_FREE(a.S); RM_FREE(a.B); RM_FREE(a.Vt);
         return 0;
     }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(row * n_cells >= RM__PAR_MIN) schedule(static)
-#endif
-    for (j = 0; j < row; j++) {
-        int64_t jj;
-        for (jj = 0; jj < n_cells; jj++) Vt[j * n_cells + jj] = V[jj * row + j];
-    }
+    rm__parallel_for(c->pool, row * n_cells >= RM__PAR_MIN ? nth : 1, row, 0, rm__att_vt, &a);
     for (t0 = 0; t0 < T; t0 += RM__ATT_CHUNK) {
         const int64_t tc = RM__MIN(RM__ATT_CHUNK, T - t0);
         int64_t n_vis = 0, t;
@@ -8396,78 +9458,38 @@ static int rm__attention_gemm(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
             if (j + 1 > n_vis) n_vis = j + 1;
         }
         if (n_vis == 0) n_vis = 1;
-        /* the mask, as 0 / -INFINITY to add to the scores: the same for every head */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(tc * n_vis >= RM__PAR_MIN) schedule(static)
-#endif
-        for (t = 0; t < tc; t++) {
-            const int32_t pq = c->cell_pos[first + t0 + t], sq = c->cell_seq[first + t0 + t];
-            float *br = B + t * n_vis;
-            int64_t jj;
-            for (jj = 0; jj < n_vis; jj++) {
-                const int32_t pk = c->cell_pos[jj], sk = c->cell_seq[jj];
-                br[jj] = (pk > pq || (sk >= 0 && sk != sq) || (L->sliding && pq - pk >= hp->sliding_window)) ? -INFINITY : 0.0f;
-            }
-        }
+        a.t0 = t0; a.tc = tc; a.n_vis = n_vis;
+        rm__parallel_for(c->pool, tc * n_vis >= RM__PAR_MIN ? nth : 1, tc, 0, rm__att_mask, &a);
         /* heads in parallel, each product on one thread: few fork/joins, which matters most
            when another process holds one of the cores */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(tc * n_vis * D * H >= RM__PAR_MIN * 16) schedule(dynamic, 1) reduction(| : fail)
-#endif
-        for (h = 0; h < H; h++) {
-            rm__mat Km, Vm;
-            int64_t tt;
-            const int64_t g = h / group;
-            int tid = 0;
-            float *Sh;
-#ifdef _OPENMP
-            tid = omp_get_thread_num();
-#endif
-            Sh = S + (size_t)tid * RM__ATT_CHUNK * (size_t)n_cells;
-            Km.data = K + g * D; Km.type = RM_TYPE_F32; Km.n_in = D; Km.n_out = n_vis; Km.row_bytes = (size_t)row * 4;
-            Vm.data = Vt + g * D * n_cells; Vm.type = RM_TYPE_F32; Vm.n_in = n_vis; Vm.n_out = D;
-            Vm.row_bytes = (size_t)n_cells * 4;
-            if (!rm__gemm_fast(&c->kern, &Km, c->q + t0 * qstride + h * D, tc, qstride, Sh, n_vis, 1, 0)) {
-                fail = 1;
-                continue;
-            }
-            for (tt = 0; tt < tc; tt++) {
-                float *sr = Sh + tt * n_vis;
-                if (cap > 0) {
-                    int64_t jj;
-                    for (jj = 0; jj < n_vis; jj++) sr[jj] = cap * tanhf(sr[jj] * scale / cap);
-                    rm__softmax_row(&c->kern, sr, B + tt * n_vis, n_vis, 1.0f);
-                } else {
-                    rm__softmax_row(&c->kern, sr, B + tt * n_vis, n_vis, scale);
-                }
-            }
-            if (!rm__gemm_fast(&c->kern, &Vm, Sh, tc, n_vis, c->att + t0 * qstride + h * D, qstride, 1, 0)) fail = 1;
-        }
-        if (fail) break;
+        rm__parallel_for(c->pool, tc * n_vis * D * H >= RM__PAR_MIN * 16 ? nth : 1, H, 1, rm__att_heads, &a);
+        if (rm__atomic_load(&a.fail)) break;
     }
-    RM_FREE(S);
-    RM_FREE(B);
-    RM_FREE(Vt);
-    return !fail;
+    RM_FREE(a.S);
+    RM_FREE(a.B);
+    RM_FREE(a.Vt);
+    return !rm__atomic_load(&a.fail);
 }
 
 /* Attention of T new tokens (their K/V already stored in cells first..first+T-1) over every
    cell they may see: same sequence or the shared prefix, position not after theirs, and
    within the sliding window when the layer has one. This loop is the reference; the GEMM
    form above takes over when the fast kernels are available. */
-static void rm__attention_ref(rm_ctx *c, const rm__layer *L, int64_t il, int64_t first, int64_t T) {
+typedef struct rm__att_ref_job { rm_ctx *c; const rm__layer *L; int64_t il, first, T; } rm__att_ref_job;
+
+/* (token, head) pairs th0..th1-1, th = t * H + h. */
+static void rm__att_ref_rows(void *arg, int64_t th0, int64_t th1, int tid) {
+    const rm__att_ref_job *a = (const rm__att_ref_job *)arg;
+    rm_ctx *c = a->c;
+    const rm__layer *L = a->L;
     const rm_model *m = c->m;
     const rm_hparams *hp = &m->hp;
+    const int64_t il = a->il, first = a->first, T = a->T;
     const int64_t D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, row = G * D, qstride = H * D;
     const int64_t n_cells = first + T, group = H / G;
     const float scale = (float)m->attn_scale, cap = (float)hp->attn_softcap;
     int64_t th;
-    int nth = rm__max_threads(c);
-    RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * H * n_cells * D >= RM__PAR_MIN * 16) schedule(dynamic, 1)
-#endif
-    for (th = 0; th < T * H; th++) {
+    for (th = th0; th < th1; th++) {
         const int64_t t = th / H, h = th % H, g = h / group, cell_q = first + t;
         const int32_t pq = c->cell_pos[cell_q], sq = c->cell_seq[cell_q];
         const float *qv = c->q + t * qstride + h * D;
@@ -8476,10 +9498,6 @@ static void rm__attention_ref(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
         float mx = -INFINITY;
         double sum = 0;
         int64_t j, d;
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
         sc = c->scores + (size_t)tid * (size_t)c->n_ctx;
         for (j = 0; j < n_cells; j++) {
             const int32_t pk = c->cell_pos[j], sk = c->cell_seq[j];
@@ -8519,21 +9537,30 @@ static void rm__attention_ref(rm_ctx *c, const rm__layer *L, int64_t il, int64_t
     }
 }
 
+static void rm__attention_ref(rm_ctx *c, const rm__layer *L, int64_t il, int64_t first, int64_t T) {
+    const rm_hparams *hp = &c->m->hp;
+    const int64_t H = hp->n_head, D = hp->head_dim, n_cells = first + T;
+    rm__att_ref_job a;
+    a.c = c; a.L = L; a.il = il; a.first = first; a.T = T;
+    rm__parallel_for(c->pool, T * H * n_cells * D >= RM__PAR_MIN * 16 ? rm__max_threads(c) : 1, T * H, 1, rm__att_ref_rows, &a);
+}
+
 static void rm__attention(rm_ctx *c, const rm__layer *L, int64_t il, int64_t first, int64_t T) {
     if (!rm__attention_gemm(c, L, il, first, T)) rm__attention_ref(c, L, il, first, T);
 }
 
 /* cos/sin of every rotary pair for each token's position. llama3 scaling divides each
    frequency by rope_freqs[i]; linear scaling multiplies positions by rope_scale. */
-static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T, int nth) {
+typedef struct rm__rope_job { rm_ctx *c; int64_t first; } rm__rope_job;
+static void rm__rope_rows(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__rope_job *a = (const rm__rope_job *)arg;
+    const rm_ctx *c = a->c;
     const rm_model *m = c->m;
     const rm_hparams *hp = &m->hp;
-    int64_t t, half = hp->n_rot / 2;
-    RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * half >= RM__PAR_MIN / 16) schedule(static)
-#endif
-    for (t = 0; t < T; t++) {
+    const int64_t first = a->first, half = hp->n_rot / 2;
+    int64_t t;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
         double p = (double)c->cell_pos[first + t] * hp->rope_scale;
         double *cs = c->rope_cs + t * hp->n_rot;
         int64_t i;
@@ -8546,23 +9573,134 @@ static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T, int nth) {
     }
 }
 
+static void rm__rope_table(rm_ctx *c, int64_t first, int64_t T, int nth) {
+    rm__rope_job a;
+    a.c = c;
+    a.first = first;
+    rm__parallel_for(c->pool, T * (c->m->hp.n_rot / 2) >= RM__PAR_MIN / 16 ? nth : 1, T, 0, rm__rope_rows, &a);
+}
+
 /* Per token t < T: x += add (when add is not NULL), then out = norm(x) (when w is not NULL).
    The residual stream and the norm that reads it in one pass, parallel over tokens. */
-static void rm__add_norm(float *x, const float *add, float *out, int64_t T, int64_t E, const rm__vec *w, const rm__vec *b,
-                         rm__norm_kind kind, double eps, int nth) {
+typedef struct rm__add_norm_job {
+    float *x, *out;
+    const float *add;
+    int64_t E;
+    const rm__vec *w, *b;
+    rm__norm_kind kind;
+    double eps;
+} rm__add_norm_job;
+
+static void rm__add_norm_rows(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__add_norm_job *a = (const rm__add_norm_job *)arg;
+    const int64_t E = a->E;
     int64_t t;
-    RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * E >= RM__PAR_MIN) schedule(static)
-#endif
-    for (t = 0; t < T; t++) {
-        float *xt = x + t * E;
-        if (add) {
-            const float *at = add + t * E;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
+        float *xt = a->x + t * E;
+        if (a->add) {
+            const float *at = a->add + t * E;
             int64_t i;
             for (i = 0; i < E; i++) xt[i] += at[i];
         }
-        if (w) rm__norm(out + t * E, xt, E, w, b, kind, eps);
+        if (a->w) rm__norm(a->out + t * E, xt, E, a->w, a->b, a->kind, a->eps);
+    }
+}
+
+static void rm__add_norm(rm__pool *tp, float *x, const float *add, float *out, int64_t T, int64_t E, const rm__vec *w,
+                         const rm__vec *b, rm__norm_kind kind, double eps) {
+    rm__add_norm_job a;
+    a.x = x; a.add = add; a.out = out; a.E = E; a.w = w; a.b = b; a.kind = kind; a.eps = eps;
+    rm__parallel_for(tp, T * E >= RM__PAR_MIN ? rm__pool_threads(tp) : 1, T, 0, rm__add_norm_rows, &a);
+}
+
+/* The per-token steps of rm__forward, for the pool's threads: tokens t0..t1-1 of the ubatch. */
+typedef struct rm__fwd_job {
+    rm_ctx *c;
+    const int32_t *tokens;
+    const rm__layer *L;
+    int64_t first, il;
+    rm__atom bad;
+} rm__fwd_job;
+
+/* embeddings: rows of token_embd, scaled by sqrt(E) for gemma2 */
+static void rm__fwd_embed(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__fwd_job *a = (const rm__fwd_job *)arg;
+    const rm_model *m = a->c->m;
+    const int64_t E = m->hp.n_embd;
+    int64_t t;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
+        float *x = a->c->x + t * E;
+        int64_t i;
+        rm_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)a->tokens[t] * m->tok_embd.row_bytes,
+                          x, E);
+        if (m->ai->embd_scale) {
+            float s = (float)sqrt((double)E);
+            for (i = 0; i < E; i++) x[i] *= s;
+        }
+    }
+}
+
+/* Q/K norms, rotary embedding and the KV store */
+static void rm__fwd_qk(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__fwd_job *a = (const rm__fwd_job *)arg;
+    rm_ctx *c = a->c;
+    const rm_hparams *hp = &c->m->hp;
+    const rm__arch_info *ai = c->m->ai;
+    const rm__layer *L = a->L;
+    const int64_t D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv;
+    int64_t t;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
+        const double *cs = c->rope_cs + t * hp->n_rot;
+        int64_t i;
+        for (i = 0; i < H; i++) {
+            float *q = c->q + t * H * D + i * D;
+            if (L->q_norm.data) rm__norm(q, q, D, &L->q_norm, NULL, RM__NORM_RMS, hp->norm_eps);
+            rm__rope(q, hp->n_rot, ai->rope_neox, cs);
+        }
+        for (i = 0; i < G; i++) {
+            float *k = c->kk + t * G * D + i * D;
+            if (L->k_norm.data) rm__norm(k, k, D, &L->k_norm, NULL, RM__NORM_RMS, hp->norm_eps);
+            rm__rope(k, hp->n_rot, ai->rope_neox, cs);
+        }
+        rm__kv_store(c, a->il, a->first + t, c->kk + t * G * D, c->vv + t * G * D, G * D);
+    }
+}
+
+/* the feed-forward activation, in place in ff1 (the gate in ff2) */
+static void rm__fwd_act(void *arg, int64_t t0, int64_t t1, int tid) {
+    const rm__fwd_job *a = (const rm__fwd_job *)arg;
+    const rm_ctx *c = a->c;
+    const rm__arch_info *ai = c->m->ai;
+    const int64_t F = c->m->hp.n_ff;
+    int64_t t;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
+        float *x = c->ff1 + t * F;
+        const float *gt = c->ff2 + t * F;
+        int64_t i;
+        if (ai->act == RM__ACT_GELU)
+            for (i = 0; i < F; i++) x[i] = rm__gelu_tanh(x[i]);
+        else if (ai->act == RM__ACT_SILU_GATED)
+            rm__silu_mul(&c->kern, x, gt, F);
+        else
+            for (i = 0; i < F; i++) x[i] *= rm__gelu_tanh(gt[i]);
+    }
+}
+
+/* any NaN or Inf in the final hidden states */
+static void rm__fwd_check(void *arg, int64_t t0, int64_t t1, int tid) {
+    rm__fwd_job *a = (rm__fwd_job *)arg;
+    const int64_t E = a->c->m->hp.n_embd;
+    int64_t t;
+    RM__UNUSED(tid);
+    for (t = t0; t < t1; t++) {
+        const float *ht = a->c->h + t * E;
+        int64_t i;
+        for (i = 0; i < E; i++)
+            if (!(ht[i] - ht[i] == 0)) rm__atomic_store(&a->bad, 1);
     }
 }
 
@@ -8576,25 +9714,16 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
     const int64_t E = hp->n_embd, D = hp->head_dim, H = hp->n_head, G = hp->n_head_kv, F = hp->n_ff;
     const int nth = rm__max_threads(c);
     int64_t t, il;
-    int bad = 0;
+    rm__fwd_job job;
 
-    /* embeddings: rows of token_embd, scaled by sqrt(E) for gemma2 */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * E >= RM__PAR_MIN) schedule(static)
-#endif
-    for (t = 0; t < T; t++) {
-        float *x = c->x + t * E;
-        int64_t i;
-        rm_dequantize_row(m->tok_embd.type, (const uint8_t *)m->tok_embd.data + (size_t)tokens[t] * m->tok_embd.row_bytes,
-                          x, E);
-        if (ai->embd_scale) {
-            float s = (float)sqrt((double)E);
-            for (i = 0; i < E; i++) x[i] *= s;
-        }
-    }
+    memset(&job, 0, sizeof(job));
+    job.c = c;
+    job.tokens = tokens;
+    job.first = first;
+    rm__parallel_for(c->pool, T * E >= RM__PAR_MIN ? nth : 1, T, 0, rm__fwd_embed, &job);
     rm__rope_table(c, first, T, nth);
     if (hp->n_layer > 0)
-        rm__add_norm(c->x, NULL, c->h, T, E, &m->layers[0].attn_norm, &m->layers[0].attn_norm_b, ai->norm, hp->norm_eps, nth);
+        rm__add_norm(c->pool, c->x, NULL, c->h, T, E, &m->layers[0].attn_norm, &m->layers[0].attn_norm_b, ai->norm, hp->norm_eps);
 
     for (il = 0; il < hp->n_layer; il++) {
         const rm__layer *L = &m->layers[il];
@@ -8602,8 +9731,8 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
         /* attention input: c->h holds norm(x) already (see the end of the loop) */
         if (ai->fused_qkv) {
             /* {E, (H+2G)*D}: rows are Q then K then V */
-            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, nth, c->prec);
-            rm__add_bias(c->q, T, qkv_w, &L->bqkv, nth);
+            rm__matmul(&c->kern, &L->wqkv, c->h, T, E, c->q, qkv_w, c->wbuf, c->pool, c->prec);
+            rm__add_bias(c->q, T, qkv_w, &L->bqkv, c->pool);
             /* serial: Q rows move down in place, token t's source lies past token t-1's target */
             for (t = 0; t < T; t++) {
                 memcpy(c->kk + t * G * D, c->q + t * qkv_w + H * D, (size_t)(G * D) * sizeof(float));
@@ -8611,92 +9740,64 @@ static rm_result rm__forward(rm_ctx *c, const int32_t *tokens, int64_t first, in
                 if (t) memmove(c->q + t * H * D, c->q + t * qkv_w, (size_t)(H * D) * sizeof(float));
             }
         } else {
-            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, nth, c->prec);
-            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, nth, c->prec);
-            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, nth, c->prec);
-            rm__add_bias(c->q, T, H * D, &L->bq, nth);
-            rm__add_bias(c->kk, T, G * D, &L->bk, nth);
-            rm__add_bias(c->vv, T, G * D, &L->bv, nth);
+            rm__matmul(&c->kern, &L->wq, c->h, T, E, c->q, H * D, c->wbuf, c->pool, c->prec);
+            rm__matmul(&c->kern, &L->wk, c->h, T, E, c->kk, G * D, c->wbuf, c->pool, c->prec);
+            rm__matmul(&c->kern, &L->wv, c->h, T, E, c->vv, G * D, c->wbuf, c->pool, c->prec);
+            rm__add_bias(c->q, T, H * D, &L->bq, c->pool);
+            rm__add_bias(c->kk, T, G * D, &L->bk, c->pool);
+            rm__add_bias(c->vv, T, G * D, &L->bv, c->pool);
         }
         /* Q/K norms, rotary embedding and the KV store, per token */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * (H + G) * D >= RM__PAR_MIN) schedule(static)
-#endif
-        for (t = 0; t < T; t++) {
-            const double *cs = c->rope_cs + t * hp->n_rot;
-            int64_t i;
-            for (i = 0; i < H; i++) {
-                float *q = c->q + t * H * D + i * D;
-                if (L->q_norm.data) rm__norm(q, q, D, &L->q_norm, NULL, RM__NORM_RMS, hp->norm_eps);
-                rm__rope(q, hp->n_rot, ai->rope_neox, cs);
-            }
-            for (i = 0; i < G; i++) {
-                float *k = c->kk + t * G * D + i * D;
-                if (L->k_norm.data) rm__norm(k, k, D, &L->k_norm, NULL, RM__NORM_RMS, hp->norm_eps);
-                rm__rope(k, hp->n_rot, ai->rope_neox, cs);
-            }
-            rm__kv_store(c, il, first + t, c->kk + t * G * D, c->vv + t * G * D, G * D);
-        }
+        job.L = L;
+        job.il = il;
+        rm__parallel_for(c->pool, T * (H + G) * D >= RM__PAR_MIN ? nth : 1, T, 0, rm__fwd_qk, &job);
         rm__attention(c, L, il, first, T);
         /* attention output; c->h still holds the attention input norm */
-        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, nth, c->prec);
-        rm__add_bias(c->ff2, T, E, &L->bo, nth);
+        rm__matmul(&c->kern, &L->wo, c->att, T, H * D, c->ff2, E, c->wbuf, c->pool, c->prec);
+        rm__add_bias(c->ff2, T, E, &L->bo, c->pool);
         if (L->attn_post_norm.data)
-            rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
+            rm__add_norm(c->pool, c->ff2, NULL, c->ff2, T, E, &L->attn_post_norm, NULL, ai->norm, hp->norm_eps);
         if (m->parallel_residual) {
             /* x + attn(ln1 x) + ffn(ln2 x): the FFN reads the layer input, so add attn after */
-            rm__add_norm(c->x, NULL, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
-            rm__add_norm(c->x, c->ff2, NULL, T, E, NULL, NULL, ai->norm, hp->norm_eps, nth);
+            rm__add_norm(c->pool, c->x, NULL, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps);
+            rm__add_norm(c->pool, c->x, c->ff2, NULL, T, E, NULL, NULL, ai->norm, hp->norm_eps);
         } else {
-            rm__add_norm(c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps, nth);
+            rm__add_norm(c->pool, c->x, c->ff2, c->h, T, E, &L->ffn_norm, &L->ffn_norm_b, ai->norm, hp->norm_eps);
         }
         /* feed-forward */
-        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, nth, c->prec);
-        rm__add_bias(c->ff1, T, F, &L->b_up, nth);
-        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, nth, c->prec);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * F >= RM__PAR_MIN) schedule(static)
-#endif
-        for (t = 0; t < T; t++) {
-            float *a = c->ff1 + t * F;
-            const float *gt = c->ff2 + t * F;
-            int64_t i;
-            if (ai->act == RM__ACT_GELU)
-                for (i = 0; i < F; i++) a[i] = rm__gelu_tanh(a[i]);
-            else if (ai->act == RM__ACT_SILU_GATED)
-                rm__silu_mul(&c->kern, a, gt, F);
-            else
-                for (i = 0; i < F; i++) a[i] *= rm__gelu_tanh(gt[i]);
-        }
-        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, nth, c->prec);
-        rm__add_bias(c->ff2, T, E, &L->b_down, nth);
+        rm__matmul(&c->kern, &L->w_up, c->h, T, E, c->ff1, F, c->wbuf, c->pool, c->prec);
+        rm__add_bias(c->ff1, T, F, &L->b_up, c->pool);
+        if (ai->act != RM__ACT_GELU) rm__matmul(&c->kern, &L->w_gate, c->h, T, E, c->ff2, F, c->wbuf, c->pool, c->prec);
+        rm__parallel_for(c->pool, T * F >= RM__PAR_MIN ? nth : 1, T, 0, rm__fwd_act, &job);
+        rm__matmul(&c->kern, &L->w_down, c->ff1, T, F, c->ff2, E, c->wbuf, c->pool, c->prec);
+        rm__add_bias(c->ff2, T, E, &L->b_down, c->pool);
         if (L->ffn_post_norm.data)
-            rm__add_norm(c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps, nth);
+            rm__add_norm(c->pool, c->ff2, NULL, c->ff2, T, E, &L->ffn_post_norm, NULL, ai->norm, hp->norm_eps);
         /* the residual add, fused with the next layer's attention norm (the output norm after
            the last layer) */
         if (il + 1 < hp->n_layer)
-            rm__add_norm(c->x, c->ff2, c->h, T, E, &m->layers[il + 1].attn_norm, &m->layers[il + 1].attn_norm_b, ai->norm,
-                         hp->norm_eps, nth);
+            rm__add_norm(c->pool, c->x, c->ff2, c->h, T, E, &m->layers[il + 1].attn_norm, &m->layers[il + 1].attn_norm_b, ai->norm,
+                         hp->norm_eps);
         else
-            rm__add_norm(c->x, c->ff2, c->h, T, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps, nth);
+            rm__add_norm(c->pool, c->x, c->ff2, c->h, T, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps);
     }
-    if (hp->n_layer == 0) rm__add_norm(c->x, NULL, c->h, T, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps, nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(T * E >= RM__PAR_MIN) schedule(static) reduction(| : bad)
-#endif
-    for (t = 0; t < T; t++) {
-        const float *ht = c->h + t * E;
-        int64_t i;
-        for (i = 0; i < E; i++)
-            if (!(ht[i] - ht[i] == 0)) bad |= 1;
-    }
-    if (bad) return rm__ctx_fail(c, RM_ERR_NONFINITE, "ctx: the hidden state holds NaN or Inf (layer weights or input overflow)");
+    if (hp->n_layer == 0) rm__add_norm(c->pool, c->x, NULL, c->h, T, E, &m->out_norm, &m->out_norm_b, ai->norm, hp->norm_eps);
+    rm__parallel_for(c->pool, T * E >= RM__PAR_MIN ? nth : 1, T, 0, rm__fwd_check, &job);
+    if (rm__atomic_load(&job.bad)) return rm__ctx_fail(c, RM_ERR_NONFINITE, "ctx: the hidden state holds NaN or Inf (layer weights or input overflow)");
     return RM_OK;
 }
 
 /* Vocabulary rows per product of the LM head: the logits of a ubatch are never held whole,
    only [n][RM__LM_CHUNK] of them (4 MB at 512 positions). */
 #define RM__LM_CHUNK 2048
+
+typedef struct rm__cap_job { float *out; double cap; } rm__cap_job;
+static void rm__lm_cap(void *arg, int64_t i0, int64_t i1, int tid) {
+    const rm__cap_job *a = (const rm__cap_job *)arg;
+    int64_t i;
+    RM__UNUSED(tid);
+    for (i = i0; i < i1; i++) a->out[i] = (float)(a->cap * tanh(a->out[i] / a->cap));
+}
 
 /* Logits of vocabulary rows j0..j0+nv-1 for the n hidden states X [n][E]: out [n][nv], final
    soft-capping applied. */
@@ -8707,13 +9808,41 @@ static void rm__lm_chunk(rm_ctx *c, const float *X, int64_t n, int64_t j0, int64
     rm__mat W = m->output;
     W.data = (const uint8_t *)m->output.data + (size_t)j0 * m->output.row_bytes;
     W.n_out = nv;
-    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, nth, c->prec);
+    rm__matmul(&c->kern, &W, X, n, m->hp.n_embd, out, nv, c->wbuf, c->pool, c->prec);
     if (cap > 0) {
-        int64_t i;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(n * nv >= RM__PAR_MIN) schedule(static)
-#endif
-        for (i = 0; i < n * nv; i++) out[i] = (float)(cap * tanh(out[i] / cap));
+        rm__cap_job a;
+        a.out = out;
+        a.cap = cap;
+        rm__parallel_for(c->pool, n * nv >= RM__PAR_MIN ? nth : 1, n * nv, 0, rm__lm_cap, &a);
+    }
+}
+
+/* One chunk of the vocabulary folded into the running max, sum and target logit of positions
+   q0..q1-1. */
+typedef struct rm__lsm_job {
+    const float *buf;
+    const int32_t *targets;
+    int64_t j0, nv;
+    double *mx, *sm, *tl;
+    const rm__kernels *kn;
+} rm__lsm_job;
+static void rm__lm_fold(void *arg, int64_t q0, int64_t q1, int tid) {
+    const rm__lsm_job *a = (const rm__lsm_job *)arg;
+    const int64_t j0 = a->j0, nv = a->nv;
+    int64_t q;
+    RM__UNUSED(tid);
+    for (q = q0; q < q1; q++) {
+        const float *l = a->buf + q * nv;
+        float cm = -INFINITY;
+        int64_t j;
+        for (j = 0; j < nv; j++) cm = l[j] > cm ? l[j] : cm;
+        if (a->targets[q] >= j0 && a->targets[q] < j0 + nv) a->tl[q] = l[a->targets[q] - j0];
+        if (cm > a->mx[q]) {
+            a->sm[q] = a->sm[q] * exp(a->mx[q] - cm) + rm__sumexp(a->kn, l, nv, cm);
+            a->mx[q] = cm;
+        } else if (cm > -INFINITY) {
+            a->sm[q] += rm__sumexp(a->kn, l, nv, (float)a->mx[q]);
+        }
     }
 }
 
@@ -8731,7 +9860,7 @@ static rm_result rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx,
     double *sm = (double *)rm__calloc((size_t)n, sizeof(double));
     double *tl = (double *)rm__calloc((size_t)n, sizeof(double));
     int64_t q, j0;
-    RM__UNUSED(nth);
+    rm__lsm_job a;
     if (!X || !buf || !mx || !sm || !tl) {
         RM_FREE(X); RM_FREE(buf); RM_FREE(mx); RM_FREE(sm); RM_FREE(tl);
         return rm__ctx_fail(c, RM_ERR_NOMEM, "ctx: out of memory for the LM head of %lld positions", (long long)n);
@@ -8744,22 +9873,8 @@ static rm_result rm__lm_logprobs(rm_ctx *c, const float *hs, const int64_t *idx,
     for (j0 = 0; j0 < V; j0 += RM__LM_CHUNK) {
         const int64_t nv = RM__MIN(RM__LM_CHUNK, V - j0);
         rm__lm_chunk(c, X, n, j0, nv, buf);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) if(n * nv >= RM__PAR_MIN) schedule(static)
-#endif
-        for (q = 0; q < n; q++) {
-            const float *l = buf + q * nv;
-            float cm = -INFINITY;
-            int64_t j;
-            for (j = 0; j < nv; j++) cm = l[j] > cm ? l[j] : cm;
-            if (targets[q] >= j0 && targets[q] < j0 + nv) tl[q] = l[targets[q] - j0];
-            if (cm > mx[q]) {
-                sm[q] = sm[q] * exp(mx[q] - cm) + rm__sumexp(&c->kern, l, nv, cm);
-                mx[q] = cm;
-            } else if (cm > -INFINITY) {
-                sm[q] += rm__sumexp(&c->kern, l, nv, (float)mx[q]);
-            }
-        }
+        a.buf = buf; a.targets = targets; a.j0 = j0; a.nv = nv; a.mx = mx; a.sm = sm; a.tl = tl; a.kn = &c->kern;
+        rm__parallel_for(c->pool, n * nv >= RM__PAR_MIN ? nth : 1, n, 0, rm__lm_fold, &a);
     }
     for (q = 0; q < n; q++) out[q] = tl[q] - (mx[q] + log(sm[q]));
     RM_FREE(X); RM_FREE(buf); RM_FREE(mx); RM_FREE(sm); RM_FREE(tl);
@@ -9135,7 +10250,7 @@ RMDEF rm_result rm_scorer_new(const rm_scorer_desc *d, rm_scorer **out) {
     cp.isa = d->isa;
     if ((e = rm_ctx_new(d->model, &cp, &s->ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ctx));
     if (d->mode == RM_MODE_IMPLICIT && d->ref_free == RM_REF_FREE_OFF)
-        if ((e = rm_ctx_new(d->ref, &cp, &s->ref_ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ref_ctx));
+        if ((e = rm__ctx_new(d->ref, &cp, s->ctx->pool, &s->ref_ctx))) return s->status = rm__scorer_fail(s, e, "%s", rm_ctx_error(s->ref_ctx));
     return RM_OK;
 }
 
@@ -9771,6 +10886,7 @@ typedef struct rm__dpo {
     const rm_dpo_desc *d;
     int64_t V, E, R, np;      /* np: parameter count */
     int nth;
+    rm__pool *pool;           /* nth threads, the caller's included */
     double *P, *G, *M1, *M2;  /* parameters, gradient, Adam moments: [np] each */
     double *W0d, *Wd;         /* [V][E]: the reference in double; the current matrix (rank 0) */
     double *lp0;              /* [n_tokens] reference log-probs */
@@ -9778,6 +10894,8 @@ typedef struct rm__dpo {
     int64_t *tok;             /* state index of each token of the step */
     double *lse, *coef, *u, *q;
     int64_t cap;
+    int64_t nt;               /* tokens of the current step (the loops' bound) */
+    rm__atom bad;             /* rm__dpo_ref: a reference log-prob is not finite */
 } rm__dpo;
 
 /* a . b over n, four partial sums (a fixed order: the same result for any thread count) */
@@ -9847,12 +10965,112 @@ static double rm__dpo_token(const rm__dpo *s, const double *P, int64_t t, double
 
 static double rm__sigmoid(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
 
+/* The parallel loops of rm__dpo_loss and rm__dpo_init, over tokens or vocabulary rows; each
+   index writes only what it owns, so the sums are the same for any thread count. */
+static void rm__dpo_fwd(void *arg, int64_t k0, int64_t k1, int tid) {
+    rm__dpo *s = (rm__dpo *)arg;
+    int64_t k;
+    RM__UNUSED(tid);
+    for (k = k0; k < k1; k++) {
+        const int64_t t = s->tok[k];
+        s->coef[k] = rm__dpo_token(s, s->P, t, &s->lse[k], s->u + k * (s->R ? s->R : 1)) - s->lp0[t];
+    }
+}
+
+/* dL/du_v = coef (1[v = y] - p_v) (1 - (z_v/c)^2) into G's rows i0..i1-1, the logits
+   recomputed row by row. */
+static void rm__dpo_back_rows(void *arg, int64_t i0, int64_t i1, int tid) {
+    rm__dpo *s = (rm__dpo *)arg;
+    const rm_dpo_desc *d = s->d;
+    const int64_t E = s->E, R = s->R;
+    const double cap = d->final_softcap;
+    int64_t i;
+    RM__UNUSED(tid);
+    for (i = i0; i < i1; i++) {
+        double *gv = s->G + i * (R ? R : E);
+        int64_t kk, e;
+        for (e = 0; e < (R ? R : E); e++) gv[e] = 0;
+        for (kk = 0; kk < s->nt; kk++) {
+            const int64_t t = s->tok[kk];
+            const float *h = d->hidden + t * E;
+            const double *u = s->u + kk * (R ? R : 1);
+            double z = rm__dpo_logit(s, s->P, i, h, u), gz, dz = 1;
+            if (cap > 0) {
+                z = cap * tanh(z / cap);
+                dz = 1 - (z / cap) * (z / cap);
+            }
+            gz = s->coef[kk] * ((i == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[kk])) * dz;
+            if (R) for (e = 0; e < R; e++) gv[e] += gz * u[e];
+            else for (e = 0; e < E; e++) gv[e] += gz * h[e];
+        }
+    }
+}
+
+/* q_t = A^T g_t for tokens k0..k1-1 (the first half of the low-rank update's B gradient). */
+static void rm__dpo_back_q(void *arg, int64_t k0, int64_t k1, int tid) {
+    rm__dpo *s = (rm__dpo *)arg;
+    const rm_dpo_desc *d = s->d;
+    const int64_t V = s->V, E = s->E, R = s->R;
+    const double *A = s->P;
+    const double cap = d->final_softcap;
+    int64_t k;
+    RM__UNUSED(tid);
+    for (k = k0; k < k1; k++) {
+        const int64_t t = s->tok[k];
+        const float *h = d->hidden + t * E;
+        const double *u = s->u + k * R;
+        double *q = s->q + k * R;
+        int64_t v, r;
+        for (r = 0; r < R; r++) q[r] = 0;
+        for (v = 0; v < V; v++) {
+            double z = rm__dpo_logit(s, s->P, v, h, u), gz, dz = 1;
+            if (cap > 0) {
+                z = cap * tanh(z / cap);
+                dz = 1 - (z / cap) * (z / cap);
+            }
+            gz = s->coef[k] * ((v == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[k])) * dz;
+            for (r = 0; r < R; r++) q[r] += gz * A[v * R + r];
+        }
+    }
+}
+
+/* Rows i0..i1-1 of dL/dB: sum_t q_t[i] h_t. */
+static void rm__dpo_back_b(void *arg, int64_t i0, int64_t i1, int tid) {
+    rm__dpo *s = (rm__dpo *)arg;
+    const int64_t E = s->E, R = s->R;
+    double *GB = s->G + s->V * R;
+    int64_t i;
+    RM__UNUSED(tid);
+    for (i = i0; i < i1; i++) {
+        int64_t kk, e;
+        double *gb = GB + i * E;
+        for (e = 0; e < E; e++) gb[e] = 0;
+        for (kk = 0; kk < s->nt; kk++) {
+            const float *h = s->d->hidden + s->tok[kk] * E;
+            const double qr = s->q[kk * R + i];
+            for (e = 0; e < E; e++) gb[e] += qr * h[e];
+        }
+    }
+}
+
+/* The reference log-probs of tokens i0..i1-1; s->bad set when one is not finite. */
+static void rm__dpo_ref(void *arg, int64_t i0, int64_t i1, int tid) {
+    rm__dpo *s = (rm__dpo *)arg;
+    int64_t i;
+    RM__UNUSED(tid);
+    for (i = i0; i < i1; i++) {
+        double lse;
+        s->lp0[i] = rm__dpo_token(s, NULL, i, &lse, NULL);
+        if (!(s->lp0[i] > -INFINITY && s->lp0[i] <= 0)) rm__atomic_store(&s->bad, 1);
+    }
+}
+
 /* Loss (mean over the listed pairs of -log sigmoid(beta m), m = s_c - s_r) and, with grad,
    its gradient into s->G (plus the L2 term). Also per-pair margins m into margins (optional).
    Exposed to the tests for the finite-difference check. */
 static double rm__dpo_loss(rm__dpo *s, const int64_t *pairs, int64_t n, int grad, double *margins) {
     const rm_dpo_desc *d = s->d;
-    const int64_t V = s->V, E = s->E, R = s->R;
+    const int64_t V = s->V, R = s->R;
     const double beta = d->beta;
     const int nth = s->nth;
     int64_t i, k, nt = 0;
@@ -9863,15 +11081,9 @@ static double rm__dpo_loss(rm__dpo *s, const int64_t *pairs, int64_t n, int grad
         int64_t t;
         for (t = d->offsets[2 * pairs[i]]; t < d->offsets[2 * pairs[i] + 2]; t++) s->tok[k++] = t;
     }
-    RM__UNUSED(nth);
+    s->nt = nt;
     /* forward: every token on its own (parallel over tokens), then the pair sums in order */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 16)
-#endif
-    for (k = 0; k < nt; k++) {
-        const int64_t t = s->tok[k];
-        s->coef[k] = rm__dpo_token(s, s->P, t, &s->lse[k], s->u + k * (R ? R : 1)) - s->lp0[t];
-    }
+    rm__parallel_for(s->pool, nth, nt, 16, rm__dpo_fwd, s);
     for (i = 0, k = 0; i < n; i++) {
         const int64_t a = d->offsets[2 * pairs[i]], b = d->offsets[2 * pairs[i] + 1], c = d->offsets[2 * pairs[i] + 2];
         double sc = 0, sr = 0, m, g;
@@ -9890,67 +11102,12 @@ static double rm__dpo_loss(rm__dpo *s, const int64_t *pairs, int64_t n, int grad
     if (!grad) return loss;
     /* backward: dL/du_v = coef (1[v = y] - p_v) (1 - (z_v/c)^2), the logits recomputed row by
        row; each thread owns vocabulary rows, so sums run in the same order for any thread count */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
-#endif
-    for (i = 0; i < V; i++) {
-        const double cap = d->final_softcap;
-        double *gv = s->G + i * (R ? R : E);
-        int64_t kk, e;
-        for (e = 0; e < (R ? R : E); e++) gv[e] = 0;
-        for (kk = 0; kk < nt; kk++) {
-            const int64_t t = s->tok[kk];
-            const float *h = d->hidden + t * E;
-            const double *u = s->u + kk * (R ? R : 1);
-            double z = rm__dpo_logit(s, s->P, i, h, u), gz, dz = 1;
-            if (cap > 0) {
-                z = cap * tanh(z / cap);
-                dz = 1 - (z / cap) * (z / cap);
-            }
-            gz = s->coef[kk] * ((i == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[kk])) * dz;
-            if (R) for (e = 0; e < R; e++) gv[e] += gz * u[e];
-            else for (e = 0; e < E; e++) gv[e] += gz * h[e];
-        }
-    }
+    rm__parallel_for(s->pool, nth, V, 0, rm__dpo_back_rows, s);
     if (R) {
         /* dL/dB = sum_t (A^T g_t) h_t^T: q_t = A^T g_t per token (parallel over tokens), then
            the rows of B (parallel over r) */
-        const double *A = s->P;
-        double *GB = s->G + V * R;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 16)
-#endif
-        for (k = 0; k < nt; k++) {
-            const int64_t t = s->tok[k];
-            const float *h = d->hidden + t * E;
-            const double *u = s->u + k * R;
-            const double cap = d->final_softcap;
-            double *q = s->q + k * R;
-            int64_t v, r;
-            for (r = 0; r < R; r++) q[r] = 0;
-            for (v = 0; v < V; v++) {
-                double z = rm__dpo_logit(s, s->P, v, h, u), gz, dz = 1;
-                if (cap > 0) {
-                    z = cap * tanh(z / cap);
-                    dz = 1 - (z / cap) * (z / cap);
-                }
-                gz = s->coef[k] * ((v == d->targets[t] ? 1.0 : 0.0) - exp(z - s->lse[k])) * dz;
-                for (r = 0; r < R; r++) q[r] += gz * A[v * R + r];
-            }
-        }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(static)
-#endif
-        for (i = 0; i < R; i++) {
-            int64_t kk, e;
-            double *gb = GB + i * E;
-            for (e = 0; e < E; e++) gb[e] = 0;
-            for (kk = 0; kk < nt; kk++) {
-                const float *h = d->hidden + s->tok[kk] * E;
-                const double qr = s->q[kk * R + i];
-                for (e = 0; e < E; e++) gb[e] += qr * h[e];
-            }
-        }
+        rm__parallel_for(s->pool, nth, nt, 16, rm__dpo_back_q, s);
+        rm__parallel_for(s->pool, nth, R, 0, rm__dpo_back_b, s);
     }
     if (d->l2 > 0) {
         int64_t j;
@@ -9976,6 +11133,7 @@ RMDEF size_t rm_fit_dpo_bytes(int64_t n_vocab, int64_t n_embd, int rank) {
 static void rm__dpo_free(rm__dpo *s) {
     RM_FREE(s->P); RM_FREE(s->G); RM_FREE(s->M1); RM_FREE(s->M2); RM_FREE(s->lp0); RM_FREE(s->W0d); RM_FREE(s->Wd);
     RM_FREE(s->tok); RM_FREE(s->lse); RM_FREE(s->coef); RM_FREE(s->u); RM_FREE(s->q);
+    rm__pool_free(s->pool);
 }
 
 /* Checks the data and sizes, allocates, computes the reference log-probs. On failure
@@ -9990,12 +11148,9 @@ static rm_result rm__dpo_init(rm__dpo *s, const rm_dpo_desc *d, int64_t max_step
     s->V = d->n_vocab;
     s->E = d->n_embd;
     s->R = R = d->rank;
-    s->nth = d->n_threads;
-#ifdef _OPENMP
-    if (s->nth <= 0) s->nth = omp_get_max_threads();
-#else
-    s->nth = 1;
-#endif
+    s->pool = rm__pool_new(d->n_threads);
+    if (!s->pool) return rm__fail(res->error, sizeof(res->error), RM_ERR_NOMEM, "fit_dpo: out of memory for the threads");
+    s->nth = rm__pool_threads(s->pool);
     need = rm_fit_dpo_bytes(d->n_vocab, d->n_embd, d->rank);
     res->state_bytes = need;
     if (need > budget)
@@ -10036,17 +11191,9 @@ static rm_result rm__dpo_init(rm__dpo *s, const rm_dpo_desc *d, int64_t max_step
         }
     }
     {
-        const int nth = s->nth;
-        int bad = 0;
-        RM__UNUSED(nth);
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nth) schedule(dynamic, 16) reduction(| : bad)
-#endif
-        for (i = 0; i < nt; i++) {
-            double lse;
-            s->lp0[i] = rm__dpo_token(s, NULL, i, &lse, NULL);
-            bad |= !(s->lp0[i] > -INFINITY && s->lp0[i] <= 0);
-        }
+        int bad;
+        rm__parallel_for(s->pool, s->nth, nt, 16, rm__dpo_ref, s);
+        bad = (int)rm__atomic_load(&s->bad);
         if (bad)
             return rm__fail(res->error, sizeof(res->error), RM_ERR_NONFINITE,
                             "fit_dpo: a reference log-probability is not finite (NaN or Inf in the hidden states or the output matrix)");

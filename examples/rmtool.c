@@ -337,9 +337,6 @@ static const struct rmt_command {
 static void rmt_version(void) {
     printf("rmtool %d.%d.%d (rm.h %d.%d.%d", RM_VERSION_MAJOR, RM_VERSION_MINOR, RM_VERSION_PATCH, RM_VERSION_MAJOR, RM_VERSION_MINOR,
            RM_VERSION_PATCH);
-#ifdef _OPENMP
-    printf(", OpenMP");
-#endif
     printf(", %s)\n", RMT_GZ_NOTE);
 }
 

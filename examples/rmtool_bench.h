@@ -169,7 +169,7 @@ static const rmo_opt rmtb_opts[] = {
     {"--pairs", "N", "explicit/implicit: prompts per run (default 2)", 0},
     {"--ref", "FILE", "implicit: the reference model (default the same model)", 0},
     {"--head", "FILE", "explicit: a head file (default the model's, else a random one)", 0},
-    {"--threads|-t", "T", "threads (default OpenMP's)", 0},
+    {"--threads|-t", "T", "threads (default: one per CPU this process may use)", 0},
     {"--precision", "auto|bf16|f32", "F16/BF16 weights (default auto: no weight rounded)", 0},
     {"--runs|-r", "R", "timed runs, median printed (default 3)", 0},
     {"--seed", "S", "seed of the random token ids (default 1)", 0},

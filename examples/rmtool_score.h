@@ -45,7 +45,7 @@ static void rmt_on_sigint(int sig) {
     {"--template", "auto|none|NAME", "chat template (default auto: the model's own, none if it has none)", 0},   \
     {"--split", "paper|rewardbench|none", "how the conversation becomes prompt and response tokens (default paper)", 0}, \
     {"--max-length", "N", "at most N tokens of prompt+response: the prompt's oldest go first (default no limit)", 0}, \
-    {"--threads", "N", "threads (default OpenMP's)", 0},                                                         \
+    {"--threads", "N", "threads (default: one per CPU this process may use)", 0},                                                         \
     {"--ctx", "N", "context size (default the model's trained context, or --max-length if larger)", 0},          \
     {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},                        \
     {"--kv-f16", NULL, "store the KV cache in F16 (half the memory)", 0},                                        \
@@ -1080,7 +1080,7 @@ static const rmo_opt rmt_fit_head_opts[] = {
     {"--template", "auto|none|NAME", "chat template (default auto); score with the same one later", 0},
     {"--split", "paper|rewardbench|none", "segmentation (default paper); score with the same one later", 0},
     {"--max-length", "N", "at most N tokens of prompt+response (the prompt's oldest go first)", 0},
-    {"--threads", "N", "threads (default OpenMP's)", 0},
+    {"--threads", "N", "threads (default: one per CPU this process may use)", 0},
     {"--ctx", "N", "context size (default the model's trained context)", 0},
     {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},
     {"--kv-f16", NULL, "store the KV cache in F16", 0},

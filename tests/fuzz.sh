@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs each libFuzzer binary for FUZZ_SECONDS on a seed corpus built from the test data and
-# prints "N passed, M failed" (a target passes when it finds no crash).
+# prints "N passed, M failed" (a target passes when it finds no crash). FUZZ_SEED (default 1)
+# fixes the mutation sequence, so that a shorter run replays a prefix of a longer one with the
+# same seed (CI's bounded run retraces what was fuzzed longer before); FUZZ_SEED=0 is random.
 set -u
 passed=0; failed=0
 for f in "$@"; do
@@ -15,7 +17,7 @@ for f in "$@"; do
         fuzz_tok*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;
         fuzz_chat*) cp tests/data/tokenizers/*.inp "$corpus/" 2>/dev/null ;;
     esac
-    if "$f" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$BUILD/" "$corpus" > "$BUILD/$name.log" 2>&1; then
+    if "$f" -seed="${FUZZ_SEED:-1}" -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$BUILD/" "$corpus" > "$BUILD/$name.log" 2>&1; then
         echo "ok   $name: $(grep -E 'stat::number_of_executed_units' "$BUILD/$name.log" | awk '{print $2}') executions in ${FUZZ_SECONDS}s"
         passed=$((passed + 1))
     else

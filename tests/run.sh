@@ -1,8 +1,9 @@
 #!/bin/sh
-# Runs each test program given as an argument and adds up their "N passed, M failed" lines.
+# Runs each test program given as an argument (through $TEST_EXEC when set, e.g. qemu-aarch64)
+# and adds up their "N passed, M failed" lines.
 passed=0; failed=0; crashed=0
 for t in "$@"; do
-    out=$("$t" 2>&1); rc=$?
+    out=$(${TEST_EXEC:-} "$t" 2>&1); rc=$?
     printf '%s\n' "$out" | grep -v '^ok ' 
     line=$(printf '%s\n' "$out" | grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
     if [ -z "$line" ]; then

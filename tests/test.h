@@ -45,6 +45,14 @@ RMT_UNUSED static int rmt_summary(const char *prog) {
     return rmt__failed ? 1 : 0;
 }
 
+/* Command prefix for the programs the tests start through the shell (rmtool, the examples):
+   $TEST_EXEC, e.g. "qemu-aarch64" when the build under test is for another CPU (make
+   test-arm64); empty to run them directly. */
+RMT_UNUSED static const char *rmt_exec(void) {
+    const char *e = getenv("TEST_EXEC");
+    return e ? e : "";
+}
+
 /* The fixture models of tests/data/models, each with its reference tests/data/ref/<name>.json. */
 RMT_UNUSED static const char *const rmt_fixture_models[] = {
     "stories260K", "stories260K-q8_0", "stories260K-policy", "tiny-llama", "tiny-llama3",

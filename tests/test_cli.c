@@ -16,7 +16,7 @@ static int rmtool(const char *args) {
     char cmd[8192];
     int rc;
     const char *b = getenv("BUILD");
-    snprintf(cmd, sizeof(cmd), "./%s/rmtool %s > " OUT " 2> " ERR, b ? b : "build", args);
+    snprintf(cmd, sizeof(cmd), "%s ./%s/rmtool %s > " OUT " 2> " ERR, rmt_exec(), b ? b : "build", args);
     rc = system(cmd);
     return rc == -1 ? -1 : (rc >> 8) & 0xff;
 }
@@ -290,9 +290,9 @@ static void test_score_interrupted_flushes(void) {
         fprintf(f, "{\"prompt\": \"Once upon a time there was a little dog named Max who liked to run.\", \"responses\": [\" He ran to the park.\", \" He saw a cat.\"]}\n");
     fclose(f);
     snprintf(cmd, sizeof(cmd),
-             "sh -c './%s/rmtool score --model models/stories260K-policy.gguf --ref models/stories260K.gguf --mode implicit "
+             "sh -c '%s ./%s/rmtool score --model models/stories260K-policy.gguf --ref models/stories260K.gguf --mode implicit "
              "--input build/cli_long.jsonl > " OUT " 2> " ERR " & p=$!; sleep 1; kill -INT $p; wait $p'",
-             b ? b : "build");
+             rmt_exec(), b ? b : "build");
     rc = system(cmd);
     rc = rc == -1 ? -1 : (rc >> 8) & 0xff;
     o = slurp(OUT);
@@ -652,8 +652,8 @@ static void test_inputs_and_bugs(void) {
     {
         const char *b = getenv("BUILD");
         char cmd[1024];
-        snprintf(cmd, sizeof(cmd), "./%s/rmtool-scalar eval " STORIES " --mode implicit --input build/cli_gz.jsonl.gz > " OUT " 2> " ERR,
-                 b ? b : "build");
+        snprintf(cmd, sizeof(cmd), "%s ./%s/rmtool-scalar eval " STORIES " --mode implicit --input build/cli_gz.jsonl.gz > " OUT " 2> " ERR,
+                 rmt_exec(), b ? b : "build");
         rc = system(cmd);
         e = slurp(ERR);
         CHECK(rc != -1 && (rc >> 8) == 1 && count_lines(e) == 1 && strstr(e, "decompress it first"), "no zlib: %s", e);
@@ -670,9 +670,9 @@ static void test_head_reproducible(void) {
     size_t nx = 0, ny = 0;
     int t;
     snprintf(cmd, sizeof(cmd),
-             "./%s/rmtool-scalar fit-head --model models/stories260K-policy.gguf --template none --input examples/data/story-prefs.jsonl "
+             "%s ./%s/rmtool-scalar fit-head --model models/stories260K-policy.gguf --template none --input examples/data/story-prefs.jsonl "
              "-o build/cli_head_repro.gguf --seed 1 > /dev/null",
-             b ? b : "build");
+             rmt_exec(), b ? b : "build");
     CHECK(system(cmd) == 0, "scalar fit-head");
     x = rmt_read_file("build/cli_head_repro.gguf", &nx);
     y = rmt_read_file("models/stories260K-head.gguf", &ny);
@@ -681,9 +681,9 @@ static void test_head_reproducible(void) {
     free(y);
     for (t = 1; t <= 2; t++) {
         snprintf(cmd, sizeof(cmd),
-                 "./%s/rmtool fit-head --model models/stories260K-policy.gguf --template none --input examples/data/story-prefs.jsonl "
+                 "%s ./%s/rmtool fit-head --model models/stories260K-policy.gguf --template none --input examples/data/story-prefs.jsonl "
                  "-o build/cli_head_t%d.gguf --seed 1 --threads %d > /dev/null",
-                 b ? b : "build", t, t);
+                 rmt_exec(), b ? b : "build", t, t);
         CHECK(system(cmd) == 0, "fit-head --threads %d", t);
     }
     x = rmt_read_file("build/cli_head_t1.gguf", &nx);

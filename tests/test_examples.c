@@ -7,7 +7,7 @@ static void test_quickstart_runs(void) {
     const char *b = getenv("BUILD");
     char cmd[512];
     int rc;
-    snprintf(cmd, sizeof(cmd), "./%s/quickstart > build/quickstart.out 2>&1", b ? b : "build");
+    snprintf(cmd, sizeof(cmd), "%s ./%s/quickstart > build/quickstart.out 2>&1", rmt_exec(), b ? b : "build");
     rc = system(cmd);
     double ex[4], im[4];
     int n = 0;

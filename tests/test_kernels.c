@@ -57,8 +57,11 @@ static void make_weights(int type, int64_t n_in, int64_t n_out, uint8_t *dst, si
     }
 }
 
-/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products. */
+/* bf: 0 float precision, 1 bf16 precision, 2 bf16 precision as on a CPU without bf16 dot products,
+   3 float precision with the table's own integer kernel where the pick replaced it for this CPU
+   (x86: AVX2 where AVX-VNNI runs). */
 static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int nth, int bf) {
+    const int mode = bf;
     const size_t rb = rm__row_bytes(type, n_in);
     const int64_t ldx = n_in + 3, ldy = n_out + 5;
     const int quant = type != RM_TYPE_F32 && type != RM_TYPE_F16 && type != RM_TYPE_BF16;
@@ -69,11 +72,12 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     float *y1 = (float *)malloc(sizeof(float) * (size_t)(ldy * T));
     float *wbuf = (float *)malloc(sizeof(float) * (size_t)(n_in * 64));
     float *dx = (float *)malloc(sizeof(float) * (size_t)(n_in / 32 + 1));
+    rm__pool *tp = nth > 1 ? rm__pool_new(nth) : NULL; /* NULL: the calling thread alone */
     rm__mat W;
     int64_t t, j, i, bad = 0;
     int did = 0;
     double worst = 0;
-    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx) {
+    if (!w || !wf || !x || !y0 || !y1 || !wbuf || !dx || (nth > 1 && !tp)) {
         CHECK(0, "out of memory");
         goto done;
     }
@@ -86,14 +90,20 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     W.n_in = n_in;
     W.n_out = n_out;
     W.row_bytes = rb;
-    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, 1, bf != 0);
+    rm__matmul_ref(&W, x, T, ldx, y0, ldy, wbuf, NULL, bf != 0);
     if (bf == 2) {
         rm__kernels k2 = K;
         if (!K.bf16dot) goto done; /* bf 1 ran this very path already */
         k2.bf16dot = 0;
-        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, nth, 1);
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, tp, 1);
+    } else if (bf == 3) {
+        rm__kernels k2 = K;
+        bf = 0;
+        k2.q_kernel = rm__kernel_tables[K.isa].q_kernel;
+        if (k2.q_kernel == K.q_kernel) goto done; /* bf 0 ran this very path already */
+        did = rm__gemm_fast(&k2, &W, x, T, ldx, y1, ldy, tp, 0);
     } else {
-        did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, nth, bf);
+        did = rm__gemm_fast(&K, &W, x, T, ldx, y1, ldy, tp, bf);
     }
     if (!did) goto done;
     if (bf && !quant) {
@@ -132,9 +142,11 @@ static int check_case_bf(int type, int64_t n_in, int64_t n_out, int64_t T, int n
     CHECK(bad == 0, "%s %s T %lld bf %d: %lld outputs out of tolerance", rm_isa_name(K.isa), rm_type_name(type), (long long)T, bf,
           (long long)bad);
     if (T == 64 && n_out == 37)
-        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type), bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no vdpbf16ps)", worst);
+        printf("  %-6s %s worst error / tolerance %.3f\n", rm_type_name(type),
+               mode == 3 ? "f32 (no dot products)" : bf == 0 ? "f32 " : bf == 1 ? "bf16" : "bf16 (no bf16 dot products)", worst);
 done:
     free(w); free(wf); free(x); free(y0); free(y1); free(wbuf); free(dx);
+    rm__pool_free(tp);
     return did;
 }
 
@@ -143,6 +155,8 @@ static int check_case(int type, int64_t n_in, int64_t n_out, int64_t T, int nth)
     if (type == RM_TYPE_F16 || type == RM_TYPE_BF16) {
         did |= check_case_bf(type, n_in, n_out, T, nth, 1);
         did |= check_case_bf(type, n_in, n_out, T, nth, 2);
+    } else if (type != RM_TYPE_F32) {
+        did |= check_case_bf(type, n_in, n_out, T, nth, 3);
     }
     return did;
 }
@@ -193,8 +207,8 @@ static void test_bf16_scope(void) {
             make_weights(ts[ti], Kn, N, w, rb, tmp);
             for (i = 0; i < Kn * T; i++) x[i] = rng_n();
             W.data = w, W.type = ts[ti], W.n_in = Kn, W.n_out = N, W.row_bytes = rb;
-            a = rm__gemm_fast(&K, &W, x, T, Kn, y0, N, 1, 0);
-            b = rm__gemm_fast(&K, &W, x, T, Kn, y1, N, 1, 1);
+            a = rm__gemm_fast(&K, &W, x, T, Kn, y0, N, NULL, 0);
+            b = rm__gemm_fast(&K, &W, x, T, Kn, y1, N, NULL, 1);
             CHECK(a == b, "%s: one precision took the fast path and the other not", rm_type_name(ts[ti]));
             if (a && b) CHECK(memcmp(y0, y1, sizeof(float) * (size_t)(N * T)) == 0, "%s: the bf16 precision changed the result", rm_type_name(ts[ti]));
         }
@@ -215,7 +229,7 @@ static void test_fallback(void) {
     W.n_in = 32;
     W.n_out = 1;
     W.row_bytes = 36;
-    CHECK(rm__gemm_fast(&K, &W, x, 1, 32, y, 4, 1, 0) == 0, "Q8_1 must fall back to the reference");
+    CHECK(rm__gemm_fast(&K, &W, x, 1, 32, y, 4, NULL, 0) == 0, "Q8_1 must fall back to the reference");
 }
 
 /* The element-wise kernels (SiLU gate, masked softmax, sum of exponentials) of the instruction
@@ -340,6 +354,11 @@ int main(void) {
             return 1;
         }
         printf("  instruction set %s%s\n", rm_isa_name(isa), K.bf16dot ? " (with bf16 dot products)" : "");
+#if RM__KERNELS_NEON
+        if (isa == RM_ISA_NEON)
+            printf("  optional features of this CPU: dotprod %s, bf16 %s, i8mm %s\n", rm__neon_caps() & RM__NEON_DOT ? "yes" : "no",
+                   rm__neon_caps() & RM__NEON_BF16 ? "yes" : "no", rm__neon_caps() & RM__NEON_I8MM ? "yes" : "no");
+#endif
         n++;
         RUN(test_elementwise);
         RUN(test_all_types);

@@ -4,6 +4,7 @@
 #include "rm.h"
 #include "test.h"
 #include <pthread.h>
+#include <time.h>
 
 #define N_THREADS 8
 #define N_PAIRS 6
@@ -64,6 +65,84 @@ static void test_eight_threads_share_a_model(void) {
     }
 }
 
+/* rm.h's worker pool: every index of a loop visited exactly once, by a thread id below the
+   thread count, over thousands of back-to-back tasks (the fork/join handshake; TSan checks
+   the memory ordering under `make tsan`), for pools of 1 to 5 threads and requests for fewer
+   threads than the pool has. */
+typedef struct pool_job { int *hits; int bad_tid; int nth; } pool_job;
+static void pool_body(void *arg, int64_t i0, int64_t i1, int tid) {
+    pool_job *j = (pool_job *)arg;
+    int64_t i;
+    if (tid < 0 || tid >= j->nth) j->bad_tid = 1; /* a race itself if it happens: TSan says so */
+    for (i = i0; i < i1; i++) j->hits[i]++;
+}
+static void test_pool_covers_each_index_once(void) {
+    static int hits[1000];
+    int n, nth, round;
+    for (n = 1; n <= 5; n++) {
+        rm__pool *p = rm__pool_new(n);
+        CHECK(p != NULL, "pool of %d", n);
+        if (!p) continue;
+        CHECK(rm__pool_threads(p) == n, "pool of %d has %d threads", n, rm__pool_threads(p));
+        for (nth = 1; nth <= n; nth++) {
+            for (round = 0; round < 400; round++) {
+                const int64_t len = 1 + (round * 37) % 1000;
+                pool_job j;
+                int64_t i, wrong = 0;
+                memset(hits, 0, sizeof(hits));
+                j.hits = hits;
+                j.bad_tid = 0;
+                j.nth = nth;
+                rm__parallel_for(p, nth, len, round % 3 == 0 ? 1 : 0, pool_body, &j);
+                for (i = 0; i < 1000; i++) wrong += hits[i] != (i < len);
+                CHECK(wrong == 0 && !j.bad_tid, "pool %d, %d threads, loop of %lld: %lld indices wrong", n, nth, (long long)len, (long long)wrong);
+                if (wrong) break;
+            }
+        }
+        rm__pool_free(p);
+    }
+    CHECK(rm__cpu_count() >= 1, "CPU count %d", rm__cpu_count());
+    rm__pool_free(NULL);
+}
+
+/* Process CPU time in seconds (clock() is wall time on Windows). */
+static double cpu_seconds(void) {
+#if defined(_WIN32)
+    FILETIME c, e, k, u;
+    if (!GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u)) return 0;
+    return ((double)k.dwLowDateTime + 4294967296.0 * k.dwHighDateTime + (double)u.dwLowDateTime +
+            4294967296.0 * u.dwHighDateTime) * 1e-7;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
+
+/* Between calls the workers must sleep, not spin: a context kept open while its program does
+   something else (a server waiting for a request) must use no CPU. 4 workers idle for 300 ms
+   use well under 30 ms of CPU time (spinning workers would use 1200). */
+static void test_idle_pool_sleeps(void) {
+    rm__pool *p = rm__pool_new(5);
+    static int hits[1000];
+    pool_job j;
+    double c0, c1;
+    struct timespec ts;
+    CHECK(p != NULL, "pool");
+    if (!p) return;
+    j.hits = hits;
+    j.bad_tid = 0;
+    j.nth = 5;
+    rm__parallel_for(p, 5, 1000, 1, pool_body, &j);
+    ts.tv_sec = 0;
+    ts.tv_nsec = 20 * 1000 * 1000;
+    nanosleep(&ts, NULL); /* past the spin */
+    c0 = cpu_seconds();
+    ts.tv_nsec = 300 * 1000 * 1000;
+    nanosleep(&ts, NULL);
+    c1 = cpu_seconds();
+    CHECK(c1 - c0 < 0.03, "idle pool of 5 used %.3f s of CPU in 0.3 s", c1 - c0);
+    rm__pool_free(p);
+}
+
 int main(void) {
     int i, j;
     if (rm_model_open("tests/data/models/stories260K-policy.gguf", &g_pol) || rm_model_open("tests/data/models/stories260K.gguf", &g_ref) ||
@@ -79,6 +158,8 @@ int main(void) {
         printf("single-threaded scoring failed\n");
         return 1;
     }
+    RUN(test_pool_covers_each_index_once);
+    RUN(test_idle_pool_sleeps);
     RUN(test_eight_threads_share_a_model);
     rm_model_close(g_pol);
     rm_model_close(g_ref);

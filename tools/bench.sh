@@ -4,6 +4,11 @@
 # `rmtool bench` on each at several prompt lengths and thread counts, and prints one table of
 # median prefill tokens/s. When llama-bench is available (LLAMA_BENCH=/path/to/llama-bench) it
 # runs on the same files and the table gains llama.cpp's figures and the ratio rm.h / llama.cpp.
+# The threads rows: EX scoring with 2 threads against 1 on the machine as it is (quiet, when
+# nothing else runs), then with one busy process pinned to the last CPU (a shell loop started
+# and killed here, bounded by `timeout`) the default thread count against --threads 1, and
+# `rmtool eval` on the 12 UltraFeedback rows of tests/data with tiny-qwen2-rm.gguf beside the
+# same busy process.
 # Then, per model and thread count, the scoring rows: explicit and implicit scoring through
 # rm_score_ids (pairs/s, tokens/s), the shared-prompt ratio (a 512-token prompt with 8 responses
 # of 64 scored together, over a prefill of 1024 tokens) and the peak RSS against its budget
@@ -22,6 +27,8 @@
 #   PRECISION     rm_precision of F16/BF16 weights   (default auto; "auto bf16 f32" for all; rows
 #                 of bf16 and f32 are labelled MODEL/bf16, MODEL/f32)
 #   SCORING       1: the scoring rows, 0: prefill only (default 1)
+#   SHARED        1: the threads rows (below), 0: none (default 1)
+#   SHARED_MODEL  model of the threads rows          (default the first PRESET, q8_0)
 #   LLAMA_BENCH   llama.cpp's llama-bench            (default: none)
 #   LLAMA_BENCH_AVX2  a llama-bench built for AVX2 only, compared with the avx2 rows
 #                 (default: LLAMA_BENCH)
@@ -150,6 +157,57 @@ for v in llama-spm gpt-2 llama3.1 qwen3 gemma3; do
     c=$("$RMTOOL" tokenize --model "$vf" --file "$cjk" --speed 2>/dev/null | field mb_per_s)
     printf '%-14s %10s %10s\n' "$v" "$e" "$c"
 done
+
+# busy_start: one spinning process on the last CPU (pinned when taskset exists), at most 15 min
+busy_start() {
+    ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+    last=$((ncpu - 1))
+    if command -v taskset >/dev/null 2>&1; then
+        timeout 900 taskset -c "$last" sh -c 'while :; do :; done' &
+    else
+        timeout 900 sh -c 'while :; do :; done' &
+    fi
+    BUSY=$!
+    sleep 1
+}
+busy_stop() { kill "$BUSY" 2>/dev/null; wait "$BUSY" 2>/dev/null; }
+trap 'busy_stop' EXIT INT TERM
+BUSY=
+
+# wall seconds of one command
+wall() {
+    t0=$(date +%s.%N)
+    "$@" >/dev/null 2>&1
+    t1=$(date +%s.%N)
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else print "-" }'; }
+
+if [ "${SHARED:-1}" = 1 ]; then
+    sm=${SHARED_MODEL:-}
+    [ -n "$sm" ] || sm=$(model_file "${PRESETS%% *}" q8_0)
+    echo
+    echo "threads ($(basename "$sm"), EX scoring tokens/s, medians of $RUNS; load before $(cut -d' ' -f1 /proc/loadavg 2>/dev/null))"
+    printf '%-36s %10s %10s %7s %8s
+' condition "threads" "1 thread" ratio target
+    a=$(rm_run "$sm" 2 --mode explicit | field tokens_per_s)
+    b=$(rm_run "$sm" 1 --mode explicit | field tokens_per_s)
+    printf '%-36s %10s %10s %7s %8s
+' "as is: 2 threads vs 1" "$a" "$b" "$(ratio "$a" "$b")" ">= 1.8"
+    busy_start
+    a=$(rm_run "$sm" 0 --mode explicit | field tokens_per_s)
+    b=$(rm_run "$sm" 1 --mode explicit | field tokens_per_s)
+    printf '%-36s %10s %10s %7s %8s
+' "busy process on CPU $last: default vs 1" "$a" "$b" "$(ratio "$a" "$b")" ">= 1.0"
+    uf=tests/data/prefs/ultrafeedback-test-12.jsonl rmf=tests/data/models/tiny-qwen2-rm.gguf
+    if [ -s "$uf" ] && [ -s "$rmf" ]; then
+        a=$(wall "$RMTOOL" eval --input "$uf" --model "$rmf" --mode explicit)
+        b=$(wall "$RMTOOL" eval --input "$uf" --model "$rmf" --mode explicit --threads 1)
+        printf '%-36s %9ss %9ss %7s %8s
+' "eval 12 UF rows, tiny-qwen2-rm, busy" "$a" "$b" "$(ratio "$b" "$a")" ">= 1.0"
+    fi
+    busy_stop
+fi
 
 [ "$SCORING" = 1 ] || exit 0
 echo

@@ -1,14 +1,12 @@
 #!/bin/sh
 # `make bench`'s HTTP part: the same preference rows (tests/data/prefs, as score rows) scored by
 # `rmtool score --input` in one process and by `rmtool serve` under CLIENTS concurrent loopback
-# clients x REQUESTS requests, both at THREADS threads (score: one scorer on THREADS OpenMP
+# clients x REQUESTS requests, both at THREADS threads (score: one scorer on THREADS of rm.h's
 # threads; serve: THREADS workers on one core each). Bounded: CLIENTS*REQUESTS requests and
 # LIMIT seconds at most. Prints responses/s of both, the overhead, p50/p99 latency, errors and
 # lost requests. MODEL/REF/MODE pick the models (default stories260K IM); MAX_CHARS drops longer
-# rows (default 2500) to keep the run short. OpenMP threads wait passively (OMP_WAIT_POLICY):
-# spinning ones make the one-process run many times slower on a machine other work shares.
+# rows (default 2500) to keep the run short.
 set -u
-export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 MAX_CHARS=${MAX_CHARS:-2500}
 RMTOOL=${RMTOOL:-build/rmtool}
 PY=${PYTHON:-/usr/bin/python3}

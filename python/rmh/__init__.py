@@ -397,8 +397,8 @@ class Scorer(_Handle):
     is a head (head= or the model's own cls.output), implicit otherwise, as rmtool does.
     ref_free: "sum", "mean" or "norm" (implicit without a reference). split: "paper" (default),
     "rewardbench" or "none". template: "auto" (the model's own), "none" or a name rmtool
-    knows. precision: "auto" (default: F16 weights in float, BF16 at bf16), "bf16" or "f32". n_threads: OpenMP threads inside each call
-    (0: OpenMP's default; use 1 per Python thread when several threads score at once).
+    knows. precision: "auto" (default: F16 weights in float, BF16 at bf16), "bf16" or "f32". n_threads: rm.h's threads inside each call
+    (0: one per CPU this process may use; use 1 per Python thread when several threads score at once).
     hidden=True keeps last_hidden in every Score. max_length: at most N prompt+response tokens
     (the prompt's oldest dropped first, as TRL's keep_end; 0: no limit)."""
     _kind = "scorer"

@@ -43,7 +43,7 @@ class RmhPlugin(WorkerPlugin):
         self.name = name
         self.paths = (model, ref, head)
         self.kwargs = dict(scorer_kwargs)
-        self.kwargs.setdefault("n_threads", 1)  # one OpenMP thread per worker thread
+        self.kwargs.setdefault("n_threads", 1)  # one rm.h thread per worker thread
 
     def setup(self, worker=None):
         model, ref, head = self.paths
