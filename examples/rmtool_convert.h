@@ -791,13 +791,14 @@ static rm_result rmc_plan(rmc_ctx *c) {
         if (c->arch == RMC_LLAMA && ((H * D) % (2 * H) || (G * D) % (2 * G)))
             return rmc_fail(c, RM_ERR_HPARAM, "config.json: head size %lld cannot be permuted into pairs", (long long)D);
     }
-    /* types */
-    i_attn_v = 0;
+    /* types. llama-quantize counts the attn_v tensors it has seen in its own order (the
+       loader's: by layer number, then name), not the file's (HF's by name, so blk.10 comes
+       before blk.2): the count at an attn_v is its layer number, every layer having one. */
     for (i = 0; i < c->n_t; i++) {
         rmc_tensor *t = &c->t[i];
+        i_attn_v = strncmp(t->name, "blk.", 4) == 0 ? strtoll(t->name + 4, NULL, 10) : 0;
         t->type = rmc_type_for(c, t, i_attn_v);
         t->f16_first = c->ft->mix && t->type != RM_TYPE_F32;
-        if (strstr(t->name, "attn_v.weight")) i_attn_v++;
     }
     return RM_OK;
 }
@@ -1458,6 +1459,9 @@ static rm_result rmc_metadata(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v,
             RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->n_rot));
             RMC_TRY(rm_gguf_writer_set_bool(w, RMC_K("use_parallel_residual"), c->parallel_residual));
             RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_epsilon"), (float)rmj_num(rmj_get(root, "layer_norm_eps"))));
+            /* the converter writes no file_type for gptneox; llama-quantize, whose output the
+               other types stand for, always does */
+            if (c->ft->mix) RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
         }
         /* not written by the converter, which leaves llama.cpp at its 10000 default: only a
            checkpoint with another base gets it, so that the file computes what HF computes */
