@@ -833,7 +833,7 @@ static const rmo_opt rms_opts[] = {
     {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},
     {"--kv-f16", NULL, "store the KV cache in F16", 0},
     {"--normalize", NULL, "explicit: (r - mean) / std with the head's rm.head.mean/std", 0},
-    {"--host", "ADDR", "IPv4 address to listen on (default 127.0.0.1: this machine only)", 0},
+    {"--host", "ADDR", "IPv4 or IPv6 address to listen on (default 127.0.0.1: this machine only; ::1 for IPv6 loopback)", 0},
     {"--port", "N", "TCP port (default 8080; 0 picks a free one)", 0},
     {"--port-file", "F", "write the port listened on to F once listening", 0},
     {"--threads", "N", "scoring workers, each with its own scorer on one core (default 2)", 0},
@@ -1292,6 +1292,8 @@ static int cmd_serve(int argc, char **argv) {
     pthread_t *th = NULL;
     struct MHD_Daemon *daemon = NULL;
     struct sockaddr_in addr;
+    struct sockaddr_in6 addr6;
+    int v6 = 0;
     sigset_t sigs;
     const union MHD_DaemonInfo *info;
     int i, rc = 1, started = 0, sig = 0;
@@ -1307,9 +1309,16 @@ static int cmd_serve(int argc, char **argv) {
         return 1;
     if (rmo_get(&a, "--mode") && strcmp(rmo_get(&a, "--mode"), "both") == 0) return die("serve takes --mode explicit or implicit");
     memset(&addr, 0, sizeof(addr));
+    memset(&addr6, 0, sizeof(addr6));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)port);
-    if (inet_pton(AF_INET, host ? host : "127.0.0.1", &addr.sin_addr) != 1) return die("--host takes an IPv4 address, not '%s'", host);
+    addr6.sin6_family = AF_INET6;
+    addr6.sin6_port = htons((unsigned short)port);
+    if (host && strchr(host, ':')) { /* IPv6: ::1 (loopback), :: (every address) */
+        v6 = 1;
+        if (inet_pton(AF_INET6, host, &addr6.sin6_addr) != 1) return die("--host takes an IPv4 or IPv6 address, not '%s'", host);
+    } else if (inet_pton(AF_INET, host ? host : "127.0.0.1", &addr.sin_addr) != 1)
+        return die("--host takes an IPv4 or IPv6 address, not '%s'", host);
     if (rmt_setup_open(&a, 0, 0, &st)) {
         rmt_setup_free(&st);
         return 1;
@@ -1364,18 +1373,21 @@ static int cmd_serve(int argc, char **argv) {
         }
         started++;
     }
-    daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)port, NULL, NULL,
-                              rms_handler, &S, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+    daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0),
+                              (uint16_t)port, NULL, NULL, rms_handler, &S, MHD_OPTION_SOCK_ADDR,
+                              v6 ? (struct sockaddr *)&addr6 : (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, 2u,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned int)max_conn, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)idle,
                               MHD_OPTION_NOTIFY_COMPLETED, rms_completed, &S, MHD_OPTION_END);
     if (!daemon) {
-        die("cannot listen on %s:%ld (in use, or not an address of this machine)", host ? host : "127.0.0.1", port);
+        die(v6 ? "cannot listen on [%s]:%ld (in use, or not an address of this machine)" : "cannot listen on %s:%ld (in use, or not an address of this machine)",
+            host ? host : "127.0.0.1", port);
         goto done;
     }
     info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     port = info ? info->port : port;
-    fprintf(stderr, "rmtool serve: listening on http://%s:%ld with %ld workers (Ctrl-C or SIGTERM stops)\n", host ? host : "127.0.0.1", port,
-            threads);
+    fprintf(stderr, v6 ? "rmtool serve: listening on http://[%s]:%ld with %ld workers (Ctrl-C or SIGTERM stops)\n"
+                       : "rmtool serve: listening on http://%s:%ld with %ld workers (Ctrl-C or SIGTERM stops)\n",
+            host ? host : "127.0.0.1", port, threads);
     if (port_file) {
         /* written whole under another name, then renamed: a reader never sees half a number */
         char tmp[4096];

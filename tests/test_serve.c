@@ -582,6 +582,36 @@ static void test_limits(void) {
     CHECK(server_stop(&t) == 0, "limits server exits 0");
 }
 
+/* --host: an IPv6 address is listened on (where this machine has IPv6 loopback: a container
+   without it must say so), anything else that is not an address is refused by name. */
+static void test_host(void) {
+    char cmd[1024], *o;
+    int rc;
+    snprintf(cmd, sizeof(cmd),
+             "./%s/rmtool serve " MODELS " --host ::1 --port 0 --port-file build/serve_v6.port > build/serve_v6.log 2>&1 & pid=$!; "
+             "for i in $(seq 100); do [ -s build/serve_v6.port ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done; "
+             "if [ -s build/serve_v6.port ]; then curl -s -g \"http://[::1]:$(cat build/serve_v6.port)/health\" > build/serve_v6.out; kill $pid; wait $pid; "
+             "else wait $pid; echo dead > build/serve_v6.out; fi",
+             build_dir());
+    remove("build/serve_v6.port");
+    CHECK(system(cmd) != -1, "serve --host ::1");
+    o = slurp("build/serve_v6.out");
+    if (strncmp(o, "dead", 4) == 0) {
+        char *log = slurp("build/serve_v6.log");
+        CHECK(strstr(log, "cannot listen on [::1]") != NULL, "--host ::1 without IPv6 loopback: a clear error: %.300s", log);
+        printf("  note: no IPv6 loopback here; --host ::1 refused with: %.120s\n", log);
+        free(log);
+    } else {
+        CHECK(strstr(o, "\"ok\"") != NULL, "/health over [::1]: %.200s", o);
+    }
+    free(o);
+    snprintf(cmd, sizeof(cmd), "./%s/rmtool serve " MODELS " --host 1:2:zz --port 0 > build/serve_v6.log 2>&1", build_dir());
+    rc = system(cmd);
+    o = slurp("build/serve_v6.log");
+    CHECK(rc != 0 && strstr(o, "IPv4 or IPv6 address, not '1:2:zz'"), "a bad --host is refused by name: %.200s", o);
+    free(o);
+}
+
 /* SIGTERM during a request: it is answered in full, then the server exits 0. */
 static void test_shutdown(void) {
     server *s = &g_srv;
@@ -635,6 +665,7 @@ int main(void) {
         RUN(test_shutdown);
     }
     RUN(test_limits);
+    RUN(test_host);
     for (i = 0; i < g_nref; i++) rmj_free(g_refs[i]);
     free(g_refs);
     rm_scorer_free(g_sc);
