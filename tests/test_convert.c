@@ -158,9 +158,11 @@ static int64_t n_labels(const char *name) {
     return 1;
 }
 
-/* The converted file against llama.cpp's summary; prints each differing key and why. */
-static void compare_summary(const char *name) {
-    char path[512], gpath[512], why[512];
+/* The converted file gpath against the summary at path; prints each differing key and why.
+   ordered: tensors in the summary's order (the converter's), else found by name (llama-quantize
+   writes them in its loader's order). */
+static void compare_file(const char *name, const char *gpath, const char *path, int ordered) {
+    char why[512];
     rmj_doc *d;
     const rmj_value *kv, *ts;
     rm_gguf *g = NULL;
@@ -168,8 +170,6 @@ static void compare_summary(const char *name) {
     int64_t i, ti = 0;
     size_t k;
     int seqcls = strstr(name, "-rm") != NULL;
-    snprintf(path, sizeof(path), "tests/data/hf/expected/%s.llama.cpp.json", name);
-    snprintf(gpath, sizeof(gpath), CV "/%s-f32.gguf", name);
     d = rmt_load_json(path);
     CHECK(d != NULL, "%s missing", path);
     if (!d) return;
@@ -208,6 +208,9 @@ static void compare_summary(const char *name) {
         const rm_tensor *t = rm_gguf_tensor(g, i);
         const rmj_value *e = rmj_at(ts, (size_t)ti);
         cks c = {0, 0, {0}, 0};
+        if (!ordered)
+            for (k = 0, e = NULL; k < rmj_len(ts); k++)
+                if (rm__str_eq(t->name, rmj_str(rmj_get(rmj_at(ts, k), "name"), NULL))) e = rmj_at(ts, k);
         char hex[17];
         int d2;
         if (seqcls && rm__str_eq(t->name, "cls.output.weight")) {
@@ -216,9 +219,10 @@ static void compare_summary(const char *name) {
         }
         ti++;
         CHECK(e && rm__str_eq(t->name, rmj_str(rmj_get(e, "name"), NULL)), "%s: tensor %lld is %.*s, expected %s", name, (long long)i,
-              (int)t->name.len, t->name.ptr, rmj_str(rmj_get(e, "name"), NULL));
+              (int)t->name.len, t->name.ptr, e ? rmj_str(rmj_get(e, "name"), NULL) : "(none by that name)");
         if (!e) continue;
-        CHECK(!strcmp(rm_type_name(t->type), rmj_str(rmj_get(e, "type"), NULL)), "%s: %s type", name, rmj_str(rmj_get(e, "name"), NULL));
+        CHECK(!strcmp(rm_type_name(t->type), rmj_str(rmj_get(e, "type"), NULL)), "%s: %s type %s, expected %s", name, rmj_str(rmj_get(e, "name"), NULL),
+              rm_type_name(t->type), rmj_str(rmj_get(e, "type"), NULL));
         for (d2 = 0; d2 < t->n_dims; d2++)
             CHECK((double)t->ne[d2] == rmj_num(rmj_at(rmj_get(e, "shape"), (size_t)d2)), "%s: %s shape", name, rmj_str(rmj_get(e, "name"), NULL));
         CHECK((size_t)t->n_dims == rmj_len(rmj_get(e, "shape")), "%s: %s dims", name, rmj_str(rmj_get(e, "name"), NULL));
@@ -231,6 +235,13 @@ static void compare_summary(const char *name) {
     CHECK(rm_model_open(gpath, &m) == RM_OK, "%s: rm.h does not load it: %s", name, rm_model_error(m));
     rm_model_close(m);
     rmj_free(d);
+}
+
+static void compare_summary(const char *name) {
+    char path[512], gpath[512];
+    snprintf(path, sizeof(path), "tests/data/hf/expected/%s.llama.cpp.json", name);
+    snprintf(gpath, sizeof(gpath), CV "/%s-f32.gguf", name);
+    compare_file(name, gpath, path, 1);
 }
 
 static void test_conformance(void) {
@@ -276,6 +287,14 @@ static void test_qwen3_and_types(void) {
               "%s: ffn_up is %s", types[i], t ? rm_type_name(t->type) : "absent");
         rm_model_close(m);
     }
+}
+
+/* --type q4_k_m against llama-quantize Q4_K_M of llama.cpp's converter's F16 file, for 16
+   layers: the per-layer types (attn_v and ffn_down with more bits in some layers) and bytes. */
+static void test_quantized(void) {
+    if (!have_hf) return;
+    CHECK(convert(HF "/llama-3.2-1b-16l", CV "/llama-3.2-1b-16l-q4_k_m.gguf", "q4_k_m") == 0, "convert 16 layers q4_k_m");
+    compare_file("llama-3.2-1b-16l", CV "/llama-3.2-1b-16l-q4_k_m.gguf", "tests/data/hf/expected/llama-3.2-1b-16l-q4_k_m.llama-quantize.json", 0);
 }
 
 /* EX rewards of the converted F32 files against the float64 reference, every label. */
@@ -630,7 +649,7 @@ static void test_bad_input(void) {
 }
 
 int main(void) {
-    FILE *f = fopen(HF "/gemma-2-2b-rm/config.json", "rb"); /* the last one the script writes */
+    FILE *f = fopen(HF "/llama-3.2-1b-16l/config.json", "rb"); /* the last one the script writes */
     if (f) fclose(f);
     else {
         const char *py = getenv("PYTHON");
@@ -642,6 +661,7 @@ int main(void) {
     sh("mkdir -p " CV);
     RUN(test_conformance);
     RUN(test_qwen3_and_types);
+    RUN(test_quantized);
     RUN(test_rewards);
     RUN(test_implicit_refused);
     RUN(test_bad_input);

@@ -17,6 +17,8 @@ model.safetensors.index.json.
   gemma-2-2b                Gemma2ForCausalLM (BF16, tied head, sliding window 4, soft-capping;
                             Gemma 3's SentencePiece vocabulary: tokenizer.model, and a
                             tokenizer.json of its pieces and added tokens without the merges)
+  llama-3.2-1b-16l          llama-3.2-1b-instruct with its real 16 layers (one shard), for the
+                            per-layer types of --type q4_k_m
   *-rm                      the same bodies as *ForSequenceClassification: score.weight
                             [num_labels, hidden], no lm_head (qwen2.5, qwen3 and gemma: 1 label,
                             llama: 3 named labels, pythia: 2)
@@ -459,6 +461,11 @@ def main():
     for i, (name, make_cfg, shrink, dtype, shards, tk, gencfg) in enumerate(MODELS):
         write_model(a.out, name, make_cfg, shrink, dtype, shards, tk, gencfg, a.tokenizers, False, 100 + i)
         write_model(a.out, name, make_cfg, shrink, dtype, shards, tk, gencfg, a.tokenizers, RM_LABELS[name], 200 + i)
+    # Llama-3.2-1B's 16 layers (width 64), for llama-quantize's per-layer type choices
+    # (which layers' attn_v and ffn_down get more bits in the _M mixes)
+    name, make_cfg, shrink, dtype, shards, tk, gencfg = MODELS[2]
+    write_model(a.out, "llama-3.2-1b-16l", make_cfg, dict(shrink, num_hidden_layers=16), "F16", 1, tk, gencfg, a.tokenizers,
+                False, 300)
 
 
 if __name__ == "__main__":
