@@ -6,21 +6,38 @@
 
    What it reads: config.json; model.safetensors, or the shards model.safetensors.index.json
    names (every tensor of the weight map must be in the shard it names, and every tensor of a
-   shard in the map); tokenizer.json (model type BPE: byte-level BPE as in Llama 3 and Qwen);
-   tokenizer_config.json (special tokens, add_bos/add_eos, chat template); generation_config.json
-   is not needed (llama.cpp's converter does not read it either).
+   shard in the map); tokenizer.json (model type BPE: byte-level BPE as in Llama 3, Qwen and
+   GPT-NeoX); for gemma2 tokenizer.model, the SentencePiece model (see below);
+   tokenizer_config.json (special tokens, add_bos/add_eos, chat template, added tokens);
+   generation_config.json is not needed (llama.cpp's converter does not read it either).
 
-   What it writes, for LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM and their
-   *ForSequenceClassification twins: the tensors, shapes, types and metadata that llama.cpp's
-   convert_hf_to_gguf.py writes for the *ForCausalLM checkpoint (names from its tensor map; HF
-   safetensors order, shards in file-name order, each shard's tensors by name; the llama3
-   rope_freqs.weight first; llama's q/k rows permuted from HF's half-split rotary layout to
-   ggml's interleaved one; 1-D tensors, norms and biases F32, the other weights in --type), the
-   vocabulary as its get_vocab_base() and gguf-py's SpecialVocab build it, and
+   What it writes, for LlamaForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM,
+   GPTNeoXForCausalLM and their *ForSequenceClassification twins: the tensors, shapes, types and
+   metadata that llama.cpp's convert_hf_to_gguf.py writes for the *ForCausalLM checkpoint (names
+   from its tensor map; HF safetensors order, shards in file-name order, each shard's tensors by
+   name; the llama3 rope_freqs.weight first; llama's q/k rows permuted from HF's half-split rotary
+   layout to ggml's interleaved one; gptneox's fused query_key_value rows (and bias) reordered
+   from per-head [q; k; v] to [all q; all k; all v]; gemma2's norm weights + 1, its lm_head (tied)
+   skipped; the buffers attention.bias, attention.masked_bias, rotary_emb.inv_freq dropped; 1-D
+   tensors, norms and biases F32, the other weights in --type; exactly the hparam keys each
+   architecture's set_gguf_parameters writes: gemma2 its soft-capping values and sliding window,
+   gptneox rope.dimension_count = int(rotary_pct * head size), use_parallel_residual, the
+   layer-norm epsilon and no file_type), the byte-level BPE vocabulary as its get_vocab_base()
+   and gguf-py's SpecialVocab build it, and
    tokenizer.ggml.pre found the way the converter finds it: the tokenization of its fixed check
    text is hashed (sha256 of Python's str() of the id list) and looked up in a table of the
    hashes for the pre-tokenizers rm.h runs; rm.h's own tokenizer, which follows Hugging Face's,
    does the tokenizing, trying each pre-tokenizer until one gives the hash that names it.
+   Gemma's vocabulary is SentencePiece: llama.cpp's converter reads it from tokenizer.model
+   (_create_vocab_sentencepiece: each piece's score and type), and so does this (a small
+   protobuf reader); tokenizer.json alone is refused with an error naming tokenizer.model,
+   because its BPE vocabulary and merge list hold neither the scores nor the piece types, and
+   scores made up from the merge order would be a different file from the converter's.
+   Checked rather than silently mis-converted: gemma2's query_pre_attn_scalar must be the query
+   scale a gemma2 GGUF implies (head_dim; hidden/heads for the 46-layer 27B), since the file has
+   no key for it; tie_word_embeddings false is refused for gemma2 (no output.weight in its
+   GGUF); a rope base other than 10000, which neither the gemma2 nor the gptneox converter
+   writes, is written as rope.freq_base.
    A sequence-classification checkpoint (score.weight [num_labels, hidden], no lm_head) gets
    cls.output.weight F32 {n_embd, num_labels}, {arch}.pooling_type = 3 (LAST, llama.cpp's
    enum) and {arch}.classifier.output_labels from id2label unless those are all the default
@@ -120,10 +137,12 @@ static void rmc_sha256_hex(rmc_sha256 *s, char *hex) {
 
 #define RMC_MAX_SHARDS 4096
 
-typedef enum rmc_arch { RMC_LLAMA, RMC_QWEN2, RMC_QWEN3 } rmc_arch;
-static const char *const rmc_arch_gguf[] = {"llama", "qwen2", "qwen3"};
+typedef enum rmc_arch { RMC_LLAMA, RMC_QWEN2, RMC_QWEN3, RMC_GEMMA2, RMC_GPTNEOX } rmc_arch;
+static const char *const rmc_arch_gguf[] = {"llama", "qwen2", "qwen3", "gemma2", "gptneox"};
 
-typedef enum rmc_kind { RMC_COPY, RMC_PERMUTE, RMC_ROPE_FREQS } rmc_kind;
+/* RMC_PERMUTE: llama's q/k rows; RMC_QKV: gptneox's fused rows (or bias elements) from HF's
+   per-head [q, k, v] to [all q; all k; all v]; RMC_PLUS_ONE: gemma2's norms, stored as w - 1 */
+typedef enum rmc_kind { RMC_COPY, RMC_PERMUTE, RMC_ROPE_FREQS, RMC_QKV, RMC_PLUS_ONE } rmc_kind;
 
 typedef struct rmc_tensor {
     char name[64];
@@ -154,6 +173,12 @@ typedef struct rmc_ctx {
     int seqcls;
     int64_t n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_vocab, n_ctx, n_labels;
     int has_head_dim, tied;
+    int64_t n_rot;              /* gptneox: rotary_pct of the head size */
+    int parallel_residual;      /* gptneox: use_parallel_residual */
+    double rope_base;           /* gemma2, gptneox: written only when not 10000 (see rmc_metadata) */
+    unsigned char *spm_raw;     /* gemma2: tokenizer.model's bytes, and its pieces into them */
+    struct rmc_piece *pieces;
+    int64_t n_pieces;
     rmst_file *shards[RMC_MAX_SHARDS];
     char *shard_names[RMC_MAX_SHARDS];
     int n_shards;
@@ -226,12 +251,16 @@ static rm_result rmc_cfg_num(rmc_ctx *c, const char *key, double def, double *ou
     return RM_OK;
 }
 
+static rm_result rmc_arch_config(rmc_ctx *c);
+
 static rm_result rmc_read_config(rmc_ctx *c) {
     static const struct { const char *hf; rmc_arch arch; int seqcls; } archs[] = {
         {"LlamaForCausalLM", RMC_LLAMA, 0}, {"MistralForCausalLM", RMC_LLAMA, 0}, {"Qwen2ForCausalLM", RMC_QWEN2, 0},
         {"Qwen3ForCausalLM", RMC_QWEN3, 0}, {"LlamaForSequenceClassification", RMC_LLAMA, 1},
         {"MistralForSequenceClassification", RMC_LLAMA, 1}, {"Qwen2ForSequenceClassification", RMC_QWEN2, 1},
-        {"Qwen3ForSequenceClassification", RMC_QWEN3, 1}};
+        {"Qwen3ForSequenceClassification", RMC_QWEN3, 1}, {"Gemma2ForCausalLM", RMC_GEMMA2, 0},
+        {"Gemma2ForSequenceClassification", RMC_GEMMA2, 1}, {"GPTNeoXForCausalLM", RMC_GPTNEOX, 0},
+        {"GPTNeoXForSequenceClassification", RMC_GPTNEOX, 1}};
     const rmj_value *root = rmj_root(c->config), *a = rmj_at(rmj_get(root, "architectures"), 0), *rs;
     const char *an = rmj_str(a, NULL);
     size_t i;
@@ -240,7 +269,7 @@ static rm_result rmc_read_config(rmc_ctx *c) {
     for (i = 0; i < sizeof(archs) / sizeof(archs[0]); i++)
         if (strcmp(an, archs[i].hf) == 0) break;
     if (i == sizeof(archs) / sizeof(archs[0]))
-        return rmc_fail(c, RM_ERR_ARCH, "config.json: architecture '%.100s' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM and their *ForSequenceClassification twins)", an);
+        return rmc_fail(c, RM_ERR_ARCH, "config.json: architecture '%.100s' is not supported (supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma2ForCausalLM, GPTNeoXForCausalLM and their *ForSequenceClassification twins)", an);
     c->arch = archs[i].arch;
     c->seqcls = archs[i].seqcls;
     if ((e = rmc_cfg_int(c, "hidden_size", -1, &c->n_embd)) || (e = rmc_cfg_int(c, "num_hidden_layers", -1, &c->n_layer)) ||
@@ -252,11 +281,14 @@ static rm_result rmc_read_config(rmc_ctx *c) {
         /* the converter writes head_count_kv only when config.json has it */
     }
     c->has_head_dim = rmj_get(root, "head_dim") != NULL && !rmj_is_null(rmj_get(root, "head_dim"));
-    if ((e = rmc_cfg_int(c, "head_dim", c->n_embd / c->n_head, &c->head_dim))) return e;
+    /* the converter reads gemma2's head_dim unconditionally; gptneox's is hidden / heads */
+    if ((e = rmc_cfg_int(c, "head_dim", c->arch == RMC_GEMMA2 ? -1 : c->n_embd / c->n_head, &c->head_dim))) return e;
+    if (c->arch == RMC_GPTNEOX) c->head_dim = c->n_embd / c->n_head;
     if (c->n_head % c->n_head_kv || (c->arch == RMC_LLAMA && (c->head_dim % 2)))
         return rmc_fail(c, RM_ERR_HPARAM, "config.json: num_attention_heads %lld is not a multiple of num_key_value_heads %lld, or head_dim %lld is odd",
                         (long long)c->n_head, (long long)c->n_head_kv, (long long)c->head_dim);
     c->tied = rmj_bool(rmj_get(root, "tie_word_embeddings"));
+    if ((e = rmc_arch_config(c))) return e;
     if (c->seqcls) {
         const rmj_value *l = rmj_get(root, "id2label");
         int64_t nl = 0;
@@ -273,6 +305,55 @@ static rm_result rmc_read_config(rmc_ctx *c) {
             return rmc_fail(c, RM_ERR_HPARAM, "config.json: rope_scaling type '%.40s' is not supported (llama3 only)", ty);
         if (strcmp(ty, "llama3") == 0 && c->arch != RMC_LLAMA)
             return rmc_fail(c, RM_ERR_HPARAM, "config.json: llama3 rope scaling on a %s model is not supported", rmc_arch_gguf[c->arch]);
+    }
+    return RM_OK;
+}
+
+/* What gemma2 and gptneox add to the common fields. Both converters write no rope.freq_base
+   (llama.cpp then uses 10000): a checkpoint with another base gets the key (see rmc_metadata)
+   rather than a file that silently computes different positions. */
+static rm_result rmc_arch_config(rmc_ctx *c) {
+    const rmj_value *root = rmj_root(c->config);
+    rm_result e;
+    c->rope_base = 10000.0;
+    if (c->arch == RMC_GPTNEOX) {
+        double pct, eps;
+        const rmj_value *pr = rmj_get(root, "use_parallel_residual"), *act = rmj_get(root, "hidden_act");
+        if ((e = rmc_cfg_num(c, "rotary_pct", -1, &pct)) || (e = rmc_cfg_num(c, "layer_norm_eps", -1, &eps))) return e;
+        if (pct > 1) return rmc_fail(c, RM_ERR_HPARAM, "config.json: rotary_pct %g is above 1", pct);
+        /* int(rotary_pct * head_dim), as the converter computes it */
+        c->n_rot = (int64_t)(pct * (double)c->head_dim);
+        if (c->n_rot % 2)
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: rotary_pct %g of head size %lld gives %lld rotary dimensions (odd)", pct,
+                            (long long)c->head_dim, (long long)c->n_rot);
+        c->parallel_residual = !pr || rmj_is_null(pr) ? 1 : rmj_bool(pr);
+        if (act && !rmj_is_null(act) && !rmj_str_eq(act, "gelu") && !rmj_str_eq(act, "gelu_new") && !rmj_str_eq(act, "gelu_fast") &&
+            !rmj_str_eq(act, "gelu_pytorch_tanh"))
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: hidden_act '%.40s' is not supported for gptneox (gelu only)", rmj_str(act, NULL));
+        if (rmj_get(root, "attention_bias") && rmj_is_bool(rmj_get(root, "attention_bias")) && !rmj_bool(rmj_get(root, "attention_bias")))
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: attention_bias false (GPT-NeoX without q/k/v biases) is not supported");
+        if (rmj_is_number(rmj_get(root, "rotary_emb_base"))) c->rope_base = rmj_num(rmj_get(root, "rotary_emb_base"));
+        if (rmj_is_number(rmj_get(root, "rope_theta"))) c->rope_base = rmj_num(rmj_get(root, "rope_theta"));
+    } else if (c->arch == RMC_GEMMA2) {
+        static const char *const need[] = {"rms_norm_eps", "attn_logit_softcapping", "final_logit_softcapping", "sliding_window"};
+        double qs, v;
+        size_t k;
+        const rmj_value *act = rmj_get(root, "hidden_activation");
+        for (k = 0; k < sizeof(need) / sizeof(need[0]); k++)
+            if ((e = rmc_cfg_num(c, need[k], -1, &v))) return e;
+        if (act && !rmj_is_null(act) && !rmj_str_eq(act, "gelu_pytorch_tanh"))
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: hidden_activation '%.40s' is not supported for gemma2 (gelu_pytorch_tanh only)", rmj_str(act, NULL));
+        /* llama.cpp (and rm.h) scale queries by 1/sqrt(head_dim), or 1/sqrt(n_embd/n_head) for
+           the 46-layer 27B; the GGUF has no key for query_pre_attn_scalar, so any other value
+           would give a file that computes different attention */
+        if ((e = rmc_cfg_num(c, "query_pre_attn_scalar", -1, &qs))) return e;
+        v = (double)(c->n_layer == 46 ? c->n_embd / c->n_head : c->head_dim);
+        if (qs != v)
+            return rmc_fail(c, RM_ERR_HPARAM, "config.json: query_pre_attn_scalar %g is not %g, the query scale a gemma2 GGUF implies for these sizes (head_dim, or hidden_size/num_attention_heads with 46 layers)",
+                            qs, v);
+        if (rmj_is_number(rmj_get(root, "rope_theta"))) c->rope_base = rmj_num(rmj_get(root, "rope_theta"));
+        if (!rmj_get(root, "tie_word_embeddings") || rmj_is_null(rmj_get(root, "tie_word_embeddings"))) c->tied = 1; /* Gemma2Config's default */
+        if (!c->tied) return rmc_fail(c, RM_ERR_HPARAM, "config.json: tie_word_embeddings false: a gemma2 GGUF has no output.weight (the LM head is the embedding)");
     }
     return RM_OK;
 }
@@ -377,9 +458,60 @@ static const char *rmc_map_name(const rmc_ctx *c, const char *hf, char *buf, siz
         {"self_attn.v_proj.bias", "attn_v.bias"},       {"self_attn.q_norm.weight", "attn_q_norm.weight"},
         {"self_attn.k_norm.weight", "attn_k_norm.weight"}, {"mlp.gate_proj.weight", "ffn_gate.weight"},
         {"mlp.up_proj.weight", "ffn_up.weight"},        {"mlp.down_proj.weight", "ffn_down.weight"}};
+    static const struct { const char *hf, *gguf; } gemma2[] = {
+        {"input_layernorm.weight", "attn_norm.weight"}, {"post_attention_layernorm.weight", "post_attention_norm.weight"},
+        {"pre_feedforward_layernorm.weight", "ffn_norm.weight"}, {"post_feedforward_layernorm.weight", "post_ffw_norm.weight"},
+        {"self_attn.q_proj.weight", "attn_q.weight"},   {"self_attn.k_proj.weight", "attn_k.weight"},
+        {"self_attn.v_proj.weight", "attn_v.weight"},   {"self_attn.o_proj.weight", "attn_output.weight"},
+        {"mlp.gate_proj.weight", "ffn_gate.weight"},    {"mlp.up_proj.weight", "ffn_up.weight"},
+        {"mlp.down_proj.weight", "ffn_down.weight"}};
+    static const struct { const char *hf, *gguf; } neox[] = {
+        {"input_layernorm.weight", "attn_norm.weight"}, {"input_layernorm.bias", "attn_norm.bias"},
+        {"post_attention_layernorm.weight", "ffn_norm.weight"}, {"post_attention_layernorm.bias", "ffn_norm.bias"},
+        {"attention.query_key_value.weight", "attn_qkv.weight"}, {"attention.query_key_value.bias", "attn_qkv.bias"},
+        {"attention.dense.weight", "attn_output.weight"}, {"attention.dense.bias", "attn_output.bias"},
+        {"mlp.dense_h_to_4h.weight", "ffn_up.weight"},  {"mlp.dense_h_to_4h.bias", "ffn_up.bias"},
+        {"mlp.dense_4h_to_h.weight", "ffn_down.weight"}, {"mlp.dense_4h_to_h.bias", "ffn_down.bias"}};
     size_t n = strlen(hf), i;
     *layer = -1;
-    if (n > 20 && strcmp(hf + n - 20, ".rotary_emb.inv_freq") == 0) return ""; /* the converter drops these */
+    /* the converter drops these buffers (of any architecture) */
+    if ((n > 20 && strcmp(hf + n - 20, ".rotary_emb.inv_freq") == 0) || (n > 22 && strcmp(hf + n - 22, ".attention.masked_bias") == 0) ||
+        (n > 15 && strcmp(hf + n - 15, ".attention.bias") == 0))
+        return "";
+    if (c->arch == RMC_GPTNEOX) {
+        if (strcmp(hf, "gpt_neox.embed_in.weight") == 0) return "token_embd.weight";
+        if (strcmp(hf, "gpt_neox.final_layer_norm.weight") == 0) return "output_norm.weight";
+        if (strcmp(hf, "gpt_neox.final_layer_norm.bias") == 0) return "output_norm.bias";
+        if (strcmp(hf, "embed_out.weight") == 0 && !c->seqcls) return "output.weight";
+        if (strcmp(hf, "score.weight") == 0 && c->seqcls) return "cls.output.weight";
+        if (strncmp(hf, "gpt_neox.layers.", 16) == 0) {
+            char *end;
+            long long il = strtoll(hf + 16, &end, 10);
+            if (end == hf + 16 || *end != '.' || il < 0 || il >= c->n_layer) return NULL;
+            for (i = 0; i < sizeof(neox) / sizeof(neox[0]); i++)
+                if (strcmp(end + 1, neox[i].hf) == 0) {
+                    snprintf(buf, cap, "blk.%lld.%s", il, neox[i].gguf);
+                    *layer = il;
+                    return buf;
+                }
+        }
+        return NULL;
+    }
+    if (c->arch == RMC_GEMMA2) {
+        if (strcmp(hf, "lm_head.weight") == 0 && !c->seqcls) return ""; /* the converter skips it: the head is tied */
+        if (strncmp(hf, "model.layers.", 13) == 0) {
+            char *end;
+            long long il = strtoll(hf + 13, &end, 10);
+            if (end == hf + 13 || *end != '.' || il < 0 || il >= c->n_layer) return NULL;
+            for (i = 0; i < sizeof(gemma2) / sizeof(gemma2[0]); i++)
+                if (strcmp(end + 1, gemma2[i].hf) == 0) {
+                    snprintf(buf, cap, "blk.%lld.%s", il, gemma2[i].gguf);
+                    *layer = il;
+                    return buf;
+                }
+            return NULL;
+        }
+    }
     if (strcmp(hf, "model.embed_tokens.weight") == 0) return "token_embd.weight";
     if (strcmp(hf, "model.norm.weight") == 0) return "output_norm.weight";
     if (strcmp(hf, "lm_head.weight") == 0 && !c->seqcls) return "output.weight";
@@ -420,6 +552,8 @@ static int rmc_type_for(const rmc_ctx *c, const rmc_tensor *t, int64_t i_attn_v)
         nt = RM_TYPE_Q6_K;
     } else if (strstr(t->name, "attn_v.weight")) {
         if (ft->mix == 2 && rmc_more_bits(i_attn_v, c->n_layer)) nt = RM_TYPE_Q6_K;
+    } else if (strstr(t->name, "attn_qkv.weight")) {
+        if (ft->mix == 2) nt = nt == RM_TYPE_Q4_K ? RM_TYPE_Q5_K : RM_TYPE_Q6_K;
     } else if (strstr(t->name, "ffn_down")) {
         int64_t il = strtoll(t->name + 4, NULL, 10);
         if (ft->mix == 2 && rmc_more_bits(il, c->n_layer)) nt = RM_TYPE_Q6_K;
@@ -485,6 +619,47 @@ static rm_result rmc_rope_freqs(rmc_ctx *c) {
     return RM_OK;
 }
 
+/* The HF name of a GGUF tensor of block il (-1: outside the blocks), for error messages: the
+   name rmc_map_name maps to it. */
+static void rmc_hf_name(const rmc_ctx *c, const char *gguf, int64_t il, char *out, size_t cap) {
+    static const char *const pre[] = {"model.layers.", "gpt_neox.layers."};
+    static const char *const tails[] = {
+        "input_layernorm.weight", "input_layernorm.bias", "post_attention_layernorm.weight", "post_attention_layernorm.bias",
+        "pre_feedforward_layernorm.weight", "post_feedforward_layernorm.weight", "self_attn.q_proj.weight", "self_attn.k_proj.weight",
+        "self_attn.v_proj.weight", "self_attn.o_proj.weight", "self_attn.q_proj.bias", "self_attn.k_proj.bias", "self_attn.v_proj.bias",
+        "self_attn.q_norm.weight", "self_attn.k_norm.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight",
+        "attention.query_key_value.weight", "attention.query_key_value.bias", "attention.dense.weight", "attention.dense.bias",
+        "mlp.dense_h_to_4h.weight", "mlp.dense_h_to_4h.bias", "mlp.dense_4h_to_h.weight", "mlp.dense_4h_to_h.bias",
+        "embed_tokens.weight", "norm.weight", "embed_in.weight", "final_layer_norm.weight", "final_layer_norm.bias"};
+    static const char *const globals[] = {"model.embed_tokens.weight", "model.norm.weight", "lm_head.weight", "score.weight",
+                                          "gpt_neox.embed_in.weight", "gpt_neox.final_layer_norm.weight",
+                                          "gpt_neox.final_layer_norm.bias", "embed_out.weight"};
+    char buf[96];
+    int64_t l;
+    size_t k;
+    snprintf(out, cap, "%s", gguf);
+    if (il < 0) {
+        for (k = 0; k < sizeof(globals) / sizeof(globals[0]); k++) {
+            const char *g = rmc_map_name(c, globals[k], buf, sizeof(buf), &l);
+            if (g && strcmp(g, gguf) == 0) {
+                snprintf(out, cap, "%s", globals[k]);
+                return;
+            }
+        }
+        return;
+    }
+    for (k = 0; k < sizeof(tails) / sizeof(tails[0]); k++) {
+        char hf[128];
+        const char *g;
+        snprintf(hf, sizeof(hf), "%s%lld.%s", pre[c->arch == RMC_GPTNEOX], (long long)il, tails[k]);
+        g = rmc_map_name(c, hf, buf, sizeof(buf), &l);
+        if (g && strcmp(g, gguf) == 0) {
+            snprintf(out, cap, "%s", hf);
+            return;
+        }
+    }
+}
+
 /* Every tensor of the checkpoint mapped, every tensor the architecture needs present. */
 static rm_result rmc_plan(rmc_ctx *c) {
     const rmj_value *rs = rmj_get(rmj_root(c->config), "rope_scaling");
@@ -541,6 +716,8 @@ static rm_result rmc_plan(rmc_ctx *c) {
                 c->t[c->n_t - 1].kind = RMC_PERMUTE;
                 c->t[c->n_t - 1].perm_heads = strstr(g, "attn_q.") ? H : G;
             }
+            if (c->arch == RMC_GPTNEOX && strstr(g, "attn_qkv.")) c->t[c->n_t - 1].kind = RMC_QKV;
+            if (c->arch == RMC_GEMMA2 && rmc_ends_with(st->name, "norm.weight")) c->t[c->n_t - 1].kind = RMC_PLUS_ONE;
         }
         free(order);
     }
@@ -554,11 +731,27 @@ static rm_result rmc_plan(rmc_ctx *c) {
             if (il < 0) {
                 RMC_W("token_embd.weight", E, V, 1);
                 RMC_W("output_norm.weight", E, 0, 1);
+                if (c->arch == RMC_GPTNEOX) RMC_W("output_norm.bias", E, 0, 1);
                 RMC_W("output.weight", E, V, !c->tied && !c->seqcls);
                 if (c->seqcls) RMC_W("cls.output.weight", E, c->n_labels, 1);
+            } else if (c->arch == RMC_GPTNEOX) {
+                RMC_W("attn_norm.weight", E, 0, 1);
+                RMC_W("attn_norm.bias", E, 0, 1);
+                RMC_W("ffn_norm.weight", E, 0, 1);
+                RMC_W("ffn_norm.bias", E, 0, 1);
+                RMC_W("attn_qkv.weight", E, 3 * E, 1);
+                RMC_W("attn_qkv.bias", 3 * E, 0, 1);
+                RMC_W("attn_output.weight", E, E, 1);
+                RMC_W("attn_output.bias", E, 0, 1);
+                RMC_W("ffn_up.weight", E, F, 1);
+                RMC_W("ffn_up.bias", F, 0, 1);
+                RMC_W("ffn_down.weight", F, E, 1);
+                RMC_W("ffn_down.bias", E, 0, 1);
             } else {
                 RMC_W("attn_norm.weight", E, 0, 1);
                 RMC_W("ffn_norm.weight", E, 0, 1);
+                RMC_W("post_attention_norm.weight", E, 0, c->arch == RMC_GEMMA2);
+                RMC_W("post_ffw_norm.weight", E, 0, c->arch == RMC_GEMMA2);
                 RMC_W("attn_q.weight", E, H * D, 1);
                 RMC_W("attn_k.weight", E, G * D, 1);
                 RMC_W("attn_v.weight", E, G * D, 1);
@@ -581,9 +774,11 @@ static rm_result rmc_plan(rmc_ctx *c) {
                 for (i = 0; i < c->n_t; i++)
                     if (strcmp(c->t[i].name, nm) == 0) t = &c->t[i];
                 if (!t) {
-                    if (want[s].need)
-                        return rmc_fail(c, RM_ERR_TENSOR_MISSING, "checkpoint: tensor for '%s' is missing (HF name %s%s)", nm,
-                                        il < 0 ? "" : "model.layers.N.", il < 0 ? (strcmp(nm, "cls.output.weight") == 0 ? "score.weight" : strcmp(nm, "output.weight") == 0 ? "lm_head.weight" : nm) : want[s].name);
+                    if (want[s].need) {
+                        char hf[128];
+                        rmc_hf_name(c, nm, il, hf, sizeof(hf));
+                        return rmc_fail(c, RM_ERR_TENSOR_MISSING, "checkpoint: tensor '%s' is missing (GGUF %s)", hf, nm);
+                    }
                     continue;
                 }
                 if (t->ne[0] != want[s].ne0 || t->ne[1] != (want[s].ne1 ? want[s].ne1 : 1) || (want[s].ne1 == 0) != (t->n_dims == 1))
@@ -596,13 +791,14 @@ static rm_result rmc_plan(rmc_ctx *c) {
         if (c->arch == RMC_LLAMA && ((H * D) % (2 * H) || (G * D) % (2 * G)))
             return rmc_fail(c, RM_ERR_HPARAM, "config.json: head size %lld cannot be permuted into pairs", (long long)D);
     }
-    /* types */
-    i_attn_v = 0;
+    /* types. llama-quantize counts the attn_v tensors it has seen in its own order (the
+       loader's: by layer number, then name), not the file's (HF's by name, so blk.10 comes
+       before blk.2): the count at an attn_v is its layer number, every layer having one. */
     for (i = 0; i < c->n_t; i++) {
         rmc_tensor *t = &c->t[i];
+        i_attn_v = strncmp(t->name, "blk.", 4) == 0 ? strtoll(t->name + 4, NULL, 10) : 0;
         t->type = rmc_type_for(c, t, i_attn_v);
         t->f16_first = c->ft->mix && t->type != RM_TYPE_F32;
-        if (strstr(t->name, "attn_v.weight")) i_attn_v++;
     }
     return RM_OK;
 }
@@ -633,8 +829,41 @@ static rm_result rmc_fill(void *user, int64_t index, const char *name, void *dst
         c->raw_cap = c->raw ? (size_t)n0 * esz : 0;
         if (!c->raw) return RM_ERR_NOMEM;
     }
+    if (t->kind == RMC_QKV && t->n_dims == 1) {
+        /* the bias {3E}: element (part, head, d) of the output is HF's (head, part, d) */
+        const int64_t E = n0 / 3, D = E / c->n_head;
+        float *tmp = (float *)malloc((size_t)n0 * sizeof(float));
+        unsigned char *all = (unsigned char *)malloc((size_t)n0 * esz);
+        int64_t k;
+        if (!tmp || !all) {
+            free(tmp);
+            free(all);
+            return RM_ERR_NOMEM;
+        }
+        if (rmst_read(c->shards[t->shard], t->src, 0, (size_t)n0 * esz, all) != RMST_OK) {
+            snprintf(c->err, sizeof(c->err), "%s: %s", c->shard_names[t->shard], rmst_error(c->shards[t->shard]));
+            free(tmp);
+            free(all);
+            return RM_ERR_IO;
+        }
+        if (t->src->dtype == RMST_F32) memcpy(tmp, all, (size_t)n0 * 4);
+        else rm_dequantize_row(t->src->dtype == RMST_F16 ? RM_TYPE_F16 : RM_TYPE_BF16, all, tmp, n0);
+        for (k = 0; k < n0; k++) {
+            const int64_t part = k / E, h = (k % E) / D, d = k % D;
+            c->row[k] = tmp[h * 3 * D + part * D + d];
+        }
+        free(tmp);
+        free(all);
+        rm_quantize_row(t->type, c->row, dst, n0);
+        return RM_OK;
+    }
     for (r = 0; r < rows; r++) {
         int64_t src = r, k;
+        if (t->kind == RMC_QKV) {
+            /* rows {3E}: output row (part, head, d) is HF's row (head, part, d) */
+            const int64_t E = rows / 3, D = E / c->n_head, part = r / E, h = (r % E) / D, d = r % D;
+            src = h * 3 * D + part * D + d;
+        }
         if (t->kind == RMC_PERMUTE) {
             /* HF rotates (x[i], x[i + d/2]) within each head, ggml (x[2i], x[2i+1]): output row
                2i + j of a head is HF row j * d/2 + i */
@@ -647,6 +876,18 @@ static rm_result rmc_fill(void *user, int64_t index, const char *name, void *dst
         }
         if (t->src->dtype == RMST_F32) memcpy(c->row, c->raw, (size_t)n0 * 4);
         else rm_dequantize_row(t->src->dtype == RMST_F16 ? RM_TYPE_F16 : RM_TYPE_BF16, c->raw, c->row, n0);
+        if (t->kind == RMC_PLUS_ONE) {
+            /* the converter adds 1 in the tensor's torch dtype: float32 for F32 and BF16 (made
+               float32 first), float16 for F16 (one rounding of the exact sum) */
+            for (k = 0; k < n0; k++) {
+                c->row[k] += 1.0f;
+                if (t->src->dtype == RMST_F16) {
+                    uint16_t h;
+                    rm_quantize_row(RM_TYPE_F16, c->row + k, &h, 1);
+                    rm_dequantize_row(RM_TYPE_F16, &h, c->row + k, 1);
+                }
+            }
+        }
         if (t->f16_first) {
             /* what llama-quantize reads: the converter's F16 file */
             uint16_t h;
@@ -685,6 +926,7 @@ static int64_t rmc_added_id(const rmj_value *added, const char *content) {
 typedef struct rmc_vocab {
     rm_str *tokens;
     int32_t *types;
+    float *scores;     /* SentencePiece vocabularies (gemma2); NULL for BPE */
     char **owned;      /* "[PAD<i>]" texts */
     int64_t n_owned;
     rm_str *merges;
@@ -706,22 +948,239 @@ static void rmc_vocab_free(rmc_vocab *v, int64_t n_vocab) {
     free(v->owned);
     free(v->tokens);
     free(v->types);
+    free(v->scores);
     free(v->merges);
     free(v->merge_owned);
 }
 
+/* ---- SentencePiece tokenizer.model (gemma2) ----
+   A protobuf ModelProto: field 1 (repeated, length-delimited) the pieces, each a message of
+   piece (1, string), score (2, float) and type (3, varint: 1 normal, 2 unknown, 3 control,
+   4 user-defined, 5 unused, 6 byte; 1 when absent); the other fields (trainer and normalizer
+   specs) are skipped. Read bounds-checked: a corrupt file is an error naming the offset. */
+typedef struct rmc_piece { const char *s; size_t len; float score; int type; } rmc_piece;
+
+static int rmc_pb_varint(const unsigned char **p, const unsigned char *end, uint64_t *v) {
+    int sh = 0;
+    *v = 0;
+    while (*p < end && sh < 64) {
+        unsigned char b = *(*p)++;
+        *v |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) return 1;
+        sh += 7;
+    }
+    return 0;
+}
+
+/* Skips the value of a field of wire type wt; 0 when it does not fit. */
+static int rmc_pb_skip(const unsigned char **p, const unsigned char *end, int wt) {
+    uint64_t n;
+    switch (wt) {
+    case 0: return rmc_pb_varint(p, end, &n);
+    case 1: if (end - *p < 8) return 0; *p += 8; return 1;
+    case 5: if (end - *p < 4) return 0; *p += 4; return 1;
+    case 2:
+        if (!rmc_pb_varint(p, end, &n) || n > (uint64_t)(end - *p)) return 0;
+        *p += n;
+        return 1;
+    default: return 0;
+    }
+}
+
+static rm_result rmc_read_spm(rmc_ctx *c) {
+    char *path = rmc_path(c, "tokenizer.model");
+    size_t n = 0;
+    const unsigned char *p, *end;
+    int64_t cap = 0;
+    if (!path) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+    c->spm_raw = (unsigned char *)read_all(path, &n);
+    free(path);
+    if (!c->spm_raw)
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: cannot read %s/tokenizer.model: a %s vocabulary is SentencePiece, and its piece scores and types are only in that file (tokenizer.json's BPE vocabulary and merges do not hold them; llama.cpp's converter reads the same file)",
+                        c->dir, rmc_arch_gguf[c->arch]);
+    p = c->spm_raw;
+    end = p + n;
+    while (p < end) {
+        uint64_t k, len;
+        const unsigned char *q, *qe;
+        rmc_piece pc;
+        if (!rmc_pb_varint(&p, end, &k)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: not a SentencePiece model (bad field at byte %zu)", (size_t)(p - c->spm_raw));
+        if (k >> 3 != 1 || (k & 7) != 2) {
+            if (!rmc_pb_skip(&p, end, (int)(k & 7)))
+                return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: not a SentencePiece model (field %llu at byte %zu does not fit)", (unsigned long long)(k >> 3), (size_t)(p - c->spm_raw));
+            continue;
+        }
+        if (!rmc_pb_varint(&p, end, &len) || len > (uint64_t)(end - p))
+            return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is truncated", (long long)c->n_pieces);
+        q = p;
+        qe = p + len;
+        p = qe;
+        pc.s = NULL;
+        pc.len = 0;
+        pc.score = 0.0f;
+        pc.type = 1;
+        while (q < qe) {
+            uint64_t f, v;
+            if (!rmc_pb_varint(&q, qe, &f)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+            if (f == (1 << 3 | 2)) {
+                if (!rmc_pb_varint(&q, qe, &v) || v > (uint64_t)(qe - q)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+                pc.s = (const char *)q;
+                pc.len = (size_t)v;
+                q += v;
+            } else if (f == (2 << 3 | 5)) {
+                uint32_t u;
+                if (qe - q < 4) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+                u = (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
+                memcpy(&pc.score, &u, 4);
+                q += 4;
+            } else if (f == (3 << 3 | 0)) {
+                if (!rmc_pb_varint(&q, qe, &v) || v < 1 || v > 6)
+                    return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld has an unknown type", (long long)c->n_pieces);
+                pc.type = (int)v;
+            } else if (!rmc_pb_skip(&q, qe, (int)(f & 7))) {
+                return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld is corrupt", (long long)c->n_pieces);
+            }
+        }
+        if (!pc.s) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: piece %lld has no text", (long long)c->n_pieces);
+        if (c->n_pieces == cap) {
+            rmc_piece *np;
+            cap = cap ? 2 * cap : 4096;
+            np = (rmc_piece *)realloc(c->pieces, (size_t)cap * sizeof(rmc_piece));
+            if (!np) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+            c->pieces = np;
+        }
+        c->pieces[c->n_pieces++] = pc;
+    }
+    if (!c->n_pieces) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: no pieces");
+    if (c->n_pieces > c->n_vocab)
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.model: %lld pieces, more than config.json's vocab_size %lld", (long long)c->n_pieces, (long long)c->n_vocab);
+    return RM_OK;
+}
+
+/* An owned copy of a string (s, n) in v->owned, with U+2581 replaced by a space when asked. */
+static const char *rmc_own(rmc_vocab *v, const char *s, size_t n, int unspace, size_t *out_len) {
+    char *o = (char *)malloc(n + 1), *q = o;
+    size_t i;
+    if (!o) return NULL;
+    for (i = 0; i < n; i++) {
+        if (unspace && i + 2 < n && (unsigned char)s[i] == 0xe2 && (unsigned char)s[i + 1] == 0x96 && (unsigned char)s[i + 2] == 0x81) {
+            *q++ = ' ';
+            i += 2;
+        } else {
+            *q++ = s[i];
+        }
+    }
+    *q = 0;
+    v->owned[v->n_owned++] = o;
+    *out_len = (size_t)(q - o);
+    return o;
+}
+
+/* The vocabulary _create_vocab_sentencepiece builds: [PAD<i>] placeholders (score -10000,
+   unused), the pieces with their scores and types (user-defined pieces become normal, as
+   SentencePieceProcessor reports them), added_tokens.json and tokenizer_config.json's
+   added_tokens_decoder on top (score -1000; control when special or special-looking, else
+   user-defined with U+2581 made a space). */
+static rm_result rmc_build_vocab_spm(rmc_ctx *c, rmc_vocab *v) {
+    const int64_t V = c->n_vocab;
+    const rmj_value *atd = rmj_get(rmj_root(c->tokcfg), "added_tokens_decoder");
+    rmj_doc *added_json = NULL;
+    int64_t i;
+    size_t k;
+    rm_result e = rmc_json(c, "added_tokens.json", 0, &added_json);
+    if (e) return e;
+    v->tokens = (rm_str *)calloc((size_t)V, sizeof(rm_str));
+    v->types = (int32_t *)calloc((size_t)V, sizeof(int32_t));
+    v->scores = (float *)calloc((size_t)V, sizeof(float));
+    v->owned = (char **)calloc((size_t)V + rmj_len(atd) + rmj_len(rmj_root(added_json)) + 1, sizeof(char *));
+    if (!v->tokens || !v->types || !v->scores || !v->owned) {
+        rmj_free(added_json);
+        return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+    }
+    for (i = 0; i < V; i++) {
+        if (i < c->n_pieces) {
+            const rmc_piece *pc = &c->pieces[i];
+            v->tokens[i].ptr = pc->s;
+            v->tokens[i].len = pc->len;
+            v->scores[i] = pc->score;
+            v->types[i] = pc->type == 4 ? RM_TOKEN_NORMAL : pc->type;
+        } else {
+            char b[32];
+            int n = snprintf(b, sizeof(b), "[PAD%lld]", (long long)i);
+            size_t len;
+            v->tokens[i].ptr = rmc_own(v, b, (size_t)n, 0, &len);
+            if (!v->tokens[i].ptr) {
+                rmj_free(added_json);
+                return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+            }
+            v->tokens[i].len = len;
+            v->scores[i] = -10000.0f;
+            v->types[i] = RM_TOKEN_UNUSED;
+        }
+    }
+    if (added_json) {
+        const rmj_value *o = rmj_root(added_json);
+        for (k = 0; k < rmj_len(o); k++) {
+            int64_t id;
+            if (!rmj_int(rmj_at(o, k), &id) || id < 0) {
+                rmc_fail(c, RM_ERR_VOCAB, "added_tokens.json: '%.100s' has no valid id", rmj_at(o, k)->key);
+                rmj_free(added_json);
+                return RM_ERR_VOCAB;
+            }
+            if (id >= V) continue; /* the converter ignores these, with a warning */
+            {
+                size_t len;
+                const char *t = rmc_own(v, rmj_at(o, k)->key, rmj_at(o, k)->key_len, 0, &len);
+                if (!t) {
+                    rmj_free(added_json);
+                    return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+                }
+                v->tokens[id].ptr = t;
+                v->tokens[id].len = len;
+            }
+            v->scores[id] = -1000.0f;
+            v->types[id] = RM_TOKEN_USER_DEFINED;
+        }
+        rmj_free(added_json);
+    }
+    for (k = 0; k < rmj_len(atd); k++) {
+        const rmj_value *a = rmj_at(atd, k), *ct = rmj_get(a, "content");
+        char *endp;
+        long long id = strtoll(a->key, &endp, 10);
+        int special;
+        size_t len;
+        if (*endp || endp == a->key || id < 0 || id >= V)
+            return rmc_fail(c, RM_ERR_VOCAB, "tokenizer_config.json: added_tokens_decoder id '%.40s' is outside 0..%lld", a->key, (long long)V - 1);
+        if (!rmj_is_string(ct)) return rmc_fail(c, RM_ERR_VOCAB, "tokenizer_config.json: added_tokens_decoder %lld has no content", id);
+        special = rmj_bool(rmj_get(a, "special")) || rmc_looks_special(ct->str);
+        v->tokens[id].ptr = rmc_own(v, ct->str, ct->len, !special, &len);
+        if (!v->tokens[id].ptr) return rmc_fail(c, RM_ERR_NOMEM, "out of memory");
+        v->tokens[id].len = len;
+        v->types[id] = special ? RM_TOKEN_CONTROL : RM_TOKEN_USER_DEFINED;
+        v->scores[id] = -1000.0f;
+    }
+    return RM_OK;
+}
+
+static rm_result rmc_vocab_specials(rmc_ctx *c, rmc_vocab *v);
+
 static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
     const rmj_value *root = rmj_root(c->tok), *model = rmj_get(root, "model"), *vocab = rmj_get(model, "vocab");
-    const rmj_value *added = rmj_get(root, "added_tokens"), *merges = rmj_get(model, "merges"), *tc = rmj_root(c->tokcfg);
+    const rmj_value *added = rmj_get(root, "added_tokens"), *merges = rmj_get(model, "merges");
     const int64_t V = c->n_vocab;
     int64_t i;
     size_t k;
     memset(v, 0, sizeof(*v));
+    if (c->arch == RMC_GEMMA2) {
+        rm_result e = rmc_build_vocab_spm(c, v);
+        return e ? e : rmc_vocab_specials(c, v);
+    }
     if (!rmj_str_eq(rmj_get(model, "type"), "BPE"))
-        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model type '%.40s' is not supported (BPE only: the byte-level BPE of Llama 3, Qwen2/2.5/3; SentencePiece tokenizer.model, Unigram and WordPiece are not converted)",
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model type '%.40s' is not supported (BPE only: the byte-level BPE of Llama 3, Qwen2/2.5/3, GPT-NeoX; SentencePiece tokenizer.model only for gemma2; Unigram and WordPiece are not converted)",
                         rmj_str(rmj_get(model, "type"), NULL));
     if (rmj_bool(rmj_get(model, "byte_fallback")))
-        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: a BPE model with byte_fallback (SentencePiece-style, as Llama 2 and Gemma) is not supported; byte-level BPE only");
+        return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: a BPE model with byte_fallback (SentencePiece-style, as Llama 2) is not supported for %s; byte-level BPE only (a SentencePiece tokenizer.model is read for gemma2 only)",
+                        rmc_arch_gguf[c->arch]);
     if (!rmj_is_object(vocab) || !rmj_is_array(merges) || (added && !rmj_is_array(added)))
         return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: model.vocab (object), model.merges (array) or added_tokens (array) is missing");
     v->tokens = (rm_str *)calloc((size_t)V, sizeof(rm_str));
@@ -797,8 +1256,15 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
             return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: merge %lld is neither \"a b\" nor [a, b]", (long long)i);
         }
     }
-    /* special ids: tokenizer_config.json's <type>_token (looked up among added tokens), then
-       config.json's <type>_token_id, first found wins (gguf-py's SpecialVocab) */
+    return rmc_vocab_specials(c, v);
+}
+
+/* Special ids: tokenizer_config.json's <type>_token (looked up among tokenizer.json's added
+   tokens), then config.json's <type>_token_id, first found wins, ids past the vocabulary
+   skipped (gguf-py's SpecialVocab); the add_<type>_token flags. */
+static rm_result rmc_vocab_specials(rmc_ctx *c, rmc_vocab *v) {
+    const rmj_value *added = rmj_get(rmj_root(c->tok), "added_tokens"), *tc = rmj_root(c->tokcfg);
+    size_t k;
     for (k = 0; k < 7; k++) v->add_flag[k] = -1;
     for (k = 0; k < 7 && tc; k++) {
         char key[32];
@@ -813,7 +1279,7 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
         else if (rmj_is_object(ent) && rmj_is_string(rmj_get(ent, "content"))) content = rmj_get(ent, "content")->str;
         if (!content) continue;
         id = rmc_added_id(added, content);
-        if (id < 0) continue;
+        if (id < 0 || id >= c->n_vocab) continue;
         v->special_name[v->n_special] = rmc_special_types[k];
         v->special_id[v->n_special++] = (uint32_t)id;
     }
@@ -824,6 +1290,7 @@ static rm_result rmc_build_vocab(rmc_ctx *c, rmc_vocab *v) {
         snprintf(key, sizeof(key), "%s_token_id", rmc_special_types[k]);
         if (!rmj_int(rmj_get(rmj_root(c->config), key), &id)) continue;
         if (id < 0) return rmc_fail(c, RM_ERR_VOCAB, "config.json: %s is negative", key);
+        if (id >= c->n_vocab) continue;
         for (j = 0; j < v->n_special; j++) have |= strcmp(v->special_name[j], rmc_special_types[k]) == 0;
         if (have) continue;
         v->special_name[v->n_special] = rmc_special_types[k];
@@ -836,11 +1303,19 @@ static rm_result rmc_set_vocab(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v
     char key[64];
     int k;
     rm_result e;
-    if ((e = rm_gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2")) || (e = rm_gguf_writer_set_str(w, "tokenizer.ggml.pre", pre)) ||
-        (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.tokens", v->tokens, (uint64_t)c->n_vocab)) ||
-        (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.token_type", RM_GGUF_INT32, v->types, (uint64_t)c->n_vocab)) ||
-        (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.merges", v->merges, (uint64_t)v->n_merges)))
+    if (v->scores) {
+        /* _set_vocab_sentencepiece: model llama, pre default, scores, no merges */
+        if ((e = rm_gguf_writer_set_str(w, "tokenizer.ggml.model", "llama")) || (e = rm_gguf_writer_set_str(w, "tokenizer.ggml.pre", "default")) ||
+            (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.tokens", v->tokens, (uint64_t)c->n_vocab)) ||
+            (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.scores", RM_GGUF_FLOAT32, v->scores, (uint64_t)c->n_vocab)) ||
+            (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.token_type", RM_GGUF_INT32, v->types, (uint64_t)c->n_vocab)))
+            return e;
+    } else if ((e = rm_gguf_writer_set_str(w, "tokenizer.ggml.model", "gpt2")) || (e = rm_gguf_writer_set_str(w, "tokenizer.ggml.pre", pre)) ||
+               (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.tokens", v->tokens, (uint64_t)c->n_vocab)) ||
+               (e = rm_gguf_writer_set_arr(w, "tokenizer.ggml.token_type", RM_GGUF_INT32, v->types, (uint64_t)c->n_vocab)) ||
+               (e = rm_gguf_writer_set_arr_str(w, "tokenizer.ggml.merges", v->merges, (uint64_t)v->n_merges))) {
         return e;
+    }
     for (k = 0; k < v->n_special; k++) {
         /* gguf-py's key names: unknown_token_id, padding_token_id, the rest <type>_token_id */
         const char *nm = v->special_name[k];
@@ -873,7 +1348,10 @@ static const char rmc_chktxt[] =
 static const struct { const char *hash, *pre; } rmc_pre_hashes[] = {
     {"0ef9807a4087ebef797fc749390439009c3b9eda9ad1a097abbe738f486c01e5", "llama-bpe"},
     {"e636dc30a262dcc0d8c323492e32ae2b70728f4df7dfe9737d9f920a282b8aea", "qwen2"},
-    {"3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454", "gpt-2"}};
+    {"3ce83efda5659b07b1ad37ca97ca5797ea4285d9b9ab0dc679e4a720c9da7454", "gpt-2"},
+    /* GPT-NeoX-20B's (Pythia's): the table lists it for mpt-7b and OLMo-1.7, and the later
+       entry, olmo, is the one it writes */
+    {"b6dc8df998e1cfbdc4eac8243701a65afe638679230920b50d6f17d81c098166", "olmo"}};
 
 /* Whether the tokenizer's post-processor puts a special token first (HF's encode adds it). */
 static int rmc_post_adds_bos(const rmj_value *pp) {
@@ -941,7 +1419,7 @@ static rm_result rmc_detect_pre(rmc_ctx *c, const rmc_vocab *v, char *pre, size_
             return RM_OK;
         }
     }
-    return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: the BPE pre-tokenizer is not recognised: no pre-tokenizer rm.h runs (llama-bpe, qwen2, gpt-2) tokenizes the converter's check text to its hash (first tried gives %s)",
+    return rmc_fail(c, RM_ERR_VOCAB, "tokenizer.json: the BPE pre-tokenizer is not recognised: no pre-tokenizer rm.h runs (llama-bpe, qwen2, gpt-2, olmo) tokenizes the converter's check text to its hash (first tried gives %s)",
                     first_hash);
 }
 
@@ -966,21 +1444,46 @@ static rm_result rmc_metadata(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v,
     RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("embedding_length"), (uint32_t)c->n_embd));
     RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("feed_forward_length"), (uint32_t)c->n_ff));
     RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count"), (uint32_t)c->n_head));
-    if (rmj_get(root, "num_key_value_heads")) RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count_kv"), (uint32_t)c->n_head_kv));
-    if (!e && rmj_is_number(rmj_get(root, "rope_theta"))) {
-        theta = rmj_num(rmj_get(root, "rope_theta"));
-        e = rm_gguf_writer_set_f32(w, RMC_K("rope.freq_base"), (float)theta);
-    }
-    if (!e && rmc_cfg_num(c, "rms_norm_eps", 1e-6, &eps) == RM_OK && rmj_get(root, "rms_norm_eps"))
-        e = rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_rms_epsilon"), (float)eps);
-    if (c->has_head_dim) {
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.key_length"), (uint32_t)c->head_dim));
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.value_length"), (uint32_t)c->head_dim));
-    }
-    RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
-    if (c->arch == RMC_LLAMA) {
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("vocab_size"), (uint32_t)c->n_vocab));
-        RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->head_dim));
+    if (c->arch == RMC_GEMMA2 || c->arch == RMC_GPTNEOX) {
+        /* their set_gguf_parameters replace the generic one: exactly these keys */
+        if (c->arch == RMC_GEMMA2) {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count_kv"), (uint32_t)c->n_head_kv));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_rms_epsilon"), (float)rmj_num(rmj_get(root, "rms_norm_eps"))));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.key_length"), (uint32_t)c->head_dim));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.value_length"), (uint32_t)c->head_dim));
+            RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attn_logit_softcapping"), (float)rmj_num(rmj_get(root, "attn_logit_softcapping"))));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("final_logit_softcapping"), (float)rmj_num(rmj_get(root, "final_logit_softcapping"))));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.sliding_window"), (uint32_t)rmj_num(rmj_get(root, "sliding_window"))));
+        } else {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->n_rot));
+            RMC_TRY(rm_gguf_writer_set_bool(w, RMC_K("use_parallel_residual"), c->parallel_residual));
+            RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_epsilon"), (float)rmj_num(rmj_get(root, "layer_norm_eps"))));
+            /* the converter writes no file_type for gptneox; llama-quantize, whose output the
+               other types stand for, always does */
+            if (c->ft->mix) RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
+        }
+        /* not written by the converter, which leaves llama.cpp at its 10000 default: only a
+           checkpoint with another base gets it, so that the file computes what HF computes */
+        if (c->rope_base != 10000.0) RMC_TRY(rm_gguf_writer_set_f32(w, RMC_K("rope.freq_base"), (float)c->rope_base));
+    } else {
+        /* the generic set_gguf_parameters (llama, qwen2, qwen3) */
+        if (rmj_get(root, "num_key_value_heads")) RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.head_count_kv"), (uint32_t)c->n_head_kv));
+        if (!e && rmj_is_number(rmj_get(root, "rope_theta"))) {
+            theta = rmj_num(rmj_get(root, "rope_theta"));
+            e = rm_gguf_writer_set_f32(w, RMC_K("rope.freq_base"), (float)theta);
+        }
+        if (!e && rmc_cfg_num(c, "rms_norm_eps", 1e-6, &eps) == RM_OK && rmj_get(root, "rms_norm_eps"))
+            e = rm_gguf_writer_set_f32(w, RMC_K("attention.layer_norm_rms_epsilon"), (float)eps);
+        if (c->has_head_dim) {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.key_length"), (uint32_t)c->head_dim));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("attention.value_length"), (uint32_t)c->head_dim));
+        }
+        RMC_TRY(rm_gguf_writer_set_u32(w, "general.file_type", (uint32_t)c->ft->ftype));
+        if (c->arch == RMC_LLAMA) {
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("vocab_size"), (uint32_t)c->n_vocab));
+            RMC_TRY(rm_gguf_writer_set_u32(w, RMC_K("rope.dimension_count"), (uint32_t)c->head_dim));
+        }
     }
     if (c->seqcls) {
         const rmj_value *l = rmj_get(root, "id2label");
@@ -1015,6 +1518,7 @@ static rm_result rmc_metadata(rmc_ctx *c, rm_gguf_writer *w, const rmc_vocab *v,
         e = rm_gguf_writer_set_str(w, "tokenizer.chat_template", rmj_get(rmj_root(c->tokcfg), "chat_template")->str);
     if (!e && c->arch == RMC_LLAMA && c->tokcfg && rmj_is_bool(rmj_get(rmj_root(c->tokcfg), "add_prefix_space")))
         e = rm_gguf_writer_set_bool(w, "tokenizer.ggml.add_space_prefix", rmj_bool(rmj_get(rmj_root(c->tokcfg), "add_prefix_space")));
+    if (!e && c->arch == RMC_GEMMA2) e = rm_gguf_writer_set_bool(w, "tokenizer.ggml.add_space_prefix", 0); /* Gemma2Model.set_vocab */
     RMC_TRY(rm_gguf_writer_set_u32(w, "general.quantization_version", 2));
     if (e) return rmc_fail(c, e, "gguf: %s", rm_gguf_writer_error(w));
 #undef RMC_K
@@ -1032,7 +1536,9 @@ static rm_result rmc_convert(rmc_ctx *c, const char *out_path) {
     if ((e = rmc_json(c, "config.json", 1, &c->config)) || (e = rmc_read_config(c))) return e;
     if ((e = rmc_json(c, "tokenizer.json", 1, &c->tok)) || (e = rmc_json(c, "tokenizer_config.json", 0, &c->tokcfg))) return e;
     if ((e = rmc_open_shards(c)) || (e = rmc_plan(c))) return e;
-    if ((e = rmc_build_vocab(c, &v)) || (e = rmc_detect_pre(c, &v, pre, sizeof(pre)))) {
+    if (c->arch == RMC_GEMMA2 && (e = rmc_read_spm(c))) return e;
+    snprintf(pre, sizeof(pre), "default");
+    if ((e = rmc_build_vocab(c, &v)) || (c->arch != RMC_GEMMA2 && (e = rmc_detect_pre(c, &v, pre, sizeof(pre))))) {
         rmc_vocab_free(&v, c->n_vocab);
         return e;
     }
@@ -1073,6 +1579,8 @@ static void rmc_free(rmc_ctx *c) {
     rmj_free(c->tokcfg);
     free(c->t);
     free(c->rope_freqs);
+    free(c->spm_raw);
+    free(c->pieces);
     free(c->raw);
     free(c->row);
 }
@@ -1082,12 +1590,12 @@ static const rmo_opt rmc_opts[] = {
     {"--type", "f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k", "weight type (default f16; norms, biases and the reward head stay F32)", 0},
     {NULL, NULL, NULL, 0}};
 static const rmo_cmd rmc_cmd = {
-    "convert", "a Hugging Face checkpoint (safetensors; Llama, Qwen2, Qwen3, causal LM or reward model) to GGUF", "HF_DIR", 1,
+    "convert", "a Hugging Face checkpoint (safetensors; Llama, Qwen2, Qwen3, Gemma 2, GPT-NeoX, causal LM or reward model) to GGUF", "HF_DIR", 1,
     rmc_opts,
     "HF_DIR holds config.json, model.safetensors (or model.safetensors.index.json and its shards),\n"
-    "tokenizer.json and tokenizer_config.json. The GGUF is laid out as llama.cpp's converter lays out\n"
-    "the causal-LM checkpoint; a *ForSequenceClassification score.weight becomes cls.output.weight\n"
-    "for rmtool score --mode explicit."};
+    "tokenizer.json and tokenizer_config.json (and tokenizer.model for Gemma 2). The GGUF is laid\n"
+    "out as llama.cpp's converter lays out the causal-LM checkpoint; a *ForSequenceClassification\n"
+    "score.weight becomes cls.output.weight for rmtool score --mode explicit."};
 
 /* argv: the arguments after "convert". */
 static int rmtool_convert(int argc, char **argv) {

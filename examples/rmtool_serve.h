@@ -60,6 +60,7 @@ typedef struct rms_item {
     int64_t n_prompt, n_response;
     char *json; /* /score: the object `rmtool score --input` writes, newline included */
     size_t json_len;
+    int failed; /* /score: json is an error object */
 } rms_item;
 
 struct rms_req;
@@ -81,6 +82,7 @@ typedef struct rms_group {
     int index0;
     const rmj_value *id;     /* /score: the row's "id" */
     int pair;                /* /score: a preference row (its results say "which": chosen, rejected) */
+    int row_n;               /* /score: the row's responses (a group may hold a piece of them) */
     struct rms_group *next;  /* the server's queue */
 } rms_group;
 
@@ -92,8 +94,12 @@ typedef struct rms_req {
     int activation;  /* /classify: sigmoid of the reward in probs; /predict: !raw_scores */
     int batch;       /* /predict: a batch of inputs, answered with a list of lists */
     int raw_rows;    /* /score: HH-RLHF transcripts kept as raw text (the scorer has no template) */
+    int per_row;     /* /score with several rows (an array, {"rows"}, JSONL): a row that fails gets
+                        rmtool score's error object in its place and the others are scored */
     rmj_doc **docs;  /* the JSON body, or one document per JSONL line */
     size_t n_docs;
+    char **kept;     /* strings the request owns (JSONL lines' parse errors) */
+    size_t n_kept;
     rmt_row *rows;   /* /score */
     size_t n_rows;
     rm_chat_msg *msgs; /* /classify, /pooling with "messages" */
@@ -133,6 +139,8 @@ RMS_FN void rms_req_free(rms_req *q) {
     if (!q) return;
     for (i = 0; i < q->n_docs; i++) rmj_free(q->docs[i]);
     for (i = 0; i < q->n_items; i++) free(q->items[i].json);
+    for (i = 0; i < q->n_kept; i++) free(q->kept[i]);
+    free(q->kept);
     free(q->docs);
     free(q->rows);
     free(q->msgs);
@@ -142,6 +150,18 @@ RMS_FN void rms_req_free(rms_req *q) {
     free(q->items);
     free(q->body);
     free(q);
+}
+
+/* Hands s (malloc'ed) to the request, which frees it. */
+RMS_FN int rms_keep(rms_req *q, char *s) {
+    char **p = (char **)realloc(q->kept, (q->n_kept + 1) * sizeof(*p));
+    if (!p) {
+        free(s);
+        return rms_fail(q, 503, "overloaded", "out of memory");
+    }
+    q->kept = p;
+    q->kept[q->n_kept++] = s;
+    return 0;
 }
 
 RMS_FN int rms_alloc_items(rms_req *q, size_t n) {
@@ -198,23 +218,63 @@ RMS_FN int rms_group_raw(rms_req *q, const rm_str *prompt, const rm_str *respons
     return 0;
 }
 
-/* /score: each row is a group (split into max_batch pieces), exactly as rmtool score reads it. */
-RMS_FN int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *lines, size_t n, size_t max_batch) {
+/* One error object of rmtool score's for /score (newline included) into it->json:
+   {"line", "index"?, "id"?, "which"?, "error"}; index < 0 leaves index and which out. */
+RMS_FN int rms_error_item(rms_item *it, long line, int index, const rmj_value *id, const char *which, const char *msg) {
+    FILE *f = open_memstream(&it->json, &it->json_len);
+    if (!f) return 1;
+    fprintf(f, "{\"line\":%ld,", line);
+    if (index >= 0) fprintf(f, "\"index\":%d,", index);
+    rmt_json_id(f, id);
+    if (index >= 0 && which) fprintf(f, "\"which\":\"%s\",", which);
+    fprintf(f, "\"error\":");
+    rmj_write_string(f, msg, strlen(msg));
+    fprintf(f, "}\n");
+    fclose(f);
+    it->failed = 1;
+    return 0;
+}
+
+/* /score: each row is a group (split into max_batch pieces), exactly as rmtool score reads it.
+   vals[i] NULL: line i is not JSON (errs[i] says why). With q->per_row, a row that cannot be
+   read gets its error object (as rmtool score writes it) and the others are scored; else the
+   request fails. */
+RMS_FN int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *lines, const char *const *errs, size_t n,
+                          size_t max_batch) {
     size_t i, total = 0, g = 0, it = 0;
     int64_t k;
+    const char **bad;
     if (n == 0) return rms_fail(q, 400, "validation", "no rows");
     if (n > RMS_MAX_ITEMS) return rms_fail(q, 413, "validation", "%zu rows in one request; at most %d", n, RMS_MAX_ITEMS);
     q->rows = (rmt_row *)calloc(n, sizeof(rmt_row));
-    if (!q->rows) return rms_fail(q, 503, "overloaded", "out of memory");
+    bad = (const char **)calloc(n, sizeof(*bad));
+    if (!q->rows || !bad) {
+        free(bad);
+        return rms_fail(q, 503, "overloaded", "out of memory");
+    }
     q->n_rows = n;
     for (i = 0; i < n; i++) {
-        const char *e = rmt_read_row(vals[i], 0, q->raw_rows, &q->rows[i]);
-        if (e) return rms_fail(q, 400, "validation", "line %ld: %s", lines[i], e);
-        total += (size_t)q->rows[i].n_resp;
+        const char *e = vals[i] ? rmt_read_row(vals[i], 0, q->raw_rows, &q->rows[i]) : errs[i];
+        if (e && !q->per_row) {
+            free(bad);
+            return rms_fail(q, 400, "validation", "line %ld: %s", lines[i], e);
+        }
+        bad[i] = e;
+        total += e ? 1 : (size_t)q->rows[i].n_resp;
     }
-    if (rms_alloc_items(q, total)) return q->status;
+    if (rms_alloc_items(q, total)) {
+        free(bad);
+        return q->status;
+    }
     for (i = 0; i < n; i++) {
         const rmt_row *r = &q->rows[i];
+        if (bad[i]) {
+            if (rms_error_item(&q->items[it++], lines[i], -1, vals[i] ? rmj_get(vals[i], "id") : NULL, NULL, bad[i])) {
+                free(bad);
+                return rms_fail(q, 503, "overloaded", "out of memory");
+            }
+            continue;
+        }
         for (k = 0; k < r->n_resp; k += (int64_t)max_batch, g++) {
             rms_group *gr = &q->groups[g];
             size_t j;
@@ -230,8 +290,10 @@ RMS_FN int rms_parse_rows(rms_req *q, const rmj_value *const *vals, const long *
             gr->index0 = (int)k;
             gr->id = rmj_get(vals[i], "id");
             gr->pair = r->is_pair;
+            gr->row_n = (int)r->n_resp;
         }
     }
+    free(bad);
     q->n_groups = g;
     return 0;
 }
@@ -307,8 +369,10 @@ RMS_FN int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch)
     if (q->route == RMS_SCORE && q->jsonl) {
         /* JSONL: one row a line, line numbers as rmtool score counts them */
         const rmj_value *vals[RMS_MAX_ITEMS];
+        const char *errs[RMS_MAX_ITEMS];
         long lines[RMS_MAX_ITEMS], lineno = 0;
         size_t n = 0, p = 0;
+        q->per_row = 1;
         while (p < len) {
             size_t e = p, l;
             while (e < len && body[e] != '\n') e++;
@@ -317,14 +381,24 @@ RMS_FN int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch)
             if (l && body[p + l - 1] == '\r') l--;
             if (l) {
                 if (n == RMS_MAX_ITEMS) return rms_fail(q, 413, "validation", "more than %d rows in one request", RMS_MAX_ITEMS);
-                if (!(d = rmj_parse(body + p, l, &je))) return rms_fail(q, 400, "validation", "line %ld: invalid JSON: %s", lineno, je.msg);
-                if (rms_add_doc(q, d)) return q->status;
-                vals[n] = rmj_root(d);
+                errs[n] = NULL;
+                if (!(d = rmj_parse(body + p, l, &je))) {
+                    /* rmtool score's message, owned by the request */
+                    char *m = (char *)malloc(320);
+                    if (!m) return rms_fail(q, 503, "overloaded", "out of memory");
+                    snprintf(m, 320, "invalid JSON: %s", je.msg);
+                    if (rms_keep(q, m)) return q->status;
+                    vals[n] = NULL;
+                    errs[n] = m;
+                } else {
+                    if (rms_add_doc(q, d)) return q->status;
+                    vals[n] = rmj_root(d);
+                }
                 lines[n++] = lineno;
             }
             p = e + 1;
         }
-        return rms_parse_rows(q, vals, lines, n, max_batch);
+        return rms_parse_rows(q, vals, lines, errs, n, max_batch);
     }
     if (!(d = rmj_parse(body, len, &je))) return rms_fail(q, 400, "validation", "invalid JSON: %s", je.msg);
     if (rms_add_doc(q, d)) return q->status;
@@ -345,7 +419,7 @@ RMS_FN int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch)
         if (rmj_is_object(root)) {
             vals[0] = root;
             lines[0] = 1;
-            return rms_parse_rows(q, vals, lines, 1, max_batch);
+            return rms_parse_rows(q, vals, lines, NULL, 1, max_batch);
         }
         if (!rmj_is_array(root)) return rms_fail(q, 400, "validation", "the body must be a row, an array of rows, or {\"rows\": [...]}");
         n = rmj_len(root);
@@ -354,7 +428,8 @@ RMS_FN int rms_parse(rms_req *q, const char *body, size_t len, size_t max_batch)
             vals[i] = rmj_at(root, i);
             lines[i] = (long)i + 1;
         }
-        return rms_parse_rows(q, vals, lines, n, max_batch);
+        q->per_row = 1;
+        return rms_parse_rows(q, vals, lines, NULL, n, max_batch);
     }
     case RMS_GET_REWARD: {
         /* OpenRLHF: {"query": [prompt+response...], "prompts": [...]?, "labels": [...]?}.
@@ -488,10 +563,13 @@ RMS_FN void rms_respond(rms_req *q, const char *model_name, long long created, u
     } else if (q->route == RMS_SCORE) {
         if (q->jsonl) q->ctype = "application/x-ndjson";
         else fputc('[', f);
+        int first = 1;
         for (i = 0; i < q->n_items; i++) {
             const rms_item *it = &q->items[i];
-            if (!q->jsonl && i) fputc(',', f);
-            if (it->json) fwrite(it->json, 1, q->jsonl ? it->json_len : it->json_len - 1, f);
+            if (!it->json) continue; /* a response of a row that failed as a whole */
+            if (!q->jsonl && !first) fputc(',', f);
+            fwrite(it->json, 1, q->jsonl ? it->json_len : it->json_len - 1, f);
+            first = 0;
         }
         if (!q->jsonl) fputs("]\n", f);
     } else if (q->route == RMS_GET_REWARD) {
@@ -695,6 +773,47 @@ RMS_FN int rms_score_batch(rms_scorer *w, rms_group *const *g, size_t ng, char *
     return 0;
 }
 
+/* A /score group of a several-row request whose batch failed, scored again alone as rmtool
+   score would: a context overflow in a row of several responses fails only the responses
+   that do not fit ({"line", "index", "which"?, "error"} each); any other failure puts the row's
+   error object in place of its results. Returns 0 (the request goes on), or the HTTP status
+   when even that fails (out of memory). */
+RMS_FN int rms_score_alone(rms_scorer *w, rms_group *g, char *err, size_t err_cap) {
+    rms_req *q = g->req;
+    int st = rms_score_batch(w, &g, 1, err, err_cap);
+    size_t j;
+    if (!st) return 0;
+    if (st == 503) return st;
+    if (st == 413 && g->row_n > 1) {
+        for (j = 0; j < g->n; j++) {
+            rms_group one = *g;
+            rms_group *p = &one;
+            one.resp = g->resp + j;
+            one.item = g->item + j;
+            one.n = 1;
+            one.index0 = g->index0 + (int)j;
+            if ((st = rms_score_batch(w, &p, 1, err, err_cap)) == 0) continue;
+            if (st == 503) return st;
+            if (rms_error_item(&q->items[g->item[j]], g->line, one.index0, g->id, g->pair ? (one.index0 ? "rejected" : "chosen") : NULL,
+                               err)) {
+                snprintf(err, err_cap, "out of memory");
+                return 503;
+            }
+        }
+        return 0;
+    }
+    for (j = 0; j < g->n; j++) { /* partial results of the piece are dropped */
+        free(q->items[g->item[j]].json);
+        q->items[g->item[j]].json = NULL;
+    }
+    /* a row split in pieces (more than --max-batch responses) reports its error once */
+    if (g->index0 == 0 && rms_error_item(&q->items[g->item[0]], g->line, -1, g->id, NULL, err)) {
+        snprintf(err, err_cap, "out of memory");
+        return 503;
+    }
+    return 0;
+}
+
 /* Fails a group's request with a scoring error, naming the row or input. */
 RMS_FN void rms_fail_group(const rms_group *g, int status, const char *err) {
     if (g->req->route == RMS_SCORE) rms_fail(g->req, status, status == 413 ? "too_many_tokens" : "validation", "line %ld: %s", g->line, err);
@@ -711,10 +830,10 @@ static const rmo_opt rms_opts[] = {
     {"--template", "auto|none|NAME", "chat template (default auto)", 0},
     {"--split", "paper|rewardbench|none", "how a conversation becomes prompt and response tokens (default paper)", 0},
     {"--ctx", "N", "context size (default the model's trained context)", 0},
-    {"--precision", "bf16|f32", "how F16/BF16 weights are multiplied (default bf16)", 0},
+    {"--precision", "auto|bf16|f32", "how F16/BF16 weights are multiplied (default auto: no weight rounded)", 0},
     {"--kv-f16", NULL, "store the KV cache in F16", 0},
     {"--normalize", NULL, "explicit: (r - mean) / std with the head's rm.head.mean/std", 0},
-    {"--host", "ADDR", "IPv4 address to listen on (default 127.0.0.1: this machine only)", 0},
+    {"--host", "ADDR", "IPv4 or IPv6 address to listen on (default 127.0.0.1: this machine only; ::1 for IPv6 loopback)", 0},
     {"--port", "N", "TCP port (default 8080; 0 picks a free one)", 0},
     {"--port-file", "F", "write the port listened on to F once listening", 0},
     {"--threads", "N", "scoring workers, each with its own scorer on one core (default 2)", 0},
@@ -995,6 +1114,15 @@ static enum MHD_Result rms_handler(void *cls, struct MHD_Connection *c, const ch
         q->t0 = k->t0;
         q->deadline = k->t0 + S->timeout;
         q->pending = q->n_groups;
+        if (q->n_groups == 0) { /* every row failed to parse: their error objects are the answer */
+            rms_respond(q, S->model_name, 0, 0);
+            k->q = NULL;
+            {
+                enum MHD_Result ret = rms_send(c, k, 200, q->body ? q->body : "[]", q->body ? q->body_len : 2, q->ctype, 0);
+                rms_req_free(q);
+                return ret;
+            }
+        }
         pthread_mutex_lock(&S->mu);
         full = S->admitted >= S->max_queue;
         if (!full) S->admitted++;
@@ -1047,11 +1175,15 @@ static void *rms_worker(void *arg) {
     rms_group **batch = (rms_group **)calloc(RMS_MAX_ITEMS, sizeof(rms_group *));
     rms_group **live = (rms_group **)calloc(RMS_MAX_ITEMS, sizeof(rms_group *));
     rms_req **done = (rms_req **)calloc(RMS_MAX_ITEMS, sizeof(rms_req *));
+    int *gst = (int *)calloc(RMS_MAX_ITEMS, sizeof(int));
+    char (*gerr)[400] = (char (*)[400])calloc(RMS_MAX_ITEMS, sizeof(*gerr));
     char err[400];
-    if (!batch || !live || !done) {
+    if (!batch || !live || !done || !gst || !gerr) {
         free(batch);
         free(live);
         free(done);
+        free(gst);
+        free(gerr);
         return NULL;
     }
     for (;;) {
@@ -1093,11 +1225,20 @@ static void *rms_worker(void *arg) {
         pthread_mutex_unlock(&S->mu);
         w->tokens = 0;
         if (nl) st = rms_score_batch(w, live, nl, err, sizeof(err));
+        for (i = 0; i < nl; i++) {
+            /* rows of several-row /score requests fail alone; other groups are scored again
+               alone when the batch mixed requests, so one bad request fails no other */
+            gst[i] = st;
+            snprintf(gerr[i], sizeof(gerr[i]), "%s", err);
+            if (!st || (nl == 1 && !(live[i]->req->route == RMS_SCORE && live[i]->req->per_row))) continue;
+            if (live[i]->req->route == RMS_SCORE && live[i]->req->per_row) gst[i] = rms_score_alone(w, live[i], gerr[i], sizeof(gerr[i]));
+            else gst[i] = rms_score_batch(w, &live[i], 1, gerr[i], sizeof(gerr[i]));
+        }
         now = rmt_now();
         pthread_mutex_lock(&S->mu);
         S->tokens += (unsigned long long)w->tokens;
         for (i = 0; i < nl; i++) {
-            if (st) rms_fail_group(live[i], st, err);
+            if (gst[i]) rms_fail_group(live[i], gst[i], gerr[i]);
             else if (now > live[i]->req->deadline) rms_fail(live[i]->req, 504, "timeout", "not scored within %g s (--timeout)", S->timeout);
             else S->responses += live[i]->n;
         }
@@ -1122,6 +1263,8 @@ static void *rms_worker(void *arg) {
     free(batch);
     free(live);
     free(done);
+    free(gst);
+    free(gerr);
     return NULL;
 }
 
@@ -1149,6 +1292,8 @@ static int cmd_serve(int argc, char **argv) {
     pthread_t *th = NULL;
     struct MHD_Daemon *daemon = NULL;
     struct sockaddr_in addr;
+    struct sockaddr_in6 addr6;
+    int v6 = 0;
     sigset_t sigs;
     const union MHD_DaemonInfo *info;
     int i, rc = 1, started = 0, sig = 0;
@@ -1164,9 +1309,16 @@ static int cmd_serve(int argc, char **argv) {
         return 1;
     if (rmo_get(&a, "--mode") && strcmp(rmo_get(&a, "--mode"), "both") == 0) return die("serve takes --mode explicit or implicit");
     memset(&addr, 0, sizeof(addr));
+    memset(&addr6, 0, sizeof(addr6));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((unsigned short)port);
-    if (inet_pton(AF_INET, host ? host : "127.0.0.1", &addr.sin_addr) != 1) return die("--host takes an IPv4 address, not '%s'", host);
+    addr6.sin6_family = AF_INET6;
+    addr6.sin6_port = htons((unsigned short)port);
+    if (host && strchr(host, ':')) { /* IPv6: ::1 (loopback), :: (every address) */
+        v6 = 1;
+        if (inet_pton(AF_INET6, host, &addr6.sin6_addr) != 1) return die("--host takes an IPv4 or IPv6 address, not '%s'", host);
+    } else if (inet_pton(AF_INET, host ? host : "127.0.0.1", &addr.sin_addr) != 1)
+        return die("--host takes an IPv4 or IPv6 address, not '%s'", host);
     if (rmt_setup_open(&a, 0, 0, &st)) {
         rmt_setup_free(&st);
         return 1;
@@ -1221,18 +1373,21 @@ static int cmd_serve(int argc, char **argv) {
         }
         started++;
     }
-    daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, (uint16_t)port, NULL, NULL,
-                              rms_handler, &S, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, 2u,
+    daemon = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | (v6 ? MHD_USE_IPv6 : 0),
+                              (uint16_t)port, NULL, NULL, rms_handler, &S, MHD_OPTION_SOCK_ADDR,
+                              v6 ? (struct sockaddr *)&addr6 : (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, 2u,
                               MHD_OPTION_CONNECTION_LIMIT, (unsigned int)max_conn, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)idle,
                               MHD_OPTION_NOTIFY_COMPLETED, rms_completed, &S, MHD_OPTION_END);
     if (!daemon) {
-        die("cannot listen on %s:%ld (in use, or not an address of this machine)", host ? host : "127.0.0.1", port);
+        die(v6 ? "cannot listen on [%s]:%ld (in use, or not an address of this machine)" : "cannot listen on %s:%ld (in use, or not an address of this machine)",
+            host ? host : "127.0.0.1", port);
         goto done;
     }
     info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     port = info ? info->port : port;
-    fprintf(stderr, "rmtool serve: listening on http://%s:%ld with %ld workers (Ctrl-C or SIGTERM stops)\n", host ? host : "127.0.0.1", port,
-            threads);
+    fprintf(stderr, v6 ? "rmtool serve: listening on http://[%s]:%ld with %ld workers (Ctrl-C or SIGTERM stops)\n"
+                       : "rmtool serve: listening on http://%s:%ld with %ld workers (Ctrl-C or SIGTERM stops)\n",
+            host ? host : "127.0.0.1", port, threads);
     if (port_file) {
         /* written whole under another name, then renamed: a reader never sees half a number */
         char tmp[4096];

@@ -27,11 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         seen++;
                     }
                 }
+                /* and the rows that failed to parse (several-row /score) hold their error object */
+                for (i = 0; i < q->n_items; i++)
+                    if (q->items[i].failed) {
+                        if (!q->per_row || !q->items[i].json) abort();
+                        seen++;
+                    }
                 if (seen != q->n_items) abort();
                 for (i = 0; i < q->n_items; i++) {
                     /* stand-ins for the scorer's results */
                     q->items[i].reward = (double)data[i % size] - 128.0;
-                    if (route == RMS_SCORE && (q->items[i].json = (char *)malloc(14))) {
+                    if (route == RMS_SCORE && !q->items[i].failed && (q->items[i].json = (char *)malloc(14))) {
                         memcpy(q->items[i].json, "{\"reward\":1}\n", 14);
                         q->items[i].json_len = 13;
                     }

@@ -4,8 +4,10 @@
    it needs Debian's python3-numpy; PYTHON= overrides the interpreter). Expected data in
    tests/data/hf/expected: *.llama.cpp.json, summaries (tools/gguf_summary.py) of what
    llama.cpp's convert_hf_to_gguf.py writes for the causal-LM checkpoints and for the causal
-   twins of the sequence-classification ones; rewards.jsonl, the EX rewards that
-   tools/hf_reward_reference.py computes in float64 from the HF files. */
+   twins of the sequence-classification ones (llama, qwen2, gemma2, gptneox; the converter,
+   February 2025, predates Qwen3); rewards.jsonl, the EX rewards that
+   tools/hf_reward_reference.py computes in float64 from the HF files (for Pythia also with the
+   tanh GELU, "rewards_gelu_tanh"). */
 #define RM_IMPLEMENTATION
 #include "rm.h"
 #define RMJSON_IMPLEMENTATION
@@ -149,9 +151,18 @@ static const char *allowed_difference(const char *key) {
     return NULL;
 }
 
-/* The converted file against llama.cpp's summary; prints each differing key and why. */
-static void compare_summary(const char *name) {
-    char path[512], gpath[512], why[512];
+/* Labels of the test reward models (tools/make_hf_checkpoints.py's RM_LABELS). */
+static int64_t n_labels(const char *name) {
+    if (strstr(name, "llama")) return 3;
+    if (strstr(name, "pythia")) return 2;
+    return 1;
+}
+
+/* The converted file gpath against the summary at path; prints each differing key and why.
+   ordered: tensors in the summary's order (the converter's), else found by name (llama-quantize
+   writes them in its loader's order). */
+static void compare_file(const char *name, const char *gpath, const char *path, int ordered) {
+    char why[512];
     rmj_doc *d;
     const rmj_value *kv, *ts;
     rm_gguf *g = NULL;
@@ -159,8 +170,6 @@ static void compare_summary(const char *name) {
     int64_t i, ti = 0;
     size_t k;
     int seqcls = strstr(name, "-rm") != NULL;
-    snprintf(path, sizeof(path), "tests/data/hf/expected/%s.llama.cpp.json", name);
-    snprintf(gpath, sizeof(gpath), CV "/%s-f32.gguf", name);
     d = rmt_load_json(path);
     CHECK(d != NULL, "%s missing", path);
     if (!d) return;
@@ -199,17 +208,21 @@ static void compare_summary(const char *name) {
         const rm_tensor *t = rm_gguf_tensor(g, i);
         const rmj_value *e = rmj_at(ts, (size_t)ti);
         cks c = {0, 0, {0}, 0};
+        if (!ordered)
+            for (k = 0, e = NULL; k < rmj_len(ts); k++)
+                if (rm__str_eq(t->name, rmj_str(rmj_get(rmj_at(ts, k), "name"), NULL))) e = rmj_at(ts, k);
         char hex[17];
         int d2;
         if (seqcls && rm__str_eq(t->name, "cls.output.weight")) {
-            CHECK(t->type == RM_TYPE_F32 && t->ne[1] == (strstr(name, "llama") ? 3 : 1), "%s: head shape", name);
+            CHECK(t->type == RM_TYPE_F32 && t->ne[1] == n_labels(name), "%s: head shape", name);
             continue;
         }
         ti++;
         CHECK(e && rm__str_eq(t->name, rmj_str(rmj_get(e, "name"), NULL)), "%s: tensor %lld is %.*s, expected %s", name, (long long)i,
-              (int)t->name.len, t->name.ptr, rmj_str(rmj_get(e, "name"), NULL));
+              (int)t->name.len, t->name.ptr, e ? rmj_str(rmj_get(e, "name"), NULL) : "(none by that name)");
         if (!e) continue;
-        CHECK(!strcmp(rm_type_name(t->type), rmj_str(rmj_get(e, "type"), NULL)), "%s: %s type", name, rmj_str(rmj_get(e, "name"), NULL));
+        CHECK(!strcmp(rm_type_name(t->type), rmj_str(rmj_get(e, "type"), NULL)), "%s: %s type %s, expected %s", name, rmj_str(rmj_get(e, "name"), NULL),
+              rm_type_name(t->type), rmj_str(rmj_get(e, "type"), NULL));
         for (d2 = 0; d2 < t->n_dims; d2++)
             CHECK((double)t->ne[d2] == rmj_num(rmj_at(rmj_get(e, "shape"), (size_t)d2)), "%s: %s shape", name, rmj_str(rmj_get(e, "name"), NULL));
         CHECK((size_t)t->n_dims == rmj_len(rmj_get(e, "shape")), "%s: %s dims", name, rmj_str(rmj_get(e, "name"), NULL));
@@ -224,11 +237,19 @@ static void compare_summary(const char *name) {
     rmj_free(d);
 }
 
+static void compare_summary(const char *name) {
+    char path[512], gpath[512];
+    snprintf(path, sizeof(path), "tests/data/hf/expected/%s.llama.cpp.json", name);
+    snprintf(gpath, sizeof(gpath), CV "/%s-f32.gguf", name);
+    compare_file(name, gpath, path, 1);
+}
+
 static void test_conformance(void) {
-    static const char *const names[] = {"qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "qwen2.5-0.5b-instruct-rm", "llama-3.2-1b-instruct-rm"};
+    static const char *const names[] = {"qwen2.5-0.5b-instruct", "llama-3.2-1b-instruct", "pythia-160m", "gemma-2-2b",
+                                        "qwen2.5-0.5b-instruct-rm", "llama-3.2-1b-instruct-rm", "pythia-160m-rm", "gemma-2-2b-rm"};
     size_t i;
     if (!have_hf) return;
-    for (i = 0; i < 4; i++) {
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char dir[256], out[256];
         snprintf(dir, sizeof(dir), HF "/%s", names[i]);
         snprintf(out, sizeof(out), CV "/%s-f32.gguf", names[i]);
@@ -268,6 +289,14 @@ static void test_qwen3_and_types(void) {
     }
 }
 
+/* --type q4_k_m against llama-quantize Q4_K_M of llama.cpp's converter's F16 file, for 16
+   layers: the per-layer types (attn_v and ffn_down with more bits in some layers) and bytes. */
+static void test_quantized(void) {
+    if (!have_hf) return;
+    CHECK(convert(HF "/llama-3.2-1b-16l", CV "/llama-3.2-1b-16l-q4_k_m.gguf", "q4_k_m") == 0, "convert 16 layers q4_k_m");
+    compare_file("llama-3.2-1b-16l", CV "/llama-3.2-1b-16l-q4_k_m.gguf", "tests/data/hf/expected/llama-3.2-1b-16l-q4_k_m.llama-quantize.json", 0);
+}
+
 /* EX rewards of the converted F32 files against the float64 reference, every label. */
 static void test_rewards(void) {
     rmj_doc *lines[16];
@@ -284,9 +313,9 @@ static void test_rewards(void) {
         lines[n] = rmj_parse(p, nl ? (size_t)(nl - p) : strlen(p), &e);
         if (lines[n]) n++;
     }
-    CHECK(n == 6, "%zu reference lines", n);
+    CHECK(n == 10, "%zu reference lines", n);
     for (i = 0; i < n; i++) {
-        const rmj_value *r = rmj_root(lines[i]), *exp = rmj_get(r, "rewards");
+        const rmj_value *r = rmj_root(lines[i]), *exp = rmj_get(r, "rewards"), *tanh_exp = rmj_get(r, "rewards_gelu_tanh");
         const char *model = rmj_str(rmj_get(r, "model"), NULL);
         char out[256], *o;
         rmj_doc *got;
@@ -315,10 +344,21 @@ static void test_rewards(void) {
                 for (k = 0; k < rmj_len(exp); k++) {
                     const rmj_value *x = rmj_at(exp, k);
                     double v = rmj_num(rmj_get(rmj_get(g, "rewards"), x->key));
+                    if (tanh_exp) {
+                        /* GPT-NeoX's hidden_act "gelu" is the exact (erf) GELU; llama.cpp's gptneox
+                           graph, and rm.h, compute the tanh approximation (up to 3e-4 apart per
+                           activation): 1e-4 against the reference computed that way, 1e-3 against
+                           the exact one */
+                        double vt = rmj_num(rmj_get(tanh_exp, x->key));
+                        CHECK(fabs(v - vt) < tol, "%s %s: %s = %.8f, reference (tanh GELU) %.8f", model, f16 ? "f16" : "f32", x->key, v, vt);
+                        CHECK(fabs(v - rmj_num(x)) < (f16 ? tol : 1e-3), "%s %s: %s = %.8f, reference (erf GELU) %.8f", model, f16 ? "f16" : "f32", x->key, v, rmj_num(x));
+                        if (!f16) printf("  %-26s %-12s rm.h %+.8f  float64 reference %+.8f (erf GELU: %+.8f)  |d| %.1e\n", model, x->key, v, vt, rmj_num(x), fabs(v - vt));
+                        continue;
+                    }
                     CHECK(fabs(v - rmj_num(x)) < tol, "%s %s: %s = %.8f, reference %.8f", model, f16 ? "f16" : "f32", x->key, v, rmj_num(x));
                     if (!f16) printf("  %-26s %-12s rm.h %+.8f  float64 reference %+.8f  |d| %.1e\n", model, x->key, v, rmj_num(x), fabs(v - rmj_num(x)));
                 }
-                CHECK(fabs(rmj_num(rmj_get(g, "reward")) - rmj_num(rmj_at(exp, 0))) < tol, "%s: reward is the first label", model);
+                CHECK(fabs(rmj_num(rmj_get(g, "reward")) - rmj_num(rmj_at(tanh_exp ? tanh_exp : exp, 0))) < tol, "%s: reward is the first label", model);
             }
             rmj_free(got);
             free(o);
@@ -416,6 +456,64 @@ static void tiny_ckpt(const char *dir, const char *skip, const char *extra, cons
     write_text(path, "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1},\"merges\":[]},\"added_tokens\":[]}");
 }
 
+/* A tiny checkpoint of the table's F32 tensors (zeros; c = 0 for 1-D), skip left out, with
+   this config.json and a two-token BPE tokenizer.json. */
+typedef struct { const char *n; int r, c; } tiny_t;
+static void tiny_table(const char *dir, const tiny_t *ts, size_t nt, const char *skip, const char *config) {
+    char hdr[8192], path[512];
+    size_t o = 0, i, off = 0;
+    FILE *f;
+    o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "{");
+    for (i = 0; i < nt; i++) {
+        size_t nb = (size_t)ts[i].r * (size_t)(ts[i].c ? ts[i].c : 1) * 4;
+        if (skip && !strcmp(ts[i].n, skip)) continue;
+        if (ts[i].c) o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%d,%d],\"data_offsets\":[%zu,%zu]}", o > 1 ? "," : "", ts[i].n, ts[i].r, ts[i].c, off, off + nb);
+        else o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%zu,%zu]}", o > 1 ? "," : "", ts[i].n, ts[i].r, off, off + nb);
+        off += nb;
+    }
+    o += (size_t)snprintf(hdr + o, sizeof(hdr) - o, "}");
+    sh("mkdir -p %s", dir);
+    snprintf(path, sizeof(path), "%s/model.safetensors", dir);
+    f = fopen(path, "wb");
+    if (f) {
+        unsigned char len[8];
+        int b;
+        for (b = 0; b < 8; b++) len[b] = (unsigned char)((uint64_t)o >> (8 * b));
+        fwrite(len, 1, 8, f);
+        fwrite(hdr, 1, o, f);
+        for (i = 0; i < off; i++) fputc(0, f);
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "%s/config.json", dir);
+    write_text(path, config);
+    snprintf(path, sizeof(path), "%s/tokenizer.json", dir);
+    write_text(path, "{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"b\":1},\"merges\":[]},\"added_tokens\":[]}");
+}
+
+/* GPT-NeoX: hidden 8, 2 heads, ff 16, vocab 16, 1 layer */
+static const tiny_t tiny_neox_t[] = {
+    {"embed_out.weight", 16, 8}, {"gpt_neox.embed_in.weight", 16, 8}, {"gpt_neox.final_layer_norm.bias", 8, 0},
+    {"gpt_neox.final_layer_norm.weight", 8, 0}, {"gpt_neox.layers.0.attention.dense.bias", 8, 0},
+    {"gpt_neox.layers.0.attention.dense.weight", 8, 8}, {"gpt_neox.layers.0.attention.query_key_value.bias", 24, 0},
+    {"gpt_neox.layers.0.attention.query_key_value.weight", 24, 8}, {"gpt_neox.layers.0.input_layernorm.bias", 8, 0},
+    {"gpt_neox.layers.0.input_layernorm.weight", 8, 0}, {"gpt_neox.layers.0.mlp.dense_4h_to_h.bias", 8, 0},
+    {"gpt_neox.layers.0.mlp.dense_4h_to_h.weight", 8, 16}, {"gpt_neox.layers.0.mlp.dense_h_to_4h.bias", 16, 0},
+    {"gpt_neox.layers.0.mlp.dense_h_to_4h.weight", 16, 8}, {"gpt_neox.layers.0.post_attention_layernorm.bias", 8, 0},
+    {"gpt_neox.layers.0.post_attention_layernorm.weight", 8, 0}};
+/* Gemma 2: hidden 8, 2 heads of 4 (1 kv), ff 16, vocab 16, 1 layer, no lm_head */
+static const tiny_t tiny_gemma_t[] = {
+    {"model.embed_tokens.weight", 16, 8}, {"model.layers.0.input_layernorm.weight", 8, 0},
+    {"model.layers.0.mlp.down_proj.weight", 8, 16}, {"model.layers.0.mlp.gate_proj.weight", 16, 8},
+    {"model.layers.0.mlp.up_proj.weight", 16, 8}, {"model.layers.0.post_attention_layernorm.weight", 8, 0},
+    {"model.layers.0.post_feedforward_layernorm.weight", 8, 0}, {"model.layers.0.pre_feedforward_layernorm.weight", 8, 0},
+    {"model.layers.0.self_attn.k_proj.weight", 4, 8}, {"model.layers.0.self_attn.o_proj.weight", 8, 8},
+    {"model.layers.0.self_attn.q_proj.weight", 8, 8}, {"model.layers.0.self_attn.v_proj.weight", 4, 8}, {"model.norm.weight", 8, 0}};
+#define TINY_GEMMA_CFG(extra) "{\"architectures\":[\"Gemma2ForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2," \
+    "\"num_key_value_heads\":1,\"head_dim\":4,\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64,\"rms_norm_eps\":1e-6," \
+    "\"attn_logit_softcapping\":50.0,\"final_logit_softcapping\":30.0,\"sliding_window\":8" extra "}"
+#define TINY_NEOX_CFG(extra) "{\"architectures\":[\"GPTNeoXForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2," \
+    "\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64" extra "}"
+
 static void expect_fail(const char *dir, const char *words) {
     char out[512];
     size_t len;
@@ -456,7 +554,7 @@ static void test_bad_input(void) {
     expect_fail(d, "required field 'intermediate_size' is missing");
     snprintf(d, sizeof(d), "%s/missing", B);
     tiny_ckpt(d, "model.layers.0.mlp.up_proj.weight", NULL, NULL, 0);
-    expect_fail(d, "blk.0.ffn_up.weight' is missing");
+    expect_fail(d, "tensor 'model.layers.0.mlp.up_proj.weight' is missing");
     snprintf(d, sizeof(d), "%s/extra", B);
     tiny_ckpt(d, NULL, "x", NULL, 0);
     expect_fail(d, "tensor 'model.layers.0.extra.weight' is not one");
@@ -486,6 +584,60 @@ static void test_bad_input(void) {
     snprintf(p, sizeof(p), "%s/tokenizer.json", d);
     remove(p);
     expect_fail(d, "cannot read");
+    /* gptneox: the config fields its converter reads, its tensors by HF name */
+    snprintf(d, sizeof(d), "%s/neox-ok", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), NULL, TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "pre-tokenizer is not recognised"); /* everything before the vocabulary passes */
+    snprintf(d, sizeof(d), "%s/neox-pct", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), NULL, TINY_NEOX_CFG(",\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "required field 'rotary_pct' is missing");
+    snprintf(d, sizeof(d), "%s/neox-eps", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), NULL, TINY_NEOX_CFG(",\"rotary_pct\":0.5"));
+    expect_fail(d, "required field 'layer_norm_eps' is missing");
+    snprintf(d, sizeof(d), "%s/neox-qkv", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), "gpt_neox.layers.0.attention.query_key_value.bias",
+               TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "tensor 'gpt_neox.layers.0.attention.query_key_value.bias' is missing");
+    snprintf(d, sizeof(d), "%s/neox-head", B);
+    tiny_table(d, tiny_neox_t, sizeof(tiny_neox_t) / sizeof(tiny_neox_t[0]), "embed_out.weight", TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "tensor 'embed_out.weight' is missing");
+    snprintf(d, sizeof(d), "%s/neox-llama-names", B);
+    tiny_ckpt(d, NULL, NULL, NULL, 0);
+    snprintf(p, sizeof(p), "%s/config.json", d);
+    write_text(p, TINY_NEOX_CFG(",\"rotary_pct\":0.5,\"layer_norm_eps\":1e-5"));
+    expect_fail(d, "tensor 'lm_head.weight' is not one a gptneox causal-LM checkpoint has");
+    /* gemma2: its config fields, tensors, and the SentencePiece tokenizer.model */
+    snprintf(d, sizeof(d), "%s/gemma-nospm", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL, TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":4"));
+    expect_fail(d, "tokenizer.model: cannot read");
+    snprintf(p, sizeof(p), "%s/tokenizer.model", d);
+    write_text(p, "\x0a\x05\x0a\x07"); /* a piece message past the end of the file */
+    expect_fail(d, "tokenizer.model: piece 0 is truncated");
+    write_text(p, "\x0a\x02\x0a\x07"); /* a piece whose text runs past its message */
+    expect_fail(d, "tokenizer.model: piece 0 is corrupt");
+    write_text(p, "\x0a\x03\x0a\x01\x61\x0a\x03\x0a\x01\x62"); /* pieces "a", "b": a valid model; the vocabulary builds */
+    {
+        char out[300];
+        snprintf(out, sizeof(out), "%s.gguf", d);
+        CHECK(convert(d, out, "f32") == 0, "tiny gemma2 with a two-piece tokenizer.model converts (see " ERR ")");
+        remove(out);
+    }
+    snprintf(d, sizeof(d), "%s/gemma-qpas", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL, TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":256"));
+    expect_fail(d, "query_pre_attn_scalar 256 is not 4");
+    snprintf(d, sizeof(d), "%s/gemma-cap", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL,
+               "{\"architectures\":[\"Gemma2ForCausalLM\"],\"hidden_size\":8,\"num_hidden_layers\":1,\"num_attention_heads\":2,\"head_dim\":4,"
+               "\"intermediate_size\":16,\"vocab_size\":16,\"max_position_embeddings\":64,\"rms_norm_eps\":1e-6,\"sliding_window\":8,"
+               "\"final_logit_softcapping\":30.0,\"query_pre_attn_scalar\":4}");
+    expect_fail(d, "required field 'attn_logit_softcapping' is missing");
+    snprintf(d, sizeof(d), "%s/gemma-ffnorm", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), "model.layers.0.pre_feedforward_layernorm.weight",
+               TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":4"));
+    expect_fail(d, "tensor 'model.layers.0.pre_feedforward_layernorm.weight' is missing");
+    snprintf(d, sizeof(d), "%s/gemma-untied", B);
+    tiny_table(d, tiny_gemma_t, sizeof(tiny_gemma_t) / sizeof(tiny_gemma_t[0]), NULL, TINY_GEMMA_CFG(",\"query_pre_attn_scalar\":4,\"tie_word_embeddings\":false"));
+    expect_fail(d, "tie_word_embeddings false");
     CHECK(sh(BIN " convert --help > " OUT " 2> " ERR) == 0, "--help exits 0");
     {
         size_t len;
@@ -497,7 +649,7 @@ static void test_bad_input(void) {
 }
 
 int main(void) {
-    FILE *f = fopen(HF "/qwen3-0.6b-rm/config.json", "rb");
+    FILE *f = fopen(HF "/llama-3.2-1b-16l/config.json", "rb"); /* the last one the script writes */
     if (f) fclose(f);
     else {
         const char *py = getenv("PYTHON");
@@ -509,6 +661,7 @@ int main(void) {
     sh("mkdir -p " CV);
     RUN(test_conformance);
     RUN(test_qwen3_and_types);
+    RUN(test_quantized);
     RUN(test_rewards);
     RUN(test_implicit_refused);
     RUN(test_bad_input);

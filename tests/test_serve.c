@@ -477,6 +477,45 @@ static void test_bad_requests(void) {
     free(o);
 }
 
+/* Several rows with bad ones among them (not JSON, wrong types, a response or a prompt too
+   long for the context): /score answers 200 with rmtool score's own error object for each bad
+   row or response, in place, and scores the others: byte for byte the CLI's output. */
+static void test_bad_rows(void) {
+    const server *s = &g_srv;
+    char cmd[1024], longtext[7200], *o, *p;
+    size_t n = 0;
+    FILE *f = fopen("build/serve_badrows.jsonl", "wb");
+    while (n < 7000) n += (size_t)snprintf(longtext + n, sizeof(longtext) - n, " He threw it to his friend.");
+    CHECK(f != NULL, "write rows");
+    if (!f) return;
+    fprintf(f, "{\"prompt\": \"Tom had a ball.\", \"response\": \" He threw it.\"}\n");
+    fprintf(f, "{\"prompt\": \"a\", \n");
+    fprintf(f, "{\"id\": \"r3\", \"prompt\": 3, \"response\": \"b\"}\n");
+    fprintf(f, "{\"id\": 4, \"prompt\": \"Tom had a ball.\", \"chosen\": \" He ran.\", \"rejected\": \"%s\"}\n", longtext);
+    fprintf(f, "{\"id\": \"r5\", \"prompt\": \"%s\", \"response\": \" x\"}\n", longtext);
+    fprintf(f, "{\"id\": \"r6\", \"prompt\": \"Lily saw a cat.\", \"responses\": [\" She smiled.\", \" It ran away.\"]}\n");
+    fclose(f);
+    /* the server's context is --max-tokens (1536): the CLI at the same --ctx */
+    snprintf(cmd, sizeof(cmd), "./%s/rmtool score " MODELS " --threads 1 --ctx 1536 --input build/serve_badrows.jsonl > build/serve_badrows_ref.jsonl 2> /dev/null",
+             build_dir());
+    CHECK(system(cmd) != -1, "rmtool score on the rows");
+    p = slurp("build/serve_badrows_ref.jsonl");
+    CHECK(strstr(p, "invalid JSON") && strstr(p, "\"index\":1,\"id\":4,\"which\":\"rejected\",\"error\"") && strstr(p, "\"id\":\"r5\",\"error\"") &&
+              strstr(p, "\"id\":\"r6\""),
+          "the reference has the error objects and the good rows:\n%.600s", p);
+    CHECK(http(s, "POST", "/score", "build/serve_badrows.jsonl", "-H 'Content-Type: application/x-ndjson'", "build/serve_o5") == 200, "/score JSONL with bad rows: 200");
+    o = slurp("build/serve_o5");
+    CHECK(strcmp(o, p) == 0, "/score JSONL with bad rows equals rmtool score byte for byte:\n%.600s\nvs\n%.600s", o, p);
+    free(o);
+    free(p);
+    /* only bad rows: each one's error object, still 200 */
+    write_str("build/serve_bad.json", "[{\"prompt\": 1}, {\"response\": \"b\"}]");
+    CHECK(http(s, "POST", "/score", "build/serve_bad.json", NULL, "build/serve_o6") == 200, "/score array of bad rows: 200");
+    o = slurp("build/serve_o6");
+    CHECK(strncmp(o, "[{\"line\":1,\"error\":", 19) == 0 && strstr(o, "},{\"line\":2,\"error\":"), "error objects in place: %.300s", o);
+    free(o);
+}
+
 /* Six clients at once, each posting the rows as JSONL twice: every answer byte for byte the
    reference (workers batch across requests; results must not depend on it). */
 static void test_concurrent(void) {
@@ -543,6 +582,36 @@ static void test_limits(void) {
     CHECK(server_stop(&t) == 0, "limits server exits 0");
 }
 
+/* --host: an IPv6 address is listened on (where this machine has IPv6 loopback: a container
+   without it must say so), anything else that is not an address is refused by name. */
+static void test_host(void) {
+    char cmd[1024], *o;
+    int rc;
+    snprintf(cmd, sizeof(cmd),
+             "./%s/rmtool serve " MODELS " --host ::1 --port 0 --port-file build/serve_v6.port > build/serve_v6.log 2>&1 & pid=$!; "
+             "for i in $(seq 100); do [ -s build/serve_v6.port ] && break; kill -0 $pid 2>/dev/null || break; sleep 0.1; done; "
+             "if [ -s build/serve_v6.port ]; then curl -s -g \"http://[::1]:$(cat build/serve_v6.port)/health\" > build/serve_v6.out; kill $pid; wait $pid; "
+             "else wait $pid; echo dead > build/serve_v6.out; fi",
+             build_dir());
+    remove("build/serve_v6.port");
+    CHECK(system(cmd) != -1, "serve --host ::1");
+    o = slurp("build/serve_v6.out");
+    if (strncmp(o, "dead", 4) == 0) {
+        char *log = slurp("build/serve_v6.log");
+        CHECK(strstr(log, "cannot listen on [::1]") != NULL, "--host ::1 without IPv6 loopback: a clear error: %.300s", log);
+        printf("  note: no IPv6 loopback here; --host ::1 refused with: %.120s\n", log);
+        free(log);
+    } else {
+        CHECK(strstr(o, "\"ok\"") != NULL, "/health over [::1]: %.200s", o);
+    }
+    free(o);
+    snprintf(cmd, sizeof(cmd), "./%s/rmtool serve " MODELS " --host 1:2:zz --port 0 > build/serve_v6.log 2>&1", build_dir());
+    rc = system(cmd);
+    o = slurp("build/serve_v6.log");
+    CHECK(rc != 0 && strstr(o, "IPv4 or IPv6 address, not '1:2:zz'"), "a bad --host is refused by name: %.200s", o);
+    free(o);
+}
+
 /* SIGTERM during a request: it is answered in full, then the server exits 0. */
 static void test_shutdown(void) {
     server *s = &g_srv;
@@ -591,10 +660,12 @@ int main(void) {
     } else {
         RUN(test_routes);
         RUN(test_bad_requests);
+        RUN(test_bad_rows);
         RUN(test_concurrent);
         RUN(test_shutdown);
     }
     RUN(test_limits);
+    RUN(test_host);
     for (i = 0; i < g_nref; i++) rmj_free(g_refs[i]);
     free(g_refs);
     rm_scorer_free(g_sc);
