@@ -175,7 +175,7 @@ RECENT CHANGES
           scoring is refused (RM_ERR_NO_LM_HEAD) on a sequence-classification file (a head,
           {arch}.pooling_type, no output.weight) instead of using its embeddings as an LM head.
           rmtool convert (examples/rmtool_convert.h, examples/rmsafetensors.h) writes such files
-          from Hugging Face checkpoints
+          from Hugging Face checkpoints (llama, qwen2, qwen3, gemma2, gptneox)
           rm.h's own worker pool replaces OpenMP in every parallel loop (POSIX or Win32 threads,
           spin briefly then sleep): default threads are no longer slower than one on cores shared
           with busy processes; n_threads 0 is the CPUs in the affinity mask; RM_NO_THREADS
