@@ -258,8 +258,9 @@ static void test_conformance(void) {
     }
 }
 
-/* qwen3 is newer than the llama.cpp converter used for the summaries: rm.h must load it and
-   the rewards below check its numbers. */
+/* qwen3 is newer than the llama.cpp converter used for the summaries: its layout is checked
+   against a qwen3 file the newer llama.cpp of the fixtures loads, rm.h must load it, and the
+   rewards below check its numbers. */
 static void test_qwen3_and_types(void) {
     static const char *const types[] = {"f32", "f16", "bf16", "q8_0", "q4_0", "q4_k_m"};
     size_t i;
@@ -268,6 +269,37 @@ static void test_qwen3_and_types(void) {
     CHECK(convert(HF "/qwen3-0.6b", CV "/qwen3-0.6b-f32.gguf", "f32") == 0, "convert qwen3");
     CHECK(rm_model_open(CV "/qwen3-0.6b-f32.gguf", &m) == RM_OK && rm_model_hparams(m)->head_dim == 32, "qwen3: %s", rm_model_error(m));
     rm_model_close(m);
+    {
+        /* the layout llama.cpp reads: tests/data/models/tiny-qwen3.gguf is a qwen3 file that
+           llama.cpp (34af94cd, newer than the converter here) loads and computes the fixture
+           references on. Every qwen3.* key it has, and every tensor of its layers 0-1 and the
+           globals, must be in the converted file with the same number of dimensions (sizes
+           differ: the checkpoint is shrunk otherwise) */
+        rm_gguf *ref = NULL, *got = NULL;
+        int64_t k;
+        CHECK(rm_gguf_open("tests/data/models/tiny-qwen3.gguf", &ref) == RM_OK && rm_gguf_open(CV "/qwen3-0.6b-f32.gguf", &got) == RM_OK,
+              "open the qwen3 files");
+        for (k = 0; ref && got && k < rm_gguf_n_kv(ref); k++) {
+            rm_str key = rm_gguf_kv_key(ref, k);
+            char kz[256];
+            snprintf(kz, sizeof(kz), "%.*s", (int)key.len, key.ptr);
+            if (strncmp(kz, "qwen3.", 6) != 0) continue;
+            CHECK(rm_gguf_find_key(got, kz) >= 0 && rm_gguf_kv_type(got, rm_gguf_find_key(got, kz)) == rm_gguf_kv_type(ref, k),
+                  "qwen3: key %s missing or of another type", kz);
+        }
+        for (k = 0; ref && got && k < rm_gguf_n_tensors(ref); k++) {
+            const rm_tensor *t = rm_gguf_tensor(ref, k), *u;
+            char nz[256];
+            snprintf(nz, sizeof(nz), "%.*s", (int)t->name.len, t->name.ptr);
+            u = rm_gguf_find_tensor(got, nz);
+            CHECK(u && u->n_dims == t->n_dims && u->type == t->type, "qwen3: tensor %s missing, or %d-d %s for %d-d %s", nz, u ? u->n_dims : 0,
+                  u ? rm_type_name(u->type) : "-", t->n_dims, rm_type_name(t->type));
+        }
+        CHECK(got && ref && rm_gguf_n_tensors(got) == rm_gguf_n_tensors(ref), "qwen3: %lld tensors, llama.cpp's file has %lld",
+              (long long)(got ? rm_gguf_n_tensors(got) : 0), (long long)(ref ? rm_gguf_n_tensors(ref) : 0));
+        rm_gguf_close(ref);
+        rm_gguf_close(got);
+    }
     for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
         char out[256];
         const rm_gguf *g;
